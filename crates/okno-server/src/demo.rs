@@ -1,0 +1,180 @@
+//! `okno-server --demo`: seeds (once) a demo cloud so a new user sees a working product.
+
+use crate::access::role_str;
+use crate::auth::create_user;
+use crate::error::{ApiResult, AppError};
+use crate::lines::fold;
+use crate::{params, AppState};
+use okno_proto::*;
+
+pub const DEMO_PASSWORD: &str = "okno-demo";
+
+/// The demo accounts: (login, display name, what they are).
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("user", "Anna Petrova", "user"),
+    ("specialist", "Sergei Ivanov", "specialist of Okno Demo"),
+    ("admin", "Maria Smirnova", "company admin of Okno Demo"),
+    ("acme-admin", "John Acme", "company admin of Acme Cloud"),
+    ("root", "Service Admin", "service admin"),
+];
+
+fn weekdays(open: &str, close: &str) -> Vec<DayHours> {
+    (1..=5)
+        .map(|weekday| DayHours {
+            weekday,
+            open: open.into(),
+            close: close.into(),
+        })
+        .collect()
+}
+
+struct DemoLine {
+    name: &'static str,
+    internal: &'static str,
+    description: &'static str,
+    url: &'static str,
+    hours: Option<WorkingHours>,
+    published: bool,
+    recommended: bool,
+}
+
+/// Seeds the demo data unless it is there already. Returns whether it seeded now.
+pub async fn seed(state: &AppState) -> ApiResult<bool> {
+    let seeded = state
+        .store
+        .read(|db| {
+            Ok(db
+                .query_opt("SELECT value FROM meta WHERE key = 'demo'", params![])?
+                .is_some())
+        })
+        .await?;
+    if seeded {
+        return Ok(false);
+    }
+    let mut ids = Vec::new();
+    for (login, name, _) in DEMO_ACCOUNTS {
+        ids.push(create_user(state, login, DEMO_PASSWORD, name, *login == "root").await?);
+    }
+    let (user, specialist, admin, acme_admin) = (ids[0], ids[1], ids[2], ids[3]);
+    let moscow = |weekly| WorkingHours {
+        time_zone: "Europe/Moscow".into(),
+        weekly,
+        holidays: vec![
+            "2026-12-31".into(),
+            "2027-01-01".into(),
+            "2027-01-02".into(),
+        ],
+    };
+    let demo_lines = vec![
+        DemoLine {
+            name: "IT Support",
+            internal: "L1 service desk",
+            description:
+                "Computers, accounts, e-mail, printers and VPN. Техническая поддержка сотрудников.",
+            url: "https://okno.example/it",
+            hours: Some(moscow(weekdays("09:00", "18:00"))),
+            published: true,
+            recommended: true,
+        },
+        DemoLine {
+            name: "HR Questions",
+            internal: "HR desk",
+            description:
+                "Leave, payslips, certificates and onboarding. Отпуска, справки, расчётные листки.",
+            url: "https://okno.example/hr",
+            hours: Some(moscow(weekdays("10:00", "17:00"))),
+            published: false,
+            recommended: false,
+        },
+        DemoLine {
+            name: "Бухгалтерия",
+            internal: "Accounting (1C)",
+            description: "Счета, акты сверки и вопросы по 1С. Invoices and reconciliation.",
+            url: "",
+            hours: Some(moscow(weekdays("09:00", "17:00"))),
+            published: true,
+            recommended: false,
+        },
+    ];
+    let acme_line = DemoLine {
+        name: "Acme Cloud Support",
+        internal: "Tier 1",
+        description: "Help with Acme Cloud storage and backups, around the clock.",
+        url: "https://acme.example/support",
+        hours: None,
+        published: true,
+        recommended: true,
+    };
+    state
+        .store
+        .write(move |ctx| {
+            let mut company = |name: &str| -> ApiResult<CompanyId> {
+                Ok(CompanyId(
+                    ctx.db
+                        .query_one(
+                            "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id",
+                            params![name, ctx.now],
+                        )?
+                        .int(0)?,
+                ))
+            };
+            let demo = company("Okno Demo")?;
+            let acme = company("Acme Cloud")?;
+            for (c, u, role) in [
+                (demo, specialist, CompanyRole::Specialist),
+                (demo, admin, CompanyRole::Admin),
+                (acme, acme_admin, CompanyRole::Admin),
+            ] {
+                ctx.db.execute(
+                    "INSERT INTO company_members (company_id, user_id, role) VALUES ($1, $2, $3)",
+                    params![c, u, role_str(role)],
+                )?;
+            }
+            let mut line_ids = Vec::new();
+            for (c, l) in demo_lines.iter().map(|l| (demo, l)).chain([(acme, &acme_line)]) {
+                let hours = l
+                    .hours
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(AppError::internal)?;
+                let id = ctx
+                    .db
+                    .query_one(
+                        "INSERT INTO lines (company_id, name, internal_name, description, details_url, hours, \
+                         published, recommended, search_text, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                        params![
+                            c,
+                            l.name,
+                            l.internal,
+                            l.description,
+                            l.url,
+                            hours,
+                            l.published,
+                            l.recommended,
+                            fold(&format!("{} {}", l.name, l.description)),
+                            ctx.now
+                        ],
+                    )?
+                    .int(0)?;
+                line_ids.push((LineId(id), c));
+            }
+            // The user is connected by the admin to IT Support and HR Questions.
+            for (line, c) in line_ids.iter().take(2) {
+                ctx.db.execute(
+                    "INSERT INTO connections (user_id, line_id, state, origin, created_at, updated_at) \
+                     VALUES ($1, $2, 'active', 'admin', $3, $3)",
+                    params![user, *line, ctx.now],
+                )?;
+                ctx.db.execute(
+                    "INSERT INTO chats (user_id, line_id, company_id, created_at) VALUES ($1, $2, $3, $4)",
+                    params![user, *line, *c, ctx.now],
+                )?;
+            }
+            ctx.db.execute("INSERT INTO meta (key, value) VALUES ('demo', 'seeded')", params![])?;
+            Ok(())
+        })
+        .await?;
+    Ok(true)
+}
