@@ -312,8 +312,23 @@ impl Db for SqliteDb {
 // ---------------------------------------------------------------------------------- Postgres
 
 pub struct PgDb {
-    client: postgres::Client,
+    /// Always `Some` until dropped.
+    client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        // The blocking client shuts down its own runtime when dropped, which must not happen on
+        // an async worker thread: hand it to a plain thread then.
+        if let Some(client) = self.client.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("okno-pg-close".into())
+                    .spawn(move || drop(client));
+            }
+        }
+    }
 }
 
 impl PgDb {
@@ -321,7 +336,7 @@ impl PgDb {
     pub fn connect(url: &str) -> DbResult<Self> {
         let client = postgres::Client::connect(url, postgres::NoTls).map_err(pg_err)?;
         Ok(Self {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         })
     }
@@ -330,13 +345,15 @@ impl PgDb {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql).map_err(pg_err)?;
+        let s = self.client()?.prepare(sql).map_err(pg_err)?;
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
     }
 
-    pub fn client(&mut self) -> &mut postgres::Client {
-        &mut self.client
+    pub fn client(&mut self) -> DbResult<&mut postgres::Client> {
+        self.client
+            .as_mut()
+            .ok_or_else(|| DbError::Other("the connection is closed".into()))
     }
 }
 
@@ -432,7 +449,7 @@ impl Db for PgDb {
             .iter()
             .map(|p| p as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        self.client.execute(&stmt, &refs).map_err(pg_err)
+        self.client()?.execute(&stmt, &refs).map_err(pg_err)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
@@ -441,12 +458,12 @@ impl Db for PgDb {
             .iter()
             .map(|p| p as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        let rows = self.client.query(&stmt, &refs).map_err(pg_err)?;
+        let rows = self.client()?.query(&stmt, &refs).map_err(pg_err)?;
         rows.iter().map(pg_row).collect()
     }
 
     fn batch(&mut self, sql: &str) -> DbResult<()> {
-        self.client.batch_execute(sql).map_err(pg_err)
+        self.client()?.batch_execute(sql).map_err(pg_err)
     }
 }
 

@@ -322,7 +322,7 @@ fn listen_once(url: &str, node: &str, weak: &std::sync::Weak<AppState>) -> Resul
         let mut items = Vec::new();
         {
             use postgres::fallible_iterator::FallibleIterator;
-            let mut notes = conn.client().notifications();
+            let mut notes = conn.client()?.notifications();
             let first = notes
                 .timeout_iter(Duration::from_secs(1))
                 .next()

@@ -290,8 +290,7 @@ pub async fn set_published(
     let updated = admin_line_change(&state, auth, line, false, move |ctx| {
         // An unpublished line cannot stay recommended: recommendations point at searchable lines.
         ctx.db.execute(
-            "UPDATE lines SET published = $1, recommended = CASE WHEN $1 = 1 THEN recommended ELSE 0 END \
-             WHERE id = $2",
+            "UPDATE lines SET published = $1, recommended = recommended * $1 WHERE id = $2",
             params![req.value, line],
         )?;
         Ok(())
