@@ -65,7 +65,7 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
             "2027-01-02".into(),
         ],
     };
-    let demo_lines = vec![
+    let demo_lines = [
         DemoLine {
             name: "IT Support",
             internal: "L1 service desk",

@@ -137,7 +137,7 @@ pub fn detect_type(head: &[u8]) -> String {
         Ok(_) => true,
         Err(e) => e.error_len().is_none() && head.len() >= 8192,
     };
-    if valid && !head.iter().any(|b| *b == 0) {
+    if valid && !head.contains(&0) {
         "text/plain".into()
     } else {
         "application/octet-stream".into()

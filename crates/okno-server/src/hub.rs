@@ -27,9 +27,11 @@ pub struct Pushed {
 
 const QUEUE: usize = 1024;
 
+type Subscribers = HashMap<UserId, Vec<(u64, mpsc::Sender<Pushed>)>>;
+
 #[derive(Default)]
 pub struct Hub {
-    subs: Mutex<HashMap<UserId, Vec<(u64, mpsc::Sender<Pushed>)>>>,
+    subs: Mutex<Subscribers>,
     next_id: AtomicU64,
 }
 

@@ -114,7 +114,9 @@ pub fn pg() -> &'static PgCluster {
             me = std::process::id(),
         );
         let sh = PathBuf::from("/bin/sh");
-        as_pg_user(&sh, &["-c", &script])
+        // Never waited for on purpose: it outlives the tests to clean up after them.
+        #[allow(clippy::zombie_processes)]
+        let _watchdog = as_pg_user(&sh, &["-c", &script])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
