@@ -10,10 +10,12 @@
 pub mod api;
 pub mod events;
 pub mod ids;
+pub mod ui;
 
 pub use api::*;
 pub use events::*;
 pub use ids::*;
+pub use ui::*;
 
 /// The API's version prefix: every endpoint lives under it.
 pub const API_PREFIX: &str = "/api/v1";

@@ -1,0 +1,275 @@
+//! The HTTP side of the server's API, typed. Anything the server answers that is not what the
+//! API promises is a `BadResponse` error, never a panic.
+
+use crate::error::{CoreError, CoreResult};
+use futures_util::StreamExt;
+use okno_proto::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone)]
+pub struct Api {
+    base: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+/// Progress callback: (bytes done, bytes total).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+
+fn offline(e: reqwest::Error) -> CoreError {
+    if e.is_decode() {
+        CoreError::BadResponse(e.to_string())
+    } else {
+        CoreError::Offline(e.to_string())
+    }
+}
+
+/// Checks a server address: `http(s)://host[:port]`, no path.
+pub fn normalize_url(url: &str) -> CoreResult<String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| CoreError::Invalid("the server address must start with http:// or https://".into()))?;
+    if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+        return Err(CoreError::Invalid("the server address must be like https://okno.example.com".into()));
+    }
+    Ok(url.to_owned())
+}
+
+impl Api {
+    pub fn new(base: &str) -> CoreResult<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| CoreError::Io(e.to_string()))?;
+        Ok(Self {
+            base: normalize_url(base)?,
+            token: None,
+            http,
+        })
+    }
+
+    pub fn with_token(mut self, token: String) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> CoreResult<T> {
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(offline)?;
+        if (200..300).contains(&status) {
+            serde_json::from_slice(&bytes).map_err(|e| CoreError::BadResponse(format!("status {status}: {e}")))
+        } else {
+            match serde_json::from_slice::<ApiError>(&bytes) {
+                Ok(err) => Err(CoreError::Server {
+                    status,
+                    code: err.code,
+                    message: err.message,
+                }),
+                Err(_) => Err(CoreError::BadResponse(format!("status {status} without an error body"))),
+            }
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> CoreResult<T> {
+        let resp = rb.timeout(Duration::from_secs(30)).send().await.map_err(offline)?;
+        Self::answer(resp).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> CoreResult<T> {
+        self.call(self.request(reqwest::Method::GET, path)).await
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> CoreResult<T> {
+        self.call(self.request(reqwest::Method::POST, path).json(body)).await
+    }
+
+    async fn no_content(&self, rb: reqwest::RequestBuilder) -> CoreResult<()> {
+        let resp = rb.timeout(Duration::from_secs(30)).send().await.map_err(offline)?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Self::answer::<serde_json::Value>(resp).await.map(|_| ())
+        }
+    }
+
+    pub async fn login(&self, login: &str, password: &str, device: &str) -> CoreResult<LoginResponse> {
+        self.post(
+            "/api/v1/auth/login",
+            &LoginRequest {
+                login: login.into(),
+                password: password.into(),
+                device_name: Some(device.into()),
+            },
+        )
+        .await
+    }
+
+    pub async fn logout(&self) -> CoreResult<()> {
+        self.no_content(self.request(reqwest::Method::POST, "/api/v1/auth/logout")).await
+    }
+
+    pub async fn snapshot(&self) -> CoreResult<Snapshot> {
+        self.get("/api/v1/snapshot").await
+    }
+
+    pub async fn sync(&self, since: i64, limit: i64) -> CoreResult<SyncResponse> {
+        self.get(&format!("/api/v1/sync?since={since}&limit={limit}")).await
+    }
+
+    pub async fn history(&self, chat: ChatId, before: Option<i64>, limit: i64) -> CoreResult<MessagePage> {
+        let mut path = format!("/api/v1/chats/{chat}/messages?limit={limit}");
+        if let Some(b) = before {
+            path.push_str(&format!("&before={b}"));
+        }
+        self.get(&path).await
+    }
+
+    pub async fn chat(&self, chat: ChatId) -> CoreResult<ChatSummary> {
+        self.get(&format!("/api/v1/chats/{chat}")).await
+    }
+
+    pub async fn send(&self, chat: ChatId, req: &SendMessageRequest) -> CoreResult<Message> {
+        self.post(&format!("/api/v1/chats/{chat}/messages"), req).await
+    }
+
+    pub async fn read(&self, chat: ChatId, seq: i64) -> CoreResult<ChatSummary> {
+        self.post(&format!("/api/v1/chats/{chat}/read"), &ReadRequest { seq }).await
+    }
+
+    pub async fn directory(&self, q: &str) -> CoreResult<Vec<Line>> {
+        let q: String = q
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        self.get(&format!("/api/v1/directory?q={q}")).await
+    }
+
+    pub async fn recommended(&self) -> CoreResult<Vec<Line>> {
+        self.get("/api/v1/directory/recommended").await
+    }
+
+    pub async fn request_connection(&self, line: LineId) -> CoreResult<Connection> {
+        self.post("/api/v1/connections", &ConnectionRequestInput { line_id: line }).await
+    }
+
+    pub async fn disconnect(&self, connection: ConnectionId) -> CoreResult<()> {
+        self.no_content(self.request(reqwest::Method::DELETE, &format!("/api/v1/connections/{connection}")))
+            .await
+    }
+
+    pub async fn chat_files(&self, chat: ChatId) -> CoreResult<Vec<FileMeta>> {
+        self.get(&format!("/api/v1/chats/{chat}/files")).await
+    }
+
+    /// The WebSocket address of the event stream.
+    pub fn ws_url(&self, since: i64) -> String {
+        let base = if let Some(rest) = self.base.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = self.base.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            self.base.clone()
+        };
+        format!("{base}/api/v1/ws?since={since}")
+    }
+
+    /// Streams a file up, reporting progress; stops at once when `cancel` fires.
+    pub async fn upload(&self, path: &Path, name: &str, progress: Progress<'_>, cancel: &CancellationToken) -> CoreResult<FileMeta> {
+        let file = tokio::fs::File::open(path).await?;
+        let total = file.metadata().await?.len();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = done.clone();
+        let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
+            if let Ok(c) = &chunk {
+                counter.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+            chunk
+        });
+        let q: String = name
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
+        let rb = self
+            .request(reqwest::Method::POST, &format!("/api/v1/files?name={q}"))
+            .header("content-type", "application/octet-stream")
+            .header("content-length", total)
+            .body(reqwest::Body::wrap_stream(stream));
+        let send = rb.send();
+        tokio::pin!(send);
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let resp = loop {
+            tokio::select! {
+                r = &mut send => break r.map_err(offline)?,
+                _ = cancel.cancelled() => return Err(CoreError::Cancelled),
+                _ = tick.tick() => progress(done.load(std::sync::atomic::Ordering::Relaxed), total),
+            }
+        };
+        progress(total, total);
+        Self::answer(resp).await
+    }
+
+    /// Streams a file down into `dest` (through a temporary file), reporting progress.
+    pub async fn download(&self, file: FileId, dest: &Path, progress: Progress<'_>, cancel: &CancellationToken) -> CoreResult<()> {
+        let resp = self
+            .request(reqwest::Method::GET, &format!("/api/v1/files/{file}"))
+            .send()
+            .await
+            .map_err(offline)?;
+        if !resp.status().is_success() {
+            return Self::answer::<serde_json::Value>(resp).await.map(|_| ());
+        }
+        let total = resp.content_length().unwrap_or(0);
+        let tmp = dest.with_extension("part");
+        let mut out = tokio::fs::File::create(&tmp).await?;
+        let mut stream = resp.bytes_stream();
+        let mut done = 0u64;
+        loop {
+            let chunk = tokio::select! {
+                c = stream.next() => c,
+                _ = cancel.cancelled() => {
+                    drop(out);
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                    return Err(CoreError::Cancelled);
+                }
+            };
+            let Some(chunk) = chunk else { break };
+            let chunk = chunk.map_err(offline)?;
+            out.write_all(&chunk).await?;
+            done += chunk.len() as u64;
+            progress(done, total.max(done));
+        }
+        out.sync_all().await?;
+        drop(out);
+        tokio::fs::rename(&tmp, dest).await?;
+        Ok(())
+    }
+}

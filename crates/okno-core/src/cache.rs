@@ -1,0 +1,1001 @@
+//! The local cache: everything the user has seen, readable offline, and the outbox.
+//!
+//! One SQLite file (WAL, `synchronous=FULL` so an outbox entry is on disk before it shows),
+//! numbered migrations, `STRICT` tables. Views are stored as their JSON wire form next to the
+//! columns that queries need. Every batch of sync events is applied in one transaction.
+
+use crate::error::{CoreError, CoreResult};
+use okno_proto::*;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// Schema steps; append only. Each is tested from every earlier version (see tests).
+pub const MIGRATIONS: &[&str] = &[
+    // 1: base tables.
+    r#"
+CREATE TABLE account (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    server_url TEXT NOT NULL,
+    me TEXT NOT NULL,
+    cursor INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE lines (id INTEGER PRIMARY KEY, data TEXT NOT NULL) STRICT;
+CREATE TABLE connections (
+    id INTEGER PRIMARY KEY,
+    line_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    chat_id INTEGER,
+    data TEXT NOT NULL
+) STRICT;
+CREATE TABLE chats (
+    id INTEGER PRIMARY KEY,
+    line_id INTEGER,
+    user_id INTEGER,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    last_message_at INTEGER,
+    read_seq INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    open_ticket_id INTEGER,
+    muted INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    sender_id INTEGER,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (chat_id, seq)
+) STRICT;
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    data TEXT NOT NULL
+) STRICT;
+CREATE TABLE service_requests (
+    id INTEGER PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    data TEXT NOT NULL
+) STRICT;
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    chat_id INTEGER,
+    data TEXT NOT NULL,
+    local_path TEXT
+) STRICT;
+CREATE INDEX files_chat ON files(chat_id);
+CREATE TABLE outbox (
+    client_msg_id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    chat_id INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    state TEXT NOT NULL,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE outbox_files (
+    client_msg_id TEXT NOT NULL REFERENCES outbox(client_msg_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    file_id INTEGER,
+    PRIMARY KEY (client_msg_id, idx)
+) STRICT;
+"#,
+    // 2: full-text search over messages, Russian and English (unicode61 folds case in both).
+    r#"
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+"#,
+];
+
+/// What a change touched, to tell the UI (ids only).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub lines: bool,
+    pub chats: BTreeSet<ChatId>,
+    pub messages: BTreeSet<ChatId>,
+    /// New messages from others: (chat, message).
+    pub arrived: Vec<(ChatId, MessageId)>,
+    /// Outbox entries delivered (removed) by what arrived.
+    pub delivered: Vec<(ChatId, Uuid)>,
+    /// Chats whose summary the cache cannot compute alone: fetch it from the server.
+    pub stale_chats: BTreeSet<ChatId>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub server_url: String,
+    pub me: Me,
+    pub cursor: i64,
+}
+
+/// An outbox entry as the worker sees it.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub client_msg_id: Uuid,
+    pub chat_id: ChatId,
+    pub text: String,
+    pub files: Vec<OutboxFile>,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxFile {
+    pub idx: i64,
+    pub path: String,
+    pub name: String,
+    pub size: i64,
+    pub file_id: Option<FileId>,
+}
+
+pub struct Cache {
+    conn: Mutex<Connection>,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> CoreResult<String> {
+    serde_json::to_string(v).map_err(|e| CoreError::Cache(e.to_string()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> CoreResult<T> {
+    serde_json::from_str(s).map_err(|e| CoreError::Cache(format!("corrupt cache row: {e}")))
+}
+
+fn state_str(s: ConnectionState) -> &'static str {
+    match s {
+        ConnectionState::Pending => "pending",
+        ConnectionState::Active => "active",
+        ConnectionState::Rejected => "rejected",
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Brings a connection's schema to the newest version.
+pub fn migrate(conn: &mut Connection) -> CoreResult<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Applies migrations up to `target` (tests build every older version with it).
+pub fn migrate_to(conn: &mut Connection, target: usize) -> CoreResult<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let have = usize::try_from(version).map_err(|e| CoreError::Cache(e.to_string()))?;
+    if have > MIGRATIONS.len() {
+        return Err(CoreError::Cache(format!(
+            "the cache was written by a newer Okno (schema {have}, this one knows {})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().take(target).skip(have) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "cache migrated");
+    }
+    Ok(())
+}
+
+impl Cache {
+    pub fn open(path: &Path) -> CoreResult<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| CoreError::Cache(e.to_string()))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(64);
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> CoreResult<T>) -> CoreResult<T> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| CoreError::Cache("the cache lock is poisoned".into()))?;
+        f(&mut conn)
+    }
+
+    fn tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> CoreResult<T>) -> CoreResult<T> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    // ------------------------------------------------------------------ account
+
+    pub fn account(&self) -> CoreResult<Option<Account>> {
+        self.with(|c| {
+            let row = c
+                .query_row("SELECT server_url, me, cursor FROM account WHERE id = 1", [], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+                })
+                .optional()?;
+            row.map(|(server_url, me, cursor)| {
+                Ok(Account {
+                    server_url,
+                    me: parse(&me)?,
+                    cursor,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    pub fn cursor(&self) -> CoreResult<i64> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT cursor FROM account WHERE id = 1", [], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0))
+        })
+    }
+
+    /// Forgets everything: a different account, or sign-out.
+    pub fn clear(&self) -> CoreResult<()> {
+        self.tx(|tx| {
+            tx.execute_batch(
+                "DELETE FROM account; DELETE FROM lines; DELETE FROM connections; DELETE FROM chats;
+                 DELETE FROM messages; DELETE FROM tickets; DELETE FROM service_requests;
+                 DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox;",
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Replaces the account's state with a server snapshot (sign-in, or a reset). Messages and
+    /// the outbox stay: they are still true.
+    pub fn apply_snapshot(&self, server_url: &str, snap: &Snapshot) -> CoreResult<Changes> {
+        let mut ch = Changes {
+            lines: true,
+            ..Changes::default()
+        };
+        self.tx(|tx| {
+            let same_user = tx
+                .query_row("SELECT me FROM account WHERE id = 1", [], |r| r.get::<_, String>(0))
+                .optional()?
+                .map(|me| parse::<Me>(&me).map(|m| m.id == snap.me.id))
+                .transpose()?
+                .unwrap_or(false);
+            if !same_user {
+                tx.execute_batch(
+                    "DELETE FROM messages; DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox;",
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO account (id, server_url, me, cursor) VALUES (1, ?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET server_url = ?1, me = ?2, cursor = ?3",
+                params![server_url, json(&snap.me)?, snap.cursor],
+            )?;
+            tx.execute_batch("DELETE FROM connections; DELETE FROM lines;")?;
+            for c in &snap.connections {
+                upsert_connection(tx, c)?;
+            }
+            let keep: Vec<i64> = snap.chats.iter().map(|c| c.id.0).collect();
+            for s in &snap.chats {
+                upsert_summary(tx, s)?;
+                ch.chats.insert(s.id);
+            }
+            // Chats of lines no longer connected are dropped (their messages stay for search).
+            let mut stmt = tx.prepare("SELECT id FROM chats")?;
+            let existing: Vec<i64> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            for id in existing.into_iter().filter(|id| !keep.contains(id)) {
+                if snap.me.memberships.is_empty() {
+                    tx.execute("DELETE FROM chats WHERE id = ?1", [id])?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(ch)
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// Applies a batch of the user's stream in one transaction. Events at or below the cursor
+    /// are skipped (duplicates); the batch must continue the cursor without a gap.
+    pub fn apply_events(&self, events: &[Event]) -> CoreResult<Changes> {
+        let mut ch = Changes::default();
+        self.tx(|tx| {
+            let (cursor, me): (i64, String) =
+                tx.query_row("SELECT cursor, me FROM account WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            let me: Me = parse(&me)?;
+            let mut cursor = cursor;
+            for e in events {
+                if e.seq <= cursor {
+                    continue;
+                }
+                if e.seq != cursor + 1 {
+                    return Err(CoreError::Gap {
+                        expected: cursor + 1,
+                        got: e.seq,
+                    });
+                }
+                apply_event(tx, me.id, &e.body, &mut ch)?;
+                cursor = e.seq;
+            }
+            tx.execute("UPDATE account SET cursor = ?1 WHERE id = 1", [cursor])?;
+            Ok(())
+        })?;
+        Ok(ch)
+    }
+
+    /// Stores a page of history fetched from the server.
+    pub fn store_messages(&self, messages: &[Message]) -> CoreResult<Changes> {
+        let mut ch = Changes::default();
+        self.tx(|tx| {
+            for m in messages {
+                insert_message(tx, m)?;
+                ch.messages.insert(m.chat_id);
+            }
+            Ok(())
+        })?;
+        Ok(ch)
+    }
+
+    pub fn set_chat_summary(&self, s: &ChatSummary) -> CoreResult<()> {
+        self.tx(|tx| upsert_summary(tx, s))
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// The lines list: lines with messages first, newest message first, then the rest by name.
+    pub fn line_items(&self) -> CoreResult<Vec<LineItem>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT cn.id, cn.state, cn.chat_id, l.data, ch.unread, ch.last_message_at, ch.open_ticket_id, ch.muted
+                 FROM connections cn JOIN lines l ON l.id = cn.line_id
+                 LEFT JOIN chats ch ON ch.id = cn.chat_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, Option<i64>>(7)?,
+                ))
+            })?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (id, state, chat, line, unread, last, ticket, muted) = row?;
+                let state = match state.as_str() {
+                    "active" => ConnectionState::Active,
+                    "pending" => ConnectionState::Pending,
+                    _ => ConnectionState::Rejected,
+                };
+                items.push(LineItem {
+                    line: parse(&line)?,
+                    connection_id: ConnectionId(id),
+                    state,
+                    chat_id: chat.map(ChatId),
+                    unread: unread.unwrap_or(0),
+                    last_message_at: last,
+                    open_ticket: ticket.is_some(),
+                    muted: muted.unwrap_or(0) != 0,
+                });
+            }
+            sort_line_items(&mut items);
+            Ok(items)
+        })
+    }
+
+    pub fn chat_summary(&self, chat: ChatId) -> CoreResult<Option<(i64, i64, i64, bool)>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT last_seq, read_seq, unread, muted FROM chats WHERE id = ?1",
+                [chat.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0)),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Up to `limit` messages before chat position `before` (the newest without it), plus the
+    /// chat's pending sends.
+    pub fn chat_page(&self, chat: ChatId, before: Option<i64>, limit: i64) -> CoreResult<ChatPage> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT data, seq FROM messages WHERE chat_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+            )?;
+            let rows: Vec<(String, i64)> = stmt
+                .query_map(params![chat.0, before.unwrap_or(i64::MAX), limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut messages = rows
+                .iter()
+                .map(|(d, _)| parse::<Message>(d))
+                .collect::<CoreResult<Vec<_>>>()?;
+            messages.reverse();
+            let lowest = messages.first().map(|m| m.seq);
+            let last_seq: i64 = c
+                .query_row("SELECT last_seq FROM chats WHERE id = ?1", [chat.0], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            let has_older = match lowest {
+                Some(s) => s > 1,
+                None => before.map_or(last_seq > 0, |b| b > 1 && last_seq > 0),
+            };
+            let pending = outbox_items(c, Some(chat))?;
+            Ok(ChatPage {
+                messages,
+                pending,
+                has_older,
+            })
+        })
+    }
+
+    /// Whether the cache holds every message of the chat in `[from, to]`.
+    pub fn has_range(&self, chat: ChatId, from: i64, to: i64) -> CoreResult<bool> {
+        if to < from {
+            return Ok(true);
+        }
+        self.with(|c| {
+            let n: i64 = c.query_row(
+                "SELECT COUNT(*) FROM messages WHERE chat_id = ?1 AND seq BETWEEN ?2 AND ?3",
+                params![chat.0, from, to],
+                |r| r.get(0),
+            )?;
+            Ok(n == to - from + 1)
+        })
+    }
+
+    pub fn last_seq(&self, chat: ChatId) -> CoreResult<i64> {
+        Ok(self.chat_summary(chat)?.map_or(0, |s| s.0))
+    }
+
+    /// Full-text search over cached messages, newest first.
+    pub fn search(&self, query: &str, limit: i64) -> CoreResult<Vec<SearchHit>> {
+        let Some(q) = fts_query(query) else {
+            return Ok(vec![]);
+        };
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT m.data, COALESCE(ch.line_id, 0), snippet(messages_fts, 0, '[', ']', '…', 12)
+                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                 LEFT JOIN chats ch ON ch.id = m.chat_id
+                 WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![q, limit], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+            })?;
+            rows.map(|row| {
+                let (data, line, snippet) = row?;
+                Ok(SearchHit {
+                    message: parse(&data)?,
+                    line_id: LineId(line),
+                    snippet,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Files sent in a chat, newest first (from the cached messages).
+    pub fn chat_files(&self, chat: ChatId) -> CoreResult<Vec<FileMeta>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT data FROM messages WHERE chat_id = ?1 AND kind = 'file' ORDER BY seq DESC LIMIT 500",
+            )?;
+            let rows: Vec<String> = stmt.query_map([chat.0], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut files = Vec::new();
+            for d in rows {
+                let m: Message = parse(&d)?;
+                files.extend(m.files);
+            }
+            Ok(files)
+        })
+    }
+
+    pub fn file_meta(&self, file: FileId) -> CoreResult<Option<(FileMeta, Option<String>)>> {
+        self.with(|c| {
+            c.query_row("SELECT data, local_path FROM files WHERE id = ?1", [file.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .optional()?
+            .map(|(d, p)| Ok((parse(&d)?, p)))
+            .transpose()
+        })
+    }
+
+    pub fn set_file_path(&self, file: FileId, path: &str) -> CoreResult<()> {
+        self.with(|c| {
+            c.execute("UPDATE files SET local_path = ?1 WHERE id = ?2", params![path, file.0])?;
+            Ok(())
+        })
+    }
+
+    pub fn set_muted(&self, chat: ChatId, muted: bool) -> CoreResult<()> {
+        self.with(|c| {
+            c.execute("UPDATE chats SET muted = ?1 WHERE id = ?2", params![muted, chat.0])?;
+            Ok(())
+        })
+    }
+
+    /// The unread total over all chats (for the badge), muted chats excluded.
+    pub fn unread_total(&self) -> CoreResult<i64> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT COALESCE(SUM(unread), 0) FROM chats WHERE muted = 0", [], |r| r.get(0))?)
+        })
+    }
+
+    // ------------------------------------------------------------------ outbox
+
+    /// Puts a send on disk (a durable commit) before anything shows it.
+    pub fn outbox_add(&self, chat: ChatId, id: Uuid, text: &str, files: &[(String, String, i64)]) -> CoreResult<()> {
+        self.tx(|tx| {
+            let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+            tx.execute(
+                "INSERT INTO outbox (client_msg_id, position, chat_id, text, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'sending', ?5)",
+                params![id.to_string(), position, chat.0, text, now_ms()],
+            )?;
+            for (i, (path, name, size)) in files.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO outbox_files (client_msg_id, idx, path, name, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![id.to_string(), i as i64, path, name, size],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The oldest entry still to deliver.
+    pub fn outbox_next(&self) -> CoreResult<Option<OutboxRow>> {
+        self.with(|c| {
+            let row = c
+                .query_row(
+                    "SELECT client_msg_id, chat_id, text, attempts FROM outbox WHERE state = 'sending'
+                     ORDER BY position LIMIT 1",
+                    [],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
+                )
+                .optional()?;
+            let Some((id, chat, text, attempts)) = row else {
+                return Ok(None);
+            };
+            let files = outbox_files(c, &id)?;
+            Ok(Some(OutboxRow {
+                client_msg_id: id.parse().map_err(|e: uuid::Error| CoreError::Cache(e.to_string()))?,
+                chat_id: ChatId(chat),
+                text,
+                files,
+                attempts,
+            }))
+        })
+    }
+
+    pub fn outbox_list(&self, chat: Option<ChatId>) -> CoreResult<Vec<OutboxItem>> {
+        self.with(|c| outbox_items(c, chat))
+    }
+
+    pub fn outbox_chat(&self, id: Uuid) -> CoreResult<Option<ChatId>> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT chat_id FROM outbox WHERE client_msg_id = ?1", [id.to_string()], |r| r.get(0))
+                .optional()?
+                .map(ChatId))
+        })
+    }
+
+    pub fn outbox_file_uploaded(&self, id: Uuid, idx: i64, file: &FileMeta) -> CoreResult<()> {
+        self.tx(|tx| {
+            tx.execute(
+                "UPDATE outbox_files SET file_id = ?1 WHERE client_msg_id = ?2 AND idx = ?3",
+                params![file.id.0, id.to_string(), idx],
+            )?;
+            tx.execute(
+                "INSERT INTO files (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET data = ?2",
+                params![file.id.0, json(file)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn outbox_attempted(&self, id: Uuid) -> CoreResult<()> {
+        self.with(|c| {
+            c.execute("UPDATE outbox SET attempts = attempts + 1 WHERE client_msg_id = ?1", [id.to_string()])?;
+            Ok(())
+        })
+    }
+
+    pub fn outbox_fail(&self, id: Uuid, error: &str) -> CoreResult<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET state = 'failed', error = ?1 WHERE client_msg_id = ?2",
+                params![error, id.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A failed entry goes back to sending. Returns false when there is no such entry.
+    pub fn outbox_retry(&self, id: Uuid) -> CoreResult<bool> {
+        self.with(|c| {
+            Ok(c.execute(
+                "UPDATE outbox SET state = 'sending', error = NULL, attempts = 0 WHERE client_msg_id = ?1",
+                [id.to_string()],
+            )? > 0)
+        })
+    }
+
+    /// Removes an entry (cancel, or delivered). Returns false when there was none.
+    pub fn outbox_remove(&self, id: Uuid) -> CoreResult<bool> {
+        self.with(|c| Ok(c.execute("DELETE FROM outbox WHERE client_msg_id = ?1", [id.to_string()])? > 0))
+    }
+
+    /// Stores the server's message for a delivered send and drops the outbox entry, in one step.
+    pub fn outbox_delivered(&self, id: Uuid, message: &Message) -> CoreResult<Changes> {
+        let mut ch = Changes::default();
+        self.tx(|tx| {
+            insert_message(tx, message)?;
+            tx.execute("DELETE FROM outbox WHERE client_msg_id = ?1", [id.to_string()])?;
+            ch.messages.insert(message.chat_id);
+            ch.delivered.push((message.chat_id, id));
+            Ok(())
+        })?;
+        Ok(ch)
+    }
+}
+
+/// The lines list order: lines with messages first, newest message first, then the rest by name.
+pub fn sort_line_items(items: &mut [LineItem]) {
+    items.sort_by(|a, b| match (a.last_message_at, b.last_message_at) {
+        (Some(x), Some(y)) => y.cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.line.name.to_lowercase().cmp(&b.line.name.to_lowercase()),
+    });
+}
+
+/// Turns what the user typed into an FTS5 query: every word must appear, as a word or the start
+/// of one (so "принтер" finds "принтера", "print" finds "printer").
+pub fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn outbox_files(c: &Connection, id: &str) -> CoreResult<Vec<OutboxFile>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT idx, path, name, size, file_id FROM outbox_files WHERE client_msg_id = ?1 ORDER BY idx",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(OutboxFile {
+            idx: r.get(0)?,
+            path: r.get(1)?,
+            name: r.get(2)?,
+            size: r.get(3)?,
+            file_id: r.get::<_, Option<i64>>(4)?.map(FileId),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn outbox_items(c: &Connection, chat: Option<ChatId>) -> CoreResult<Vec<OutboxItem>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT client_msg_id, chat_id, text, state, error, created_at FROM outbox
+         WHERE ?1 IS NULL OR chat_id = ?1 ORDER BY position",
+    )?;
+    let rows: Vec<(String, i64, String, String, Option<String>, i64)> = stmt
+        .query_map([chat.map(|c| c.0)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, chat, text, state, error, created_at)| {
+            let files = outbox_files(c, &id)?
+                .into_iter()
+                .map(|f| PendingFile {
+                    name: f.name,
+                    size: f.size,
+                    file_id: f.file_id,
+                })
+                .collect();
+            Ok(OutboxItem {
+                client_msg_id: id.parse().map_err(|e: uuid::Error| CoreError::Cache(e.to_string()))?,
+                chat_id: ChatId(chat),
+                text,
+                files,
+                state: if state == "failed" { OutboxState::Failed } else { OutboxState::Sending },
+                error,
+                created_at,
+            })
+        })
+        .collect()
+}
+
+fn upsert_line(tx: &Transaction<'_>, line: &Line) -> CoreResult<()> {
+    tx.execute(
+        "INSERT INTO lines (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET data = ?2",
+        params![line.id.0, json(line)?],
+    )?;
+    Ok(())
+}
+
+fn upsert_connection(tx: &Transaction<'_>, c: &Connection_) -> CoreResult<()> {
+    upsert_line(tx, &c.line)?;
+    tx.execute(
+        "INSERT INTO connections (id, line_id, state, chat_id, data) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET line_id = ?2, state = ?3, chat_id = ?4, data = ?5",
+        params![c.id.0, c.line.id.0, state_str(c.state), c.chat_id.map(|c| c.0), json(c)?],
+    )?;
+    if let Some(chat) = c.chat_id {
+        tx.execute(
+            "INSERT INTO chats (id, line_id, user_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET line_id = ?2, user_id = ?3",
+            params![chat.0, c.line.id.0, c.user_id.0],
+        )?;
+    }
+    Ok(())
+}
+
+/// `okno_proto::Connection`, named apart from rusqlite's.
+type Connection_ = okno_proto::Connection;
+
+fn upsert_summary(tx: &Transaction<'_>, s: &ChatSummary) -> CoreResult<()> {
+    tx.execute(
+        "INSERT INTO chats (id, line_id, user_id, last_seq, last_message_at, read_seq, unread, open_ticket_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET line_id = ?2, user_id = ?3, last_seq = MAX(last_seq, ?4),
+             last_message_at = ?5, read_seq = MAX(read_seq, ?6), unread = ?7, open_ticket_id = ?8",
+        params![
+            s.id.0,
+            s.line_id.0,
+            s.user_id.0,
+            s.last_seq,
+            s.last_message_at,
+            s.read_seq,
+            s.unread,
+            s.open_ticket.as_ref().map(|t| t.id.0)
+        ],
+    )?;
+    if let Some(t) = &s.open_ticket {
+        upsert_ticket(tx, t)?;
+    }
+    Ok(())
+}
+
+fn upsert_ticket(tx: &Transaction<'_>, t: &Ticket) -> CoreResult<()> {
+    let state = if t.state == TicketState::Open { "open" } else { "closed" };
+    tx.execute(
+        "INSERT INTO tickets (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET state = ?3, data = ?4",
+        params![t.id.0, t.chat_id.0, state, json(t)?],
+    )?;
+    Ok(())
+}
+
+/// Inserts a message unless it is there already. Returns whether it is new.
+fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
+    let kind = match m.kind {
+        MessageKind::Text => "text",
+        MessageKind::File => "file",
+        MessageKind::Notice => "notice",
+    };
+    let n = tx.execute(
+        "INSERT INTO messages (id, chat_id, seq, sender_id, kind, text, data, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        params![m.id.0, m.chat_id.0, m.seq, m.sender_id.map(|u| u.0), kind, m.text, json(m)?, m.created_at],
+    )?;
+    for f in &m.files {
+        tx.execute(
+            "INSERT INTO files (id, chat_id, data) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET chat_id = ?2, data = ?3",
+            params![f.id.0, m.chat_id.0, json(f)?],
+        )?;
+    }
+    Ok(n > 0)
+}
+
+/// Recounts a chat's unread messages from the cache; false when the cache lacks some of them.
+fn recount_unread(tx: &Transaction<'_>, chat: ChatId, me: UserId) -> CoreResult<bool> {
+    let (last_seq, read_seq): (i64, i64) =
+        tx.query_row("SELECT last_seq, read_seq FROM chats WHERE id = ?1", [chat.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (present, unread): (i64, i64) = tx.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(kind <> 'notice' AND (sender_id IS NULL OR sender_id <> ?3)), 0)
+         FROM messages WHERE chat_id = ?1 AND seq > ?2",
+        params![chat.0, read_seq, me.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    tx.execute("UPDATE chats SET unread = ?1 WHERE id = ?2", params![unread, chat.0])?;
+    Ok(present == (last_seq - read_seq).max(0))
+}
+
+fn apply_event(tx: &Transaction<'_>, me: UserId, body: &EventBody, ch: &mut Changes) -> CoreResult<()> {
+    match body {
+        EventBody::MessageCreated { message: m } => {
+            let known = tx
+                .query_row("SELECT 1 FROM chats WHERE id = ?1", [m.chat_id.0], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !known {
+                tx.execute("INSERT INTO chats (id) VALUES (?1)", [m.chat_id.0])?;
+                ch.stale_chats.insert(m.chat_id);
+            }
+            let new = insert_message(tx, m)?;
+            tx.execute(
+                "UPDATE chats SET last_seq = MAX(last_seq, ?1),
+                     last_message_at = MAX(COALESCE(last_message_at, 0), ?2) WHERE id = ?3",
+                params![m.seq, m.created_at, m.chat_id.0],
+            )?;
+            if m.sender_id == Some(me) {
+                if let Some(id) = m.client_msg_id {
+                    if tx.execute("DELETE FROM outbox WHERE client_msg_id = ?1", [id.to_string()])? > 0 {
+                        ch.delivered.push((m.chat_id, id));
+                    }
+                }
+                tx.execute(
+                    "UPDATE chats SET read_seq = MAX(read_seq, ?1) WHERE id = ?2",
+                    params![m.seq, m.chat_id.0],
+                )?;
+                if !recount_unread(tx, m.chat_id, me)? {
+                    ch.stale_chats.insert(m.chat_id);
+                }
+            } else if new && m.kind != MessageKind::Notice {
+                tx.execute(
+                    "UPDATE chats SET unread = unread + 1 WHERE id = ?1 AND read_seq < ?2",
+                    params![m.chat_id.0, m.seq],
+                )?;
+                ch.arrived.push((m.chat_id, m.id));
+            }
+            ch.messages.insert(m.chat_id);
+            ch.chats.insert(m.chat_id);
+            ch.lines = true;
+        }
+        EventBody::ChatRead { chat_id, seq } => {
+            tx.execute(
+                "INSERT INTO chats (id, read_seq) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET read_seq = MAX(read_seq, ?2)",
+                params![chat_id.0, seq],
+            )?;
+            if !recount_unread(tx, *chat_id, me)? {
+                ch.stale_chats.insert(*chat_id);
+            }
+            ch.chats.insert(*chat_id);
+            ch.lines = true;
+        }
+        EventBody::ChatChanged { chat } => {
+            upsert_summary(tx, chat)?;
+            ch.chats.insert(chat.id);
+            ch.lines = true;
+        }
+        EventBody::LineChanged { line } => {
+            let connected = tx
+                .query_row("SELECT 1 FROM connections WHERE line_id = ?1", [line.id.0], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if connected {
+                upsert_line(tx, line)?;
+                ch.lines = true;
+            }
+        }
+        EventBody::ConnectionChanged { connection } => {
+            if connection.user_id == me {
+                upsert_connection(tx, connection)?;
+                ch.lines = true;
+                if let Some(chat) = connection.chat_id {
+                    ch.chats.insert(chat);
+                }
+            }
+        }
+        EventBody::ConnectionRemoved { connection_id, .. } => {
+            if tx.execute("DELETE FROM connections WHERE id = ?1", [connection_id.0])? > 0 {
+                ch.lines = true;
+            }
+        }
+        EventBody::TicketChanged { ticket } => {
+            upsert_ticket(tx, ticket)?;
+            let open = (ticket.state == TicketState::Open).then_some(ticket.id.0);
+            tx.execute(
+                "INSERT INTO chats (id, open_ticket_id) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET open_ticket_id =
+                     CASE WHEN ?2 IS NOT NULL THEN ?2
+                          WHEN open_ticket_id = ?3 THEN NULL ELSE open_ticket_id END",
+                params![ticket.chat_id.0, open, ticket.id.0],
+            )?;
+            ch.chats.insert(ticket.chat_id);
+            ch.lines = true;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_queries_are_prefix_words() {
+        assert_eq!(fts_query("Принтер  jams!").as_deref(), Some("\"принтер\"* \"jams\"*"));
+        assert_eq!(fts_query("  ,,, "), None);
+        assert_eq!(fts_query("a\"b").as_deref(), Some("\"a\"* \"b\"*"));
+    }
+
+    /// Each migration, applied to a cache at every earlier version holding data, keeps the data
+    /// and ends at the newest schema.
+    #[test]
+    fn every_migration_runs_from_every_earlier_version() {
+        for start in 1..=MIGRATIONS.len() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("c.db");
+            let mut conn = Connection::open(&path).unwrap();
+            migrate_to(&mut conn, start).unwrap();
+            conn.execute(
+                "INSERT INTO messages (id, chat_id, seq, sender_id, kind, text, data, created_at)
+                 VALUES (1, 1, 1, 2, 'text', 'принтер сломался', '{}', 5)",
+                [],
+            )
+            .unwrap();
+            drop(conn);
+            let cache = Cache::open(&path).unwrap();
+            let version: i64 = cache
+                .with(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+                .unwrap();
+            assert_eq!(version as usize, MIGRATIONS.len());
+            let found: i64 = cache
+                .with(|c| {
+                    Ok(c.query_row("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH '\"принтер\"*'", [], |r| r.get(0))?)
+                })
+                .unwrap();
+            assert_eq!(found, 1, "the message from version {start} is searchable");
+        }
+    }
+
+    #[test]
+    fn a_newer_cache_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(Cache::open(&path), Err(CoreError::Cache(_))));
+    }
+}

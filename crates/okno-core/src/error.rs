@@ -1,0 +1,80 @@
+//! The core's errors. Each has a stable `code` for the UI (`{code, message}`).
+
+use okno_proto::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("sign in first")]
+    NotSignedIn,
+    #[error("cannot reach the server: {0}")]
+    Offline(String),
+    /// The server refused: its own `{code, message}`.
+    #[error("{message}")]
+    Server { status: u16, code: String, message: String },
+    #[error("the server answered something unexpected: {0}")]
+    BadResponse(String),
+    #[error("local cache: {0}")]
+    Cache(String),
+    #[error("events out of order: expected {expected}, got {got}")]
+    Gap { expected: i64, got: i64 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the file is too large: {size} bytes, at most {limit}")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Io(String),
+}
+
+pub type CoreResult<T> = Result<T, CoreError>;
+
+impl From<rusqlite::Error> for CoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        CoreError::Cache(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CoreError {
+    fn from(e: std::io::Error) -> Self {
+        CoreError::Io(e.to_string())
+    }
+}
+
+impl CoreError {
+    pub fn code(&self) -> &str {
+        match self {
+            CoreError::NotSignedIn => "not_signed_in",
+            CoreError::Offline(_) => "offline",
+            CoreError::Server { code, .. } => code,
+            CoreError::BadResponse(_) => "bad_response",
+            CoreError::Cache(_) => "cache",
+            CoreError::Gap { .. } => "gap",
+            CoreError::Invalid(_) => "invalid_input",
+            CoreError::TooLarge { .. } => "payload_too_large",
+            CoreError::Cancelled => "cancelled",
+            CoreError::Io(_) => "io",
+        }
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        ApiError {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
+    }
+
+    /// Whether trying the same thing later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CoreError::Offline(_) | CoreError::BadResponse(_) | CoreError::Gap { .. } => true,
+            CoreError::Server { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            _ => false,
+        }
+    }
+
+    /// The session is gone: sign in again.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, CoreError::Server { status: 401, .. })
+    }
+}

@@ -1,0 +1,531 @@
+//! The Okno client core: everything the desktop app knows and does, with no GUI dependency.
+//!
+//! - [`cache`]: the local SQLite cache, readable offline, and the outbox;
+//! - [`sync`]: WebSocket push plus catch-up from the cursor, backoff, gap refetch;
+//! - [`outbox`]: durable sends, retried until acknowledged, exactly once by client message id;
+//! - [`api`]: the typed HTTP client; [`secret`]: where the session token lives;
+//! - [`notify`]: the notification policy; [`logging`]: rotating log files.
+//!
+//! [`Core`] ties them together. It reports changes as [`CoreEvent`]s carrying ids only; the UI
+//! reads the views again.
+
+pub mod api;
+pub mod cache;
+pub mod error;
+pub mod logging;
+pub mod notify;
+pub mod outbox;
+pub mod secret;
+pub mod sync;
+
+use api::Api;
+use cache::{Cache, Changes};
+pub use error::{CoreError, CoreResult};
+use okno_proto::*;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch, Notify};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// The cache, the token file (when there is no OS secret store) and downloaded files.
+    pub data_dir: PathBuf,
+    /// Shown in the account's list of sessions.
+    pub device_name: String,
+    /// Keep the token in the OS secret store when there is one.
+    pub use_os_secret_store: bool,
+    /// Largest file the app will try to upload (the server's limit).
+    pub max_upload: u64,
+}
+
+impl CoreConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            device_name: "Okno desktop".into(),
+            use_os_secret_store: true,
+            max_upload: 100 * 1024 * 1024,
+        }
+    }
+}
+
+struct Session {
+    api: Api,
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+pub(crate) struct Inner {
+    cfg: CoreConfig,
+    pub(crate) cache: Arc<Cache>,
+    events: broadcast::Sender<CoreEvent>,
+    state: watch::Sender<SyncState>,
+    session: Mutex<Option<Session>>,
+    pub(crate) outbox_wake: Notify,
+    pub(crate) reconnect_now: Notify,
+    transfers: Mutex<HashMap<String, CancellationToken>>,
+}
+
+impl Inner {
+    pub(crate) fn emit(&self, e: CoreEvent) {
+        let _ = self.events.send(e);
+    }
+
+    pub(crate) fn set_state(&self, state: SyncState, detail: Option<String>) {
+        let changed = *self.state.borrow() != state;
+        self.state.send_replace(state);
+        if changed {
+            self.emit(CoreEvent::SyncState { state, detail });
+        }
+    }
+
+    pub(crate) fn emit_changes(&self, ch: &Changes) {
+        if ch.lines {
+            self.emit(CoreEvent::LinesChanged);
+        }
+        for c in &ch.chats {
+            self.emit(CoreEvent::ChatChanged { chat_id: *c });
+        }
+        for c in &ch.messages {
+            self.emit(CoreEvent::MessagesChanged { chat_id: *c });
+        }
+        for (chat_id, client_msg_id) in &ch.delivered {
+            self.emit(CoreEvent::OutboxChanged {
+                chat_id: *chat_id,
+                client_msg_id: *client_msg_id,
+            });
+        }
+        for (chat_id, message_id) in &ch.arrived {
+            self.emit(CoreEvent::NewMessage {
+                chat_id: *chat_id,
+                message_id: *message_id,
+            });
+        }
+    }
+
+    /// Reads from the server the summaries the cache could not compute.
+    pub(crate) async fn refresh_stale(&self, api: &Api, chats: &BTreeSet<ChatId>) {
+        for chat in chats {
+            match api.chat(*chat).await {
+                Ok(s) => {
+                    if let Err(e) = self.cache.set_chat_summary(&s) {
+                        tracing::warn!(error = %e, "cannot store a chat summary");
+                    }
+                }
+                Err(e) => tracing::info!(error = %e.code(), chat = %chat, "cannot refresh a chat summary"),
+            }
+        }
+    }
+
+    pub(crate) fn register_transfer(&self, key: &str) -> CancellationToken {
+        let token = CancellationToken::new();
+        if let Ok(mut t) = self.transfers.lock() {
+            t.insert(key.to_owned(), token.clone());
+        }
+        token
+    }
+
+    pub(crate) fn end_transfer(&self, key: &str) {
+        if let Ok(mut t) = self.transfers.lock() {
+            t.remove(key);
+        }
+    }
+
+    fn cancel_transfer(&self, key: &str) -> bool {
+        match self.transfers.lock().ok().and_then(|mut t| t.remove(key)) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn api(&self) -> CoreResult<Api> {
+        self.session
+            .lock()
+            .map_err(|_| CoreError::Cache("session lock poisoned".into()))?
+            .as_ref()
+            .map(|s| s.api.clone())
+            .ok_or(CoreError::NotSignedIn)
+    }
+}
+
+/// The client core. Cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+fn token_account(server_url: &str, login: &str) -> String {
+    format!("{login}@{server_url}")
+}
+
+impl Core {
+    /// Opens the cache; if an account was signed in, resumes it (the cache answers at once, the
+    /// network catches up in the background).
+    pub async fn open(cfg: CoreConfig) -> CoreResult<Self> {
+        let path = cfg.data_dir.join("cache.db");
+        let cache = tokio::task::spawn_blocking(move || Cache::open(&path))
+            .await
+            .map_err(|e| CoreError::Cache(e.to_string()))??;
+        let (events, _) = broadcast::channel(4096);
+        let (state, _) = watch::channel(SyncState::Idle);
+        let core = Core {
+            inner: Arc::new(Inner {
+                cfg,
+                cache: Arc::new(cache),
+                events,
+                state,
+                session: Mutex::new(None),
+                outbox_wake: Notify::new(),
+                reconnect_now: Notify::new(),
+                transfers: Mutex::new(HashMap::new()),
+            }),
+        };
+        if let Some(account) = core.inner.cache.account()? {
+            let store = secret::TokenStore::new(
+                &core.inner.cfg.data_dir,
+                core.inner.cfg.use_os_secret_store,
+                &token_account(&account.server_url, &account.me.login),
+            );
+            if let Some(token) = store.load()? {
+                let api = Api::new(&account.server_url)?.with_token(token);
+                core.start(api);
+            }
+        }
+        Ok(core)
+    }
+
+    fn start(&self, api: Api) {
+        let stop = CancellationToken::new();
+        let tasks = vec![
+            tokio::spawn(sync::run(self.inner.clone(), api.clone(), stop.clone())),
+            tokio::spawn(outbox::run(self.inner.clone(), api.clone(), stop.clone())),
+        ];
+        if let Ok(mut s) = self.inner.session.lock() {
+            if let Some(old) = s.take() {
+                old.stop.cancel();
+            }
+            *s = Some(Session { api, stop, tasks });
+        }
+    }
+
+    /// Stops syncing and sending (the app is closing, or a test simulates a crash).
+    pub async fn shutdown(&self) {
+        let session = self.inner.session.lock().ok().and_then(|mut s| s.take());
+        if let Some(s) = session {
+            s.stop.cancel();
+            for t in s.tasks {
+                let _ = t.await;
+            }
+        }
+        self.inner.set_state(SyncState::Idle, None);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
+        self.inner.events.subscribe()
+    }
+
+    pub fn sync_state(&self) -> watch::Receiver<SyncState> {
+        self.inner.state.subscribe()
+    }
+
+    /// Asks the sync service to reconnect now instead of waiting for its backoff.
+    pub fn reconnect_now(&self) {
+        self.inner.reconnect_now.notify_one();
+        self.inner.outbox_wake.notify_one();
+    }
+
+    /// The signed-in account, if any (from the cache: known offline too).
+    pub fn me(&self) -> CoreResult<Option<Me>> {
+        Ok(self.inner.cache.account()?.map(|a| a.me))
+    }
+
+    pub fn server_url(&self) -> CoreResult<Option<String>> {
+        Ok(self.inner.cache.account()?.map(|a| a.server_url))
+    }
+
+    pub async fn login(&self, server_url: &str, login: &str, password: &str) -> CoreResult<Me> {
+        let api = Api::new(server_url)?;
+        let resp = api.login(login, password, &self.inner.cfg.device_name).await?;
+        let api = api.with_token(resp.token.clone());
+        let snapshot = api.snapshot().await?;
+        self.shutdown().await;
+        let cache = self.inner.cache.clone();
+        let url = api.base().to_owned();
+        let changes = tokio::task::spawn_blocking(move || cache.apply_snapshot(&url, &snapshot))
+            .await
+            .map_err(|e| CoreError::Cache(e.to_string()))??;
+        let store = secret::TokenStore::new(
+            &self.inner.cfg.data_dir,
+            self.inner.cfg.use_os_secret_store,
+            &token_account(api.base(), &resp.me.login),
+        );
+        let place = store.save(&resp.token)?;
+        tracing::info!(user = %resp.me.id, token_store = place, "signed in");
+        self.start(api);
+        self.inner.emit_changes(&changes);
+        Ok(resp.me)
+    }
+
+    /// Signs out: ends the session on the server (when reachable) and forgets everything local.
+    pub async fn logout(&self) -> CoreResult<()> {
+        let api = self.inner.api().ok();
+        let me = self.me()?;
+        self.shutdown().await;
+        if let Some(api) = &api {
+            if let Err(e) = api.logout().await {
+                tracing::info!(error = %e.code(), "could not end the session on the server");
+            }
+        }
+        if let (Some(api), Some(me)) = (&api, &me) {
+            secret::TokenStore::new(
+                &self.inner.cfg.data_dir,
+                self.inner.cfg.use_os_secret_store,
+                &token_account(api.base(), &me.login),
+            )
+            .clear()?;
+        }
+        self.inner.cache.clear()?;
+        self.inner.emit(CoreEvent::SignedOut);
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- reads (cache)
+
+    pub fn lines(&self) -> CoreResult<Vec<LineItem>> {
+        self.inner.cache.line_items()
+    }
+
+    /// A page of the chat from the cache; when the cache lacks messages in that range and the
+    /// server is reachable, they are fetched first.
+    pub async fn messages(&self, chat: ChatId, before: Option<i64>, limit: i64) -> CoreResult<ChatPage> {
+        let limit = limit.clamp(1, 200);
+        let top = match before {
+            Some(b) => b - 1,
+            None => self.inner.cache.last_seq(chat)?,
+        };
+        let from = (top - limit + 1).max(1);
+        if !self.inner.cache.has_range(chat, from, top)? {
+            if let Ok(api) = self.inner.api() {
+                match api.history(chat, Some(top + 1), limit).await {
+                    Ok(page) => {
+                        let changes = self.inner.cache.store_messages(&page.messages)?;
+                        self.inner.emit_changes(&Changes { messages: BTreeSet::new(), ..changes });
+                    }
+                    Err(e) => tracing::info!(error = %e.code(), "history not fetched; showing the cache"),
+                }
+            }
+        }
+        self.inner.cache.chat_page(chat, before, limit)
+    }
+
+    pub fn search(&self, query: &str, limit: i64) -> CoreResult<Vec<SearchHit>> {
+        self.inner.cache.search(query, limit.clamp(1, 200))
+    }
+
+    pub fn chat_files(&self, chat: ChatId) -> CoreResult<Vec<FileMeta>> {
+        self.inner.cache.chat_files(chat)
+    }
+
+    pub fn unread_total(&self) -> CoreResult<i64> {
+        self.inner.cache.unread_total()
+    }
+
+    pub fn set_muted(&self, chat: ChatId, muted: bool) -> CoreResult<()> {
+        self.inner.cache.set_muted(chat, muted)?;
+        self.inner.emit(CoreEvent::ChatChanged { chat_id: chat });
+        self.inner.emit(CoreEvent::LinesChanged);
+        Ok(())
+    }
+
+    /// Whether the chat is muted (for the notification policy).
+    pub fn is_muted(&self, chat: ChatId) -> CoreResult<bool> {
+        Ok(self.inner.cache.chat_summary(chat)?.is_some_and(|s| s.3))
+    }
+
+    /// One cached message (for notifications).
+    pub fn message(&self, chat: ChatId, id: MessageId) -> CoreResult<Option<Message>> {
+        let page = self.inner.cache.chat_page(chat, None, 200)?;
+        Ok(page.messages.into_iter().find(|m| m.id == id))
+    }
+
+    // ---------------------------------------------------------------- sends (outbox)
+
+    /// Queues a message: on disk before this returns, shown at once as sending, delivered with
+    /// its own client message id until the server acknowledges it.
+    pub fn send(&self, chat: ChatId, text: &str, files: &[PathBuf]) -> CoreResult<Uuid> {
+        if self.me()?.is_none() {
+            return Err(CoreError::NotSignedIn);
+        }
+        if text.chars().count() > 10_000 {
+            return Err(CoreError::Invalid("a message may have at most 10,000 characters".into()));
+        }
+        if text.trim().is_empty() && files.is_empty() {
+            return Err(CoreError::Invalid("the message is empty".into()));
+        }
+        if files.len() > 10 {
+            return Err(CoreError::Invalid("at most 10 files per message".into()));
+        }
+        let mut list = Vec::with_capacity(files.len());
+        for p in files {
+            let meta = std::fs::metadata(p).map_err(|e| CoreError::Invalid(format!("{}: {e}", p.display())))?;
+            if !meta.is_file() {
+                return Err(CoreError::Invalid(format!("{} is not a file", p.display())));
+            }
+            if meta.len() > self.inner.cfg.max_upload {
+                return Err(CoreError::TooLarge {
+                    size: meta.len(),
+                    limit: self.inner.cfg.max_upload,
+                });
+            }
+            if meta.len() == 0 {
+                return Err(CoreError::Invalid(format!("{} is empty", p.display())));
+            }
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "file".into());
+            list.push((p.to_string_lossy().into_owned(), name, meta.len() as i64));
+        }
+        let id = Uuid::new_v4();
+        self.inner.cache.outbox_add(chat, id, text, &list)?;
+        self.inner.emit(CoreEvent::OutboxChanged {
+            chat_id: chat,
+            client_msg_id: id,
+        });
+        self.inner.outbox_wake.notify_one();
+        Ok(id)
+    }
+
+    pub fn outbox(&self, chat: Option<ChatId>) -> CoreResult<Vec<OutboxItem>> {
+        self.inner.cache.outbox_list(chat)
+    }
+
+    /// Sends a failed message again.
+    pub fn retry(&self, id: Uuid) -> CoreResult<()> {
+        if !self.inner.cache.outbox_retry(id)? {
+            return Err(CoreError::Invalid("no such message waiting to be sent".into()));
+        }
+        if let Some(chat) = self.inner.cache.outbox_chat(id)? {
+            self.inner.emit(CoreEvent::OutboxChanged { chat_id: chat, client_msg_id: id });
+        }
+        self.inner.outbox_wake.notify_one();
+        Ok(())
+    }
+
+    /// Drops a message not yet acknowledged (and stops its uploads).
+    pub fn cancel(&self, id: Uuid) -> CoreResult<()> {
+        let chat = self.inner.cache.outbox_chat(id)?;
+        self.inner.cancel_transfer(&id.to_string());
+        if !self.inner.cache.outbox_remove(id)? {
+            return Err(CoreError::Invalid("no such message waiting to be sent".into()));
+        }
+        if let Some(chat) = chat {
+            self.inner.emit(CoreEvent::OutboxChanged { chat_id: chat, client_msg_id: id });
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- server operations
+
+    pub async fn mark_read(&self, chat: ChatId, seq: i64) -> CoreResult<()> {
+        let api = self.inner.api()?;
+        let summary = api.read(chat, seq).await?;
+        self.inner.cache.set_chat_summary(&summary)?;
+        self.inner.emit(CoreEvent::ChatChanged { chat_id: chat });
+        self.inner.emit(CoreEvent::LinesChanged);
+        Ok(())
+    }
+
+    pub async fn directory(&self, query: &str) -> CoreResult<Vec<Line>> {
+        self.inner.api()?.directory(query).await
+    }
+
+    pub async fn recommended(&self) -> CoreResult<Vec<Line>> {
+        self.inner.api()?.recommended().await
+    }
+
+    pub async fn request_connection(&self, line: LineId) -> CoreResult<okno_proto::Connection> {
+        let c = self.inner.api()?.request_connection(line).await?;
+        self.inner.reconnect_now.notify_one();
+        Ok(c)
+    }
+
+    pub async fn disconnect(&self, connection: ConnectionId) -> CoreResult<()> {
+        self.inner.api()?.disconnect(connection).await
+    }
+
+    /// Downloads a file into the app's cache (once) and returns its path.
+    pub async fn download(&self, file: FileId) -> CoreResult<PathBuf> {
+        let (meta, local) = self
+            .inner
+            .cache
+            .file_meta(file)?
+            .ok_or_else(|| CoreError::Invalid("unknown file".into()))?;
+        if let Some(p) = local.map(PathBuf::from).filter(|p| p.exists()) {
+            return Ok(p);
+        }
+        let dir = self.inner.cfg.data_dir.join("files");
+        tokio::fs::create_dir_all(&dir).await?;
+        let dest = dir.join(format!("{}-{}", file.0, safe_name(&meta.name)));
+        let key = format!("down:{file}");
+        let cancel = self.inner.register_transfer(&key);
+        let inner = self.inner.clone();
+        let k = key.clone();
+        let progress = move |done: u64, total: u64| {
+            inner.emit(CoreEvent::Transfer { transfer_id: k.clone(), done: done as i64, total: total as i64, finished: false, error: None })
+        };
+        let result = self.inner.api()?.download(file, &dest, &progress, &cancel).await;
+        self.inner.end_transfer(&key);
+        self.inner.emit(CoreEvent::Transfer {
+            transfer_id: key,
+            done: meta.size,
+            total: meta.size,
+            finished: true,
+            error: result.as_ref().err().map(|e| e.to_string()),
+        });
+        result?;
+        self.inner.cache.set_file_path(file, &dest.to_string_lossy())?;
+        Ok(dest)
+    }
+
+    /// Stops a download or an upload (by transfer id).
+    pub fn cancel_transfer(&self, transfer_id: &str) -> bool {
+        let key = transfer_id
+            .strip_prefix("up:")
+            .and_then(|r| r.split(':').next())
+            .unwrap_or(transfer_id);
+        self.inner.cancel_transfer(key)
+    }
+
+    /// Downloads if needed, then opens the file with the system's default application.
+    pub async fn open_file(&self, file: FileId) -> CoreResult<PathBuf> {
+        let path = self.download(file).await?;
+        opener::open(&path).map_err(|e| CoreError::Io(e.to_string()))?;
+        Ok(path)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.cfg.data_dir
+    }
+}
+
+/// A file name safe to create in the cache directory.
+pub fn safe_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
+    if trimmed.is_empty() {
+        "file".into()
+    } else {
+        trimmed.chars().take(120).collect()
+    }
+}

@@ -1,0 +1,149 @@
+//! When a new message should raise a native notification, and the unread badge. Pure logic: the
+//! desktop shell shows what this decides.
+
+use okno_proto::{ChatId, MessageKind, UserId};
+
+/// What the app is showing right now.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Focus {
+    pub window_focused: bool,
+    /// The chat open in the window, if any.
+    pub open_chat: Option<ChatId>,
+}
+
+/// A message that just arrived.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub chat_id: ChatId,
+    pub sender_id: Option<UserId>,
+    pub kind: MessageKind,
+    pub muted: bool,
+    /// The line's name: the notification's title.
+    pub line_name: String,
+    pub sender_name: String,
+    pub preview: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notification {
+    /// One message: clicking it opens `chat_id`.
+    Single { chat_id: ChatId, title: String, body: String },
+    /// Many at once: one summary. `chat_id` is set when they are all in one chat.
+    Grouped { chat_id: Option<ChatId>, count: usize, title: String, body: String },
+}
+
+/// More messages than this arriving together become one grouped notification.
+pub const GROUP_ABOVE: usize = 3;
+
+/// Whether this message deserves a notification.
+pub fn wants_notification(me: UserId, focus: Focus, m: &Incoming) -> bool {
+    if m.sender_id == Some(me) || m.sender_id.is_none() || m.kind == MessageKind::Notice || m.muted {
+        return false;
+    }
+    // Visible already: the window has focus and shows this chat.
+    !(focus.window_focused && focus.open_chat == Some(m.chat_id))
+}
+
+fn preview(text: &str) -> String {
+    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() > 120 {
+        format!("{}…", t.chars().take(119).collect::<String>())
+    } else {
+        t
+    }
+}
+
+/// Decides the notifications for messages that arrived together (one sync batch).
+pub fn decide(me: UserId, focus: Focus, batch: &[Incoming]) -> Vec<Notification> {
+    let wanted: Vec<&Incoming> = batch.iter().filter(|m| wants_notification(me, focus, m)).collect();
+    if wanted.is_empty() {
+        return vec![];
+    }
+    if wanted.len() <= GROUP_ABOVE {
+        return wanted
+            .into_iter()
+            .map(|m| Notification::Single {
+                chat_id: m.chat_id,
+                title: m.line_name.clone(),
+                body: if m.kind == MessageKind::File && m.preview.trim().is_empty() {
+                    format!("{}: 📎", m.sender_name)
+                } else {
+                    format!("{}: {}", m.sender_name, preview(&m.preview))
+                },
+            })
+            .collect();
+    }
+    let mut chats: Vec<ChatId> = wanted.iter().map(|m| m.chat_id).collect();
+    chats.sort();
+    chats.dedup();
+    let mut lines: Vec<&str> = wanted.iter().map(|m| m.line_name.as_str()).collect();
+    lines.sort();
+    lines.dedup();
+    vec![Notification::Grouped {
+        chat_id: (chats.len() == 1).then(|| chats[0]),
+        count: wanted.len(),
+        title: if lines.len() == 1 { lines[0].to_owned() } else { "Okno".to_owned() },
+        body: lines.join(", "),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(chat: i64, from: i64) -> Incoming {
+        Incoming {
+            chat_id: ChatId(chat),
+            sender_id: Some(UserId(from)),
+            kind: MessageKind::Text,
+            muted: false,
+            line_name: format!("Line {chat}"),
+            sender_name: "Sergei".into(),
+            preview: "Hello,\n  please   restart".into(),
+        }
+    }
+
+    const ME: UserId = UserId(1);
+
+    #[test]
+    fn own_messages_notices_and_muted_lines_are_silent() {
+        let f = Focus::default();
+        assert!(!wants_notification(ME, f, &msg(1, 1)));
+        let mut n = msg(1, 2);
+        n.kind = MessageKind::Notice;
+        assert!(!wants_notification(ME, f, &n));
+        let mut m = msg(1, 2);
+        m.muted = true;
+        assert!(!wants_notification(ME, f, &m));
+        assert!(wants_notification(ME, f, &msg(1, 2)));
+    }
+
+    #[test]
+    fn the_open_chat_in_a_focused_window_is_silent_but_others_are_not() {
+        let focus = Focus { window_focused: true, open_chat: Some(ChatId(1)) };
+        assert!(!wants_notification(ME, focus, &msg(1, 2)));
+        assert!(wants_notification(ME, focus, &msg(2, 2)), "another chat");
+        let unfocused = Focus { window_focused: false, open_chat: Some(ChatId(1)) };
+        assert!(wants_notification(ME, unfocused, &msg(1, 2)), "window in the background");
+    }
+
+    #[test]
+    fn a_few_are_single_many_are_grouped() {
+        let f = Focus::default();
+        let one = decide(ME, f, &[msg(1, 2)]);
+        assert_eq!(
+            one,
+            vec![Notification::Single { chat_id: ChatId(1), title: "Line 1".into(), body: "Sergei: Hello, please restart".into() }]
+        );
+        let many: Vec<Incoming> = (0..5).map(|i| msg(1 + i % 2, 2)).collect();
+        let grouped = decide(ME, f, &many);
+        assert_eq!(grouped.len(), 1);
+        let Notification::Grouped { count, chat_id, body, .. } = &grouped[0] else { panic!() };
+        assert_eq!(*count, 5);
+        assert_eq!(*chat_id, None);
+        assert_eq!(body, "Line 1, Line 2");
+        let same_chat: Vec<Incoming> = (0..4).map(|_| msg(3, 2)).collect();
+        let Notification::Grouped { chat_id, .. } = &decide(ME, f, &same_chat)[0] else { panic!() };
+        assert_eq!(*chat_id, Some(ChatId(3)), "clicking opens that chat");
+    }
+}

@@ -1,0 +1,126 @@
+//! What the client core tells the app: change events (ids only; the UI re-reads) and the views
+//! it reads back. These cross the desktop shell's IPC, so they are wire types too.
+
+use crate::api::*;
+use crate::ids::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+wire! {
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Signed out: nothing to sync.
+    Idle,
+    Connecting,
+    Online,
+    /// The server cannot be reached; retrying with backoff.
+    Offline,
+    /// The server refused us (for example the session was revoked).
+    Error,
+}
+}
+
+wire! {
+/// A change in the core. Carries ids only: the UI re-reads what it shows.
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CoreEvent {
+    SyncState {
+        state: SyncState,
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
+        detail: Option<String>,
+    },
+    /// Lines, connections or their order changed.
+    LinesChanged,
+    /// A chat's summary (unread, ticket, last message) changed.
+    ChatChanged { chat_id: ChatId },
+    /// Messages of a chat were added or replaced.
+    MessagesChanged { chat_id: ChatId },
+    /// An outbox entry changed state.
+    OutboxChanged { chat_id: ChatId, client_msg_id: Uuid },
+    /// A message from someone else arrived (input to the notification policy).
+    NewMessage { chat_id: ChatId, message_id: MessageId },
+    /// Progress of an upload or download.
+    Transfer {
+        transfer_id: String,
+        done: i64,
+        total: i64,
+        finished: bool,
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
+        error: Option<String>,
+    },
+    SignedOut,
+}
+}
+
+wire! {
+/// One row of the lines list.
+pub struct LineItem {
+    pub line: Line,
+    pub connection_id: ConnectionId,
+    pub state: ConnectionState,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub chat_id: Option<ChatId>,
+    pub unread: i64,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub last_message_at: Option<i64>,
+    /// A ticket is open: the avatar is ringed green.
+    pub open_ticket: bool,
+    pub muted: bool,
+}
+}
+
+wire! {
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// On disk, being delivered (retried until acknowledged).
+    Sending,
+    /// Gave up: see `error`; retry or cancel.
+    Failed,
+}
+}
+
+wire! {
+pub struct PendingFile {
+    pub name: String,
+    pub size: i64,
+    /// Set once uploaded.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub file_id: Option<FileId>,
+}
+}
+
+wire! {
+/// A message the user sent that the server has not acknowledged yet.
+pub struct OutboxItem {
+    pub client_msg_id: Uuid,
+    pub chat_id: ChatId,
+    pub text: String,
+    pub files: Vec<PendingFile>,
+    pub state: OutboxState,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub error: Option<String>,
+    pub created_at: i64,
+}
+}
+
+wire! {
+pub struct ChatPage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// The chat's unacknowledged sends, oldest first; shown after `messages`.
+    pub pending: Vec<OutboxItem>,
+    /// Older messages exist (in the cache or on the server).
+    pub has_older: bool,
+}
+}
+
+wire! {
+pub struct SearchHit {
+    pub message: Message,
+    pub line_id: LineId,
+    /// The matching text with the matches between `[` and `]`.
+    pub snippet: String,
+}
+}
