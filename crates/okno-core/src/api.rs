@@ -35,9 +35,13 @@ pub fn normalize_url(url: &str) -> CoreResult<String> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| CoreError::Invalid("the server address must start with http:// or https://".into()))?;
+        .ok_or_else(|| {
+            CoreError::Invalid("the server address must start with http:// or https://".into())
+        })?;
     if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
-        return Err(CoreError::Invalid("the server address must be like https://okno.example.com".into()));
+        return Err(CoreError::Invalid(
+            "the server address must be like https://okno.example.com".into(),
+        ));
     }
     Ok(url.to_owned())
 }
@@ -80,7 +84,8 @@ impl Api {
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(offline)?;
         if (200..300).contains(&status) {
-            serde_json::from_slice(&bytes).map_err(|e| CoreError::BadResponse(format!("status {status}: {e}")))
+            serde_json::from_slice(&bytes)
+                .map_err(|e| CoreError::BadResponse(format!("status {status}: {e}")))
         } else {
             match serde_json::from_slice::<ApiError>(&bytes) {
                 Ok(err) => Err(CoreError::Server {
@@ -88,13 +93,19 @@ impl Api {
                     code: err.code,
                     message: err.message,
                 }),
-                Err(_) => Err(CoreError::BadResponse(format!("status {status} without an error body"))),
+                Err(_) => Err(CoreError::BadResponse(format!(
+                    "status {status} without an error body"
+                ))),
             }
         }
     }
 
     async fn call<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> CoreResult<T> {
-        let resp = rb.timeout(Duration::from_secs(30)).send().await.map_err(offline)?;
+        let resp = rb
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(offline)?;
         Self::answer(resp).await
     }
 
@@ -102,12 +113,21 @@ impl Api {
         self.call(self.request(reqwest::Method::GET, path)).await
     }
 
-    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> CoreResult<T> {
-        self.call(self.request(reqwest::Method::POST, path).json(body)).await
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> CoreResult<T> {
+        self.call(self.request(reqwest::Method::POST, path).json(body))
+            .await
     }
 
     async fn no_content(&self, rb: reqwest::RequestBuilder) -> CoreResult<()> {
-        let resp = rb.timeout(Duration::from_secs(30)).send().await.map_err(offline)?;
+        let resp = rb
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(offline)?;
         if resp.status().is_success() {
             Ok(())
         } else {
@@ -115,7 +135,12 @@ impl Api {
         }
     }
 
-    pub async fn login(&self, login: &str, password: &str, device: &str) -> CoreResult<LoginResponse> {
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        device: &str,
+    ) -> CoreResult<LoginResponse> {
         self.post(
             "/api/v1/auth/login",
             &LoginRequest {
@@ -128,7 +153,8 @@ impl Api {
     }
 
     pub async fn logout(&self) -> CoreResult<()> {
-        self.no_content(self.request(reqwest::Method::POST, "/api/v1/auth/logout")).await
+        self.no_content(self.request(reqwest::Method::POST, "/api/v1/auth/logout"))
+            .await
     }
 
     pub async fn snapshot(&self) -> CoreResult<Snapshot> {
@@ -136,10 +162,16 @@ impl Api {
     }
 
     pub async fn sync(&self, since: i64, limit: i64) -> CoreResult<SyncResponse> {
-        self.get(&format!("/api/v1/sync?since={since}&limit={limit}")).await
+        self.get(&format!("/api/v1/sync?since={since}&limit={limit}"))
+            .await
     }
 
-    pub async fn history(&self, chat: ChatId, before: Option<i64>, limit: i64) -> CoreResult<MessagePage> {
+    pub async fn history(
+        &self,
+        chat: ChatId,
+        before: Option<i64>,
+        limit: i64,
+    ) -> CoreResult<MessagePage> {
         let mut path = format!("/api/v1/chats/{chat}/messages?limit={limit}");
         if let Some(b) = before {
             path.push_str(&format!("&before={b}"));
@@ -152,11 +184,13 @@ impl Api {
     }
 
     pub async fn send(&self, chat: ChatId, req: &SendMessageRequest) -> CoreResult<Message> {
-        self.post(&format!("/api/v1/chats/{chat}/messages"), req).await
+        self.post(&format!("/api/v1/chats/{chat}/messages"), req)
+            .await
     }
 
     pub async fn read(&self, chat: ChatId, seq: i64) -> CoreResult<ChatSummary> {
-        self.post(&format!("/api/v1/chats/{chat}/read"), &ReadRequest { seq }).await
+        self.post(&format!("/api/v1/chats/{chat}/read"), &ReadRequest { seq })
+            .await
     }
 
     pub async fn directory(&self, q: &str) -> CoreResult<Vec<Line>> {
@@ -178,12 +212,19 @@ impl Api {
     }
 
     pub async fn request_connection(&self, line: LineId) -> CoreResult<Connection> {
-        self.post("/api/v1/connections", &ConnectionRequestInput { line_id: line }).await
+        self.post(
+            "/api/v1/connections",
+            &ConnectionRequestInput { line_id: line },
+        )
+        .await
     }
 
     pub async fn disconnect(&self, connection: ConnectionId) -> CoreResult<()> {
-        self.no_content(self.request(reqwest::Method::DELETE, &format!("/api/v1/connections/{connection}")))
-            .await
+        self.no_content(self.request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/connections/{connection}"),
+        ))
+        .await
     }
 
     pub async fn chat_files(&self, chat: ChatId) -> CoreResult<Vec<FileMeta>> {
@@ -203,20 +244,33 @@ impl Api {
     }
 
     /// Streams a file up, reporting progress; stops at once when `cancel` fires.
-    pub async fn upload(&self, path: &Path, name: &str, progress: Progress<'_>, cancel: &CancellationToken) -> CoreResult<FileMeta> {
+    pub async fn upload(
+        &self,
+        path: &Path,
+        name: &str,
+        progress: Progress<'_>,
+        cancel: &CancellationToken,
+    ) -> CoreResult<FileMeta> {
         let file = tokio::fs::File::open(path).await?;
         let total = file.metadata().await?.len();
         let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counter = done.clone();
-        let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
-            if let Ok(c) = &chunk {
-                counter.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            }
-            chunk
-        });
+        let stream =
+            tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
+                if let Ok(c) = &chunk {
+                    counter.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+                chunk
+            });
         let q: String = name
             .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect();
         let rb = self
             .request(reqwest::Method::POST, &format!("/api/v1/files?name={q}"))
@@ -238,7 +292,13 @@ impl Api {
     }
 
     /// Streams a file down into `dest` (through a temporary file), reporting progress.
-    pub async fn download(&self, file: FileId, dest: &Path, progress: Progress<'_>, cancel: &CancellationToken) -> CoreResult<()> {
+    pub async fn download(
+        &self,
+        file: FileId,
+        dest: &Path,
+        progress: Progress<'_>,
+        cancel: &CancellationToken,
+    ) -> CoreResult<()> {
         let resp = self
             .request(reqwest::Method::GET, &format!("/api/v1/files/{file}"))
             .send()

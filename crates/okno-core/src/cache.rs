@@ -247,9 +247,17 @@ impl Cache {
     pub fn account(&self) -> CoreResult<Option<Account>> {
         self.with(|c| {
             let row = c
-                .query_row("SELECT server_url, me, cursor FROM account WHERE id = 1", [], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
-                })
+                .query_row(
+                    "SELECT server_url, me, cursor FROM account WHERE id = 1",
+                    [],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
+                    },
+                )
                 .optional()?;
             row.map(|(server_url, me, cursor)| {
                 Ok(Account {
@@ -264,9 +272,11 @@ impl Cache {
 
     pub fn cursor(&self) -> CoreResult<i64> {
         self.with(|c| {
-            Ok(c.query_row("SELECT cursor FROM account WHERE id = 1", [], |r| r.get(0))
-                .optional()?
-                .unwrap_or(0))
+            Ok(
+                c.query_row("SELECT cursor FROM account WHERE id = 1", [], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(0),
+            )
         })
     }
 
@@ -501,7 +511,11 @@ impl Cache {
                  WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![q, limit], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })?;
             rows.map(|row| {
                 let (data, line, snippet) = row?;
@@ -533,9 +547,11 @@ impl Cache {
 
     pub fn file_meta(&self, file: FileId) -> CoreResult<Option<(FileMeta, Option<String>)>> {
         self.with(|c| {
-            c.query_row("SELECT data, local_path FROM files WHERE id = ?1", [file.0], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-            })
+            c.query_row(
+                "SELECT data, local_path FROM files WHERE id = ?1",
+                [file.0],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
             .optional()?
             .map(|(d, p)| Ok((parse(&d)?, p)))
             .transpose()
@@ -544,14 +560,20 @@ impl Cache {
 
     pub fn set_file_path(&self, file: FileId, path: &str) -> CoreResult<()> {
         self.with(|c| {
-            c.execute("UPDATE files SET local_path = ?1 WHERE id = ?2", params![path, file.0])?;
+            c.execute(
+                "UPDATE files SET local_path = ?1 WHERE id = ?2",
+                params![path, file.0],
+            )?;
             Ok(())
         })
     }
 
     pub fn set_muted(&self, chat: ChatId, muted: bool) -> CoreResult<()> {
         self.with(|c| {
-            c.execute("UPDATE chats SET muted = ?1 WHERE id = ?2", params![muted, chat.0])?;
+            c.execute(
+                "UPDATE chats SET muted = ?1 WHERE id = ?2",
+                params![muted, chat.0],
+            )?;
             Ok(())
         })
     }
@@ -559,14 +581,24 @@ impl Cache {
     /// The unread total over all chats (for the badge), muted chats excluded.
     pub fn unread_total(&self) -> CoreResult<i64> {
         self.with(|c| {
-            Ok(c.query_row("SELECT COALESCE(SUM(unread), 0) FROM chats WHERE muted = 0", [], |r| r.get(0))?)
+            Ok(c.query_row(
+                "SELECT COALESCE(SUM(unread), 0) FROM chats WHERE muted = 0",
+                [],
+                |r| r.get(0),
+            )?)
         })
     }
 
     // ------------------------------------------------------------------ outbox
 
     /// Puts a send on disk (a durable commit) before anything shows it.
-    pub fn outbox_add(&self, chat: ChatId, id: Uuid, text: &str, files: &[(String, String, i64)]) -> CoreResult<()> {
+    pub fn outbox_add(
+        &self,
+        chat: ChatId,
+        id: Uuid,
+        text: &str,
+        files: &[(String, String, i64)],
+    ) -> CoreResult<()> {
         self.tx(|tx| {
             let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM outbox", [], |r| r.get(0))?;
             tx.execute(
@@ -615,9 +647,13 @@ impl Cache {
 
     pub fn outbox_chat(&self, id: Uuid) -> CoreResult<Option<ChatId>> {
         self.with(|c| {
-            Ok(c.query_row("SELECT chat_id FROM outbox WHERE client_msg_id = ?1", [id.to_string()], |r| r.get(0))
-                .optional()?
-                .map(ChatId))
+            Ok(c.query_row(
+                "SELECT chat_id FROM outbox WHERE client_msg_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .map(ChatId))
         })
     }
 
@@ -637,7 +673,10 @@ impl Cache {
 
     pub fn outbox_attempted(&self, id: Uuid) -> CoreResult<()> {
         self.with(|c| {
-            c.execute("UPDATE outbox SET attempts = attempts + 1 WHERE client_msg_id = ?1", [id.to_string()])?;
+            c.execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE client_msg_id = ?1",
+                [id.to_string()],
+            )?;
             Ok(())
         })
     }
@@ -664,7 +703,12 @@ impl Cache {
 
     /// Removes an entry (cancel, or delivered). Returns false when there was none.
     pub fn outbox_remove(&self, id: Uuid) -> CoreResult<bool> {
-        self.with(|c| Ok(c.execute("DELETE FROM outbox WHERE client_msg_id = ?1", [id.to_string()])? > 0))
+        self.with(|c| {
+            Ok(c.execute(
+                "DELETE FROM outbox WHERE client_msg_id = ?1",
+                [id.to_string()],
+            )? > 0)
+        })
     }
 
     /// Stores the server's message for a delivered send and drops the outbox entry, in one step.
@@ -672,7 +716,10 @@ impl Cache {
         let mut ch = Changes::default();
         self.tx(|tx| {
             insert_message(tx, message)?;
-            tx.execute("DELETE FROM outbox WHERE client_msg_id = ?1", [id.to_string()])?;
+            tx.execute(
+                "DELETE FROM outbox WHERE client_msg_id = ?1",
+                [id.to_string()],
+            )?;
             ch.messages.insert(message.chat_id);
             ch.delivered.push((message.chat_id, id));
             Ok(())
@@ -726,7 +773,14 @@ fn outbox_items(c: &Connection, chat: Option<ChatId>) -> CoreResult<Vec<OutboxIt
     )?;
     let rows: Vec<(String, i64, String, String, Option<String>, i64)> = stmt
         .query_map([chat.map(|c| c.0)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
@@ -740,11 +794,17 @@ fn outbox_items(c: &Connection, chat: Option<ChatId>) -> CoreResult<Vec<OutboxIt
                 })
                 .collect();
             Ok(OutboxItem {
-                client_msg_id: id.parse().map_err(|e: uuid::Error| CoreError::Cache(e.to_string()))?,
+                client_msg_id: id
+                    .parse()
+                    .map_err(|e: uuid::Error| CoreError::Cache(e.to_string()))?,
                 chat_id: ChatId(chat),
                 text,
                 files,
-                state: if state == "failed" { OutboxState::Failed } else { OutboxState::Sending },
+                state: if state == "failed" {
+                    OutboxState::Failed
+                } else {
+                    OutboxState::Sending
+                },
                 error,
                 created_at,
             })
@@ -765,7 +825,13 @@ fn upsert_connection(tx: &Transaction<'_>, c: &Connection_) -> CoreResult<()> {
     tx.execute(
         "INSERT INTO connections (id, line_id, state, chat_id, data) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET line_id = ?2, state = ?3, chat_id = ?4, data = ?5",
-        params![c.id.0, c.line.id.0, state_str(c.state), c.chat_id.map(|c| c.0), json(c)?],
+        params![
+            c.id.0,
+            c.line.id.0,
+            state_str(c.state),
+            c.chat_id.map(|c| c.0),
+            json(c)?
+        ],
     )?;
     if let Some(chat) = c.chat_id {
         tx.execute(
@@ -804,7 +870,11 @@ fn upsert_summary(tx: &Transaction<'_>, s: &ChatSummary) -> CoreResult<()> {
 }
 
 fn upsert_ticket(tx: &Transaction<'_>, t: &Ticket) -> CoreResult<()> {
-    let state = if t.state == TicketState::Open { "open" } else { "closed" };
+    let state = if t.state == TicketState::Open {
+        "open"
+    } else {
+        "closed"
+    };
     tx.execute(
         "INSERT INTO tickets (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET state = ?3, data = ?4",
@@ -823,7 +893,16 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     let n = tx.execute(
         "INSERT INTO messages (id, chat_id, seq, sender_id, kind, text, data, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-        params![m.id.0, m.chat_id.0, m.seq, m.sender_id.map(|u| u.0), kind, m.text, json(m)?, m.created_at],
+        params![
+            m.id.0,
+            m.chat_id.0,
+            m.seq,
+            m.sender_id.map(|u| u.0),
+            kind,
+            m.text,
+            json(m)?,
+            m.created_at
+        ],
     )?;
     for f in &m.files {
         tx.execute(
@@ -837,23 +916,36 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
 
 /// Recounts a chat's unread messages from the cache; false when the cache lacks some of them.
 fn recount_unread(tx: &Transaction<'_>, chat: ChatId, me: UserId) -> CoreResult<bool> {
-    let (last_seq, read_seq): (i64, i64) =
-        tx.query_row("SELECT last_seq, read_seq FROM chats WHERE id = ?1", [chat.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (last_seq, read_seq): (i64, i64) = tx.query_row(
+        "SELECT last_seq, read_seq FROM chats WHERE id = ?1",
+        [chat.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let (present, unread): (i64, i64) = tx.query_row(
         "SELECT COUNT(*), COALESCE(SUM(kind <> 'notice' AND (sender_id IS NULL OR sender_id <> ?3)), 0)
          FROM messages WHERE chat_id = ?1 AND seq > ?2",
         params![chat.0, read_seq, me.0],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    tx.execute("UPDATE chats SET unread = ?1 WHERE id = ?2", params![unread, chat.0])?;
+    tx.execute(
+        "UPDATE chats SET unread = ?1 WHERE id = ?2",
+        params![unread, chat.0],
+    )?;
     Ok(present == (last_seq - read_seq).max(0))
 }
 
-fn apply_event(tx: &Transaction<'_>, me: UserId, body: &EventBody, ch: &mut Changes) -> CoreResult<()> {
+fn apply_event(
+    tx: &Transaction<'_>,
+    me: UserId,
+    body: &EventBody,
+    ch: &mut Changes,
+) -> CoreResult<()> {
     match body {
         EventBody::MessageCreated { message: m } => {
             let known = tx
-                .query_row("SELECT 1 FROM chats WHERE id = ?1", [m.chat_id.0], |_| Ok(()))
+                .query_row("SELECT 1 FROM chats WHERE id = ?1", [m.chat_id.0], |_| {
+                    Ok(())
+                })
                 .optional()?
                 .is_some();
             if !known {
@@ -868,7 +960,11 @@ fn apply_event(tx: &Transaction<'_>, me: UserId, body: &EventBody, ch: &mut Chan
             )?;
             if m.sender_id == Some(me) {
                 if let Some(id) = m.client_msg_id {
-                    if tx.execute("DELETE FROM outbox WHERE client_msg_id = ?1", [id.to_string()])? > 0 {
+                    if tx.execute(
+                        "DELETE FROM outbox WHERE client_msg_id = ?1",
+                        [id.to_string()],
+                    )? > 0
+                    {
                         ch.delivered.push((m.chat_id, id));
                     }
                 }
@@ -909,7 +1005,11 @@ fn apply_event(tx: &Transaction<'_>, me: UserId, body: &EventBody, ch: &mut Chan
         }
         EventBody::LineChanged { line } => {
             let connected = tx
-                .query_row("SELECT 1 FROM connections WHERE line_id = ?1", [line.id.0], |_| Ok(()))
+                .query_row(
+                    "SELECT 1 FROM connections WHERE line_id = ?1",
+                    [line.id.0],
+                    |_| Ok(()),
+                )
                 .optional()?
                 .is_some();
             if connected {
@@ -954,7 +1054,10 @@ mod tests {
 
     #[test]
     fn search_queries_are_prefix_words() {
-        assert_eq!(fts_query("Принтер  jams!").as_deref(), Some("\"принтер\"* \"jams\"*"));
+        assert_eq!(
+            fts_query("Принтер  jams!").as_deref(),
+            Some("\"принтер\"* \"jams\"*")
+        );
         assert_eq!(fts_query("  ,,, "), None);
         assert_eq!(fts_query("a\"b").as_deref(), Some("\"a\"* \"b\"*"));
     }
@@ -982,7 +1085,11 @@ mod tests {
             assert_eq!(version as usize, MIGRATIONS.len());
             let found: i64 = cache
                 .with(|c| {
-                    Ok(c.query_row("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH '\"принтер\"*'", [], |r| r.get(0))?)
+                    Ok(c.query_row(
+                        "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH '\"принтер\"*'",
+                        [],
+                        |r| r.get(0),
+                    )?)
                 })
                 .unwrap();
             assert_eq!(found, 1, "the message from version {start} is searchable");

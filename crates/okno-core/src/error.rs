@@ -10,7 +10,11 @@ pub enum CoreError {
     Offline(String),
     /// The server refused: its own `{code, message}`.
     #[error("{message}")]
-    Server { status: u16, code: String, message: String },
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("the server answered something unexpected: {0}")]
     BadResponse(String),
     #[error("local cache: {0}")]

@@ -116,7 +116,9 @@ impl Inner {
                         tracing::warn!(error = %e, "cannot store a chat summary");
                     }
                 }
-                Err(e) => tracing::info!(error = %e.code(), chat = %chat, "cannot refresh a chat summary"),
+                Err(e) => {
+                    tracing::info!(error = %e.code(), chat = %chat, "cannot refresh a chat summary")
+                }
             }
         }
     }
@@ -252,7 +254,9 @@ impl Core {
 
     pub async fn login(&self, server_url: &str, login: &str, password: &str) -> CoreResult<Me> {
         let api = Api::new(server_url)?;
-        let resp = api.login(login, password, &self.inner.cfg.device_name).await?;
+        let resp = api
+            .login(login, password, &self.inner.cfg.device_name)
+            .await?;
         let api = api.with_token(resp.token.clone());
         let snapshot = api.snapshot().await?;
         self.shutdown().await;
@@ -304,7 +308,12 @@ impl Core {
 
     /// A page of the chat from the cache; when the cache lacks messages in that range and the
     /// server is reachable, they are fetched first.
-    pub async fn messages(&self, chat: ChatId, before: Option<i64>, limit: i64) -> CoreResult<ChatPage> {
+    pub async fn messages(
+        &self,
+        chat: ChatId,
+        before: Option<i64>,
+        limit: i64,
+    ) -> CoreResult<ChatPage> {
         let limit = limit.clamp(1, 200);
         let top = match before {
             Some(b) => b - 1,
@@ -316,9 +325,14 @@ impl Core {
                 match api.history(chat, Some(top + 1), limit).await {
                     Ok(page) => {
                         let changes = self.inner.cache.store_messages(&page.messages)?;
-                        self.inner.emit_changes(&Changes { messages: BTreeSet::new(), ..changes });
+                        self.inner.emit_changes(&Changes {
+                            messages: BTreeSet::new(),
+                            ..changes
+                        });
                     }
-                    Err(e) => tracing::info!(error = %e.code(), "history not fetched; showing the cache"),
+                    Err(e) => {
+                        tracing::info!(error = %e.code(), "history not fetched; showing the cache")
+                    }
                 }
             }
         }
@@ -364,7 +378,9 @@ impl Core {
             return Err(CoreError::NotSignedIn);
         }
         if text.chars().count() > 10_000 {
-            return Err(CoreError::Invalid("a message may have at most 10,000 characters".into()));
+            return Err(CoreError::Invalid(
+                "a message may have at most 10,000 characters".into(),
+            ));
         }
         if text.trim().is_empty() && files.is_empty() {
             return Err(CoreError::Invalid("the message is empty".into()));
@@ -374,7 +390,8 @@ impl Core {
         }
         let mut list = Vec::with_capacity(files.len());
         for p in files {
-            let meta = std::fs::metadata(p).map_err(|e| CoreError::Invalid(format!("{}: {e}", p.display())))?;
+            let meta = std::fs::metadata(p)
+                .map_err(|e| CoreError::Invalid(format!("{}: {e}", p.display())))?;
             if !meta.is_file() {
                 return Err(CoreError::Invalid(format!("{} is not a file", p.display())));
             }
@@ -410,10 +427,15 @@ impl Core {
     /// Sends a failed message again.
     pub fn retry(&self, id: Uuid) -> CoreResult<()> {
         if !self.inner.cache.outbox_retry(id)? {
-            return Err(CoreError::Invalid("no such message waiting to be sent".into()));
+            return Err(CoreError::Invalid(
+                "no such message waiting to be sent".into(),
+            ));
         }
         if let Some(chat) = self.inner.cache.outbox_chat(id)? {
-            self.inner.emit(CoreEvent::OutboxChanged { chat_id: chat, client_msg_id: id });
+            self.inner.emit(CoreEvent::OutboxChanged {
+                chat_id: chat,
+                client_msg_id: id,
+            });
         }
         self.inner.outbox_wake.notify_one();
         Ok(())
@@ -424,10 +446,15 @@ impl Core {
         let chat = self.inner.cache.outbox_chat(id)?;
         self.inner.cancel_transfer(&id.to_string());
         if !self.inner.cache.outbox_remove(id)? {
-            return Err(CoreError::Invalid("no such message waiting to be sent".into()));
+            return Err(CoreError::Invalid(
+                "no such message waiting to be sent".into(),
+            ));
         }
         if let Some(chat) = chat {
-            self.inner.emit(CoreEvent::OutboxChanged { chat_id: chat, client_msg_id: id });
+            self.inner.emit(CoreEvent::OutboxChanged {
+                chat_id: chat,
+                client_msg_id: id,
+            });
         }
         Ok(())
     }
@@ -479,9 +506,19 @@ impl Core {
         let inner = self.inner.clone();
         let k = key.clone();
         let progress = move |done: u64, total: u64| {
-            inner.emit(CoreEvent::Transfer { transfer_id: k.clone(), done: done as i64, total: total as i64, finished: false, error: None })
+            inner.emit(CoreEvent::Transfer {
+                transfer_id: k.clone(),
+                done: done as i64,
+                total: total as i64,
+                finished: false,
+                error: None,
+            })
         };
-        let result = self.inner.api()?.download(file, &dest, &progress, &cancel).await;
+        let result = self
+            .inner
+            .api()?
+            .download(file, &dest, &progress, &cancel)
+            .await;
         self.inner.end_transfer(&key);
         self.inner.emit(CoreEvent::Transfer {
             transfer_id: key,
@@ -491,7 +528,9 @@ impl Core {
             error: result.as_ref().err().map(|e| e.to_string()),
         });
         result?;
-        self.inner.cache.set_file_path(file, &dest.to_string_lossy())?;
+        self.inner
+            .cache
+            .set_file_path(file, &dest.to_string_lossy())?;
         Ok(dest)
     }
 
@@ -520,7 +559,13 @@ impl Core {
 pub fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
     if trimmed.is_empty() {

@@ -5,7 +5,10 @@ use crate::error::{CoreError, CoreResult};
 use std::path::Path;
 
 /// Starts file logging for the process. Keep the guard alive: dropping it flushes and stops.
-pub fn init(log_dir: &Path, filter: &str) -> CoreResult<tracing_appender::non_blocking::WorkerGuard> {
+pub fn init(
+    log_dir: &Path,
+    filter: &str,
+) -> CoreResult<tracing_appender::non_blocking::WorkerGuard> {
     std::fs::create_dir_all(log_dir)?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
@@ -15,7 +18,8 @@ pub fn init(log_dir: &Path, filter: &str) -> CoreResult<tracing_appender::non_bl
         .build(log_dir)
         .map_err(|e| CoreError::Io(e.to_string()))?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| CoreError::Invalid(e.to_string()))?;
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .map_err(|e| CoreError::Invalid(e.to_string()))?;
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

@@ -27,9 +27,18 @@ pub struct Incoming {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notification {
     /// One message: clicking it opens `chat_id`.
-    Single { chat_id: ChatId, title: String, body: String },
+    Single {
+        chat_id: ChatId,
+        title: String,
+        body: String,
+    },
     /// Many at once: one summary. `chat_id` is set when they are all in one chat.
-    Grouped { chat_id: Option<ChatId>, count: usize, title: String, body: String },
+    Grouped {
+        chat_id: Option<ChatId>,
+        count: usize,
+        title: String,
+        body: String,
+    },
 }
 
 /// More messages than this arriving together become one grouped notification.
@@ -37,7 +46,8 @@ pub const GROUP_ABOVE: usize = 3;
 
 /// Whether this message deserves a notification.
 pub fn wants_notification(me: UserId, focus: Focus, m: &Incoming) -> bool {
-    if m.sender_id == Some(me) || m.sender_id.is_none() || m.kind == MessageKind::Notice || m.muted {
+    if m.sender_id == Some(me) || m.sender_id.is_none() || m.kind == MessageKind::Notice || m.muted
+    {
         return false;
     }
     // Visible already: the window has focus and shows this chat.
@@ -55,7 +65,10 @@ fn preview(text: &str) -> String {
 
 /// Decides the notifications for messages that arrived together (one sync batch).
 pub fn decide(me: UserId, focus: Focus, batch: &[Incoming]) -> Vec<Notification> {
-    let wanted: Vec<&Incoming> = batch.iter().filter(|m| wants_notification(me, focus, m)).collect();
+    let wanted: Vec<&Incoming> = batch
+        .iter()
+        .filter(|m| wants_notification(me, focus, m))
+        .collect();
     if wanted.is_empty() {
         return vec![];
     }
@@ -82,7 +95,11 @@ pub fn decide(me: UserId, focus: Focus, batch: &[Incoming]) -> Vec<Notification>
     vec![Notification::Grouped {
         chat_id: (chats.len() == 1).then(|| chats[0]),
         count: wanted.len(),
-        title: if lines.len() == 1 { lines[0].to_owned() } else { "Okno".to_owned() },
+        title: if lines.len() == 1 {
+            lines[0].to_owned()
+        } else {
+            "Okno".to_owned()
+        },
         body: lines.join(", "),
     }]
 }
@@ -120,11 +137,20 @@ mod tests {
 
     #[test]
     fn the_open_chat_in_a_focused_window_is_silent_but_others_are_not() {
-        let focus = Focus { window_focused: true, open_chat: Some(ChatId(1)) };
+        let focus = Focus {
+            window_focused: true,
+            open_chat: Some(ChatId(1)),
+        };
         assert!(!wants_notification(ME, focus, &msg(1, 2)));
         assert!(wants_notification(ME, focus, &msg(2, 2)), "another chat");
-        let unfocused = Focus { window_focused: false, open_chat: Some(ChatId(1)) };
-        assert!(wants_notification(ME, unfocused, &msg(1, 2)), "window in the background");
+        let unfocused = Focus {
+            window_focused: false,
+            open_chat: Some(ChatId(1)),
+        };
+        assert!(
+            wants_notification(ME, unfocused, &msg(1, 2)),
+            "window in the background"
+        );
     }
 
     #[test]
@@ -133,17 +159,31 @@ mod tests {
         let one = decide(ME, f, &[msg(1, 2)]);
         assert_eq!(
             one,
-            vec![Notification::Single { chat_id: ChatId(1), title: "Line 1".into(), body: "Sergei: Hello, please restart".into() }]
+            vec![Notification::Single {
+                chat_id: ChatId(1),
+                title: "Line 1".into(),
+                body: "Sergei: Hello, please restart".into()
+            }]
         );
         let many: Vec<Incoming> = (0..5).map(|i| msg(1 + i % 2, 2)).collect();
         let grouped = decide(ME, f, &many);
         assert_eq!(grouped.len(), 1);
-        let Notification::Grouped { count, chat_id, body, .. } = &grouped[0] else { panic!() };
+        let Notification::Grouped {
+            count,
+            chat_id,
+            body,
+            ..
+        } = &grouped[0]
+        else {
+            panic!()
+        };
         assert_eq!(*count, 5);
         assert_eq!(*chat_id, None);
         assert_eq!(body, "Line 1, Line 2");
         let same_chat: Vec<Incoming> = (0..4).map(|_| msg(3, 2)).collect();
-        let Notification::Grouped { chat_id, .. } = &decide(ME, f, &same_chat)[0] else { panic!() };
+        let Notification::Grouped { chat_id, .. } = &decide(ME, f, &same_chat)[0] else {
+            panic!()
+        };
         assert_eq!(*chat_id, Some(ChatId(3)), "clicking opens that chat");
     }
 }

@@ -82,7 +82,9 @@ async fn deliver(inner: &Arc<Inner>, api: &Api, row: &OutboxRow) -> CoreResult<(
                 error: None,
             })
         };
-        let result = api.upload(Path::new(&f.path), &f.name, &progress, &cancel).await;
+        let result = api
+            .upload(Path::new(&f.path), &f.name, &progress, &cancel)
+            .await;
         inner.end_transfer(&id.to_string());
         let finished = |error: Option<String>| {
             inner.emit(CoreEvent::Transfer {

@@ -36,7 +36,9 @@ impl TokenStore {
                     let _ = std::fs::remove_file(&self.file);
                     return Ok("os");
                 }
-                Err(e) => tracing::info!(error = %e, "no OS secret store; keeping the token in a private file"),
+                Err(e) => {
+                    tracing::info!(error = %e, "no OS secret store; keeping the token in a private file")
+                }
             }
         }
         write_private(&self.file, token.as_bytes())?;
@@ -105,7 +107,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("session-token")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("session-token"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "only the user can read the token");
         }
         store.clear().unwrap();

@@ -37,14 +37,20 @@ pub(crate) async fn run(inner: Arc<Inner>, api: Api, stop: CancellationToken) {
         match result {
             Err(e) if e.is_unauthorized() => {
                 tracing::warn!("the server no longer accepts this session");
-                inner.set_state(SyncState::Error, Some("the session has ended: sign in again".into()));
+                inner.set_state(
+                    SyncState::Error,
+                    Some("the session has ended: sign in again".into()),
+                );
                 return;
             }
             Err(e) => {
                 tracing::info!(error = %e.code(), "sync connection lost");
                 inner.set_state(SyncState::Offline, Some(e.to_string()));
             }
-            Ok(()) => inner.set_state(SyncState::Offline, Some("the server closed the connection".into())),
+            Ok(()) => inner.set_state(
+                SyncState::Offline,
+                Some("the server closed the connection".into()),
+            ),
         }
         attempt = attempt.saturating_add(1);
         tokio::select! {
@@ -111,17 +117,22 @@ async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult
             .map_err(|_| CoreError::Invalid("the token is not a valid header".into()))?;
         req.headers_mut().insert("authorization", v);
     }
-    let (mut ws, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(req))
-        .await
-        .map_err(|_| CoreError::Offline("the WebSocket did not open in time".into()))?
-        .map_err(|e| match e {
-            tokio_tungstenite::tungstenite::Error::Http(resp) if resp.status() == 401 => CoreError::Server {
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(req),
+    )
+    .await
+    .map_err(|_| CoreError::Offline("the WebSocket did not open in time".into()))?
+    .map_err(|e| match e {
+        tokio_tungstenite::tungstenite::Error::Http(resp) if resp.status() == 401 => {
+            CoreError::Server {
                 status: 401,
                 code: "unauthorized".into(),
                 message: "sign in first".into(),
-            },
-            other => CoreError::Offline(other.to_string()),
-        })?;
+            }
+        }
+        other => CoreError::Offline(other.to_string()),
+    })?;
     *attempt = 0;
     inner.set_state(SyncState::Online, None);
     inner.outbox_wake.notify_one();
@@ -150,7 +161,11 @@ async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult
                     Ok(ServerFrame::Event { event }) => events.push(event),
                     Ok(ServerFrame::Reset { .. }) => reset = true,
                     Ok(ServerFrame::Sent { .. }) | Ok(ServerFrame::Error { .. }) => {}
-                    Err(e) => return Err(CoreError::BadResponse(format!("a frame the client cannot read: {e}"))),
+                    Err(e) => {
+                        return Err(CoreError::BadResponse(format!(
+                            "a frame the client cannot read: {e}"
+                        )))
+                    }
                 },
                 WsMessage::Close(_) => closed = true,
                 _ => {}
@@ -182,9 +197,14 @@ mod tests {
         for attempt in 1..20 {
             let d = backoff(attempt).as_millis() as u64;
             let full = (250u64 << (attempt - 1).min(7)).min(30_000);
-            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d} not in [{}, {full}]", full / 2);
+            assert!(
+                d >= full / 2 && d <= full,
+                "attempt {attempt}: {d} not in [{}, {full}]",
+                full / 2
+            );
         }
-        let samples: std::collections::BTreeSet<u128> = (0..50).map(|_| backoff(8).as_millis()).collect();
+        let samples: std::collections::BTreeSet<u128> =
+            (0..50).map(|_| backoff(8).as_millis()).collect();
         assert!(samples.len() > 10, "jitter spreads reconnects");
     }
 }

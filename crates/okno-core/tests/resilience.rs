@@ -1,0 +1,316 @@
+//! The core against a real server on loopback: offline sends, server and client crashes, cut
+//! connections. Nothing lost, nothing doubled, the cache converges to the server's view.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use okno_core::Core;
+use okno_proto::*;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Each text appears exactly once in the server's history.
+async fn assert_once(env: &Env, chat: ChatId, texts: &[String]) {
+    let http = env.http("user").await;
+    let history = http.history(chat).await;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &history {
+        *counts.entry(m.text.as_str()).or_default() += 1;
+    }
+    for t in texts {
+        assert_eq!(
+            counts.get(t.as_str()),
+            Some(&1),
+            "{t:?} must be on the server exactly once"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_send_then_reconnect_delivers_exactly_once() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    env.proxy.down();
+    eventually(10, "offline", || async {
+        *core.sync_state().borrow() == SyncState::Offline
+    })
+    .await;
+
+    let texts: Vec<String> = (0..5).map(|i| format!("offline {i}")).collect();
+    for t in &texts {
+        core.send(chat, t, &[]).unwrap();
+    }
+    // Shown at once, as sending, while offline.
+    let page = core.messages(chat, None, 50).await.unwrap();
+    assert_eq!(page.pending.len(), 5);
+    assert!(page.pending.iter().all(|p| p.state == OutboxState::Sending));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        core.outbox(None).unwrap().len(),
+        5,
+        "nothing leaves while offline"
+    );
+
+    env.proxy.up(env.server.as_ref().unwrap().addr);
+    core.reconnect_now();
+    eventually(20, "outbox drained", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    assert_once(&env, chat, &texts).await;
+    eventually(10, "the cache has them", || async {
+        let got = cached(&core, chat).await;
+        texts
+            .iter()
+            .all(|t| got.iter().filter(|m| &m.text == t).count() == 1)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_killed_and_restarted_mid_sending_loses_and_doubles_nothing() {
+    let mut env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    let texts: Vec<String> = (0..60).map(|i| format!("burst {i}")).collect();
+    for t in &texts {
+        core.send(chat, t, &[]).unwrap();
+    }
+    // Kill the server while the outbox drains, then bring it back on the same data.
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    env.stop_server().await;
+    let left = core.outbox(None).unwrap().len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    env.start_server().await;
+    core.reconnect_now();
+    eventually(30, "outbox drained", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    assert_once(&env, chat, &texts).await;
+    eprintln!("{left} of 60 were still queued when the server died");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_killed_with_a_pending_outbox_delivers_after_restart() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    env.proxy.down();
+    let texts: Vec<String> = (0..3).map(|i| format!("before the crash {i}")).collect();
+    for t in &texts {
+        core.send(chat, t, &[]).unwrap();
+    }
+    // The process dies: tasks stop, nothing is flushed beyond what send() already committed.
+    core.shutdown().await;
+    drop(core);
+
+    env.proxy.up(env.server.as_ref().unwrap().addr);
+    let again = Core::open(env.core_config("c")).await.unwrap();
+    assert_eq!(
+        again.outbox(None).unwrap().len(),
+        3,
+        "the outbox survived on disk"
+    );
+    assert!(
+        !again.lines().unwrap().is_empty(),
+        "the cache answers before the network"
+    );
+    eventually(20, "outbox drained after restart", || async {
+        again.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    assert_once(&env, chat, &texts).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_cut_mid_stream_still_converge() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    let specialist = env.http("specialist").await;
+    let writer = tokio::spawn(async move {
+        for i in 0..150 {
+            specialist
+                .send(chat, uuid::Uuid::new_v4(), &format!("answer {i}"))
+                .await;
+        }
+    });
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        env.proxy.cut();
+        core.reconnect_now();
+    }
+    writer.await.unwrap();
+    let http = env.http("user").await;
+    let server = http.history(chat).await;
+    eventually(30, "cache equals the server", || async {
+        cached(&core, chat).await == server
+    })
+    .await;
+    let sync: SyncResponse = http.get("/api/v1/sync?since=0&limit=1000").await;
+    let summary: ChatSummary = http.get(&format!("/api/v1/chats/{chat}")).await;
+    eventually(10, "unread converges", || async {
+        let item = core
+            .lines()
+            .unwrap()
+            .into_iter()
+            .find(|l| l.chat_id == Some(chat))
+            .unwrap();
+        item.unread == summary.unread
+    })
+    .await;
+    assert!(sync.events.len() >= 150);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_upload_with_progress_and_download_into_the_cache() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    let mut events = core.subscribe();
+    let path = env.dir.path().join("отчёт.bin");
+    let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let id = core
+        .send(chat, "the report", std::slice::from_ref(&path))
+        .unwrap();
+    eventually(30, "delivered", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    let mut finished_up = false;
+    while let Ok(e) = events.try_recv() {
+        if let CoreEvent::Transfer {
+            transfer_id,
+            finished: true,
+            error: None,
+            total,
+            ..
+        } = e
+        {
+            if transfer_id.starts_with(&format!("up:{id}")) {
+                assert_eq!(total, bytes.len() as i64);
+                finished_up = true;
+            }
+        }
+    }
+    assert!(finished_up, "upload progress reported to the end");
+    let files = core.chat_files(chat).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].name, "отчёт.bin");
+    // Another device downloads it into its own cache.
+    let other = env.core("d", "user").await;
+    eventually(10, "message synced", || async {
+        !cached(&other, chat).await.is_empty()
+    })
+    .await;
+    let local = other.download(files[0].id).await.unwrap();
+    assert_eq!(std::fs::read(&local).unwrap(), bytes);
+    assert_eq!(
+        other.download(files[0].id).await.unwrap(),
+        local,
+        "downloaded once"
+    );
+
+    // Too large: refused before any upload, and nothing queued.
+    let mut cfg = env.core_config("small");
+    cfg.max_upload = 1000;
+    let small = Core::open(cfg).await.unwrap();
+    small
+        .login(&env.proxy.url(), "user", okno_server::demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let err = small
+        .send(chat, "", std::slice::from_ref(&path))
+        .unwrap_err();
+    assert_eq!(err.code(), "payload_too_large");
+    assert!(small.outbox(None).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_send_fails_with_the_reason_and_can_be_cancelled() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    // A chat this user may not write to: the server refuses (404), so the send fails.
+    let id = core.send(ChatId(999_999), "to nowhere", &[]).unwrap();
+    eventually(10, "failed", || async {
+        core.outbox(None)
+            .unwrap()
+            .iter()
+            .any(|o| o.client_msg_id == id && o.state == OutboxState::Failed)
+    })
+    .await;
+    let item = core
+        .outbox(None)
+        .unwrap()
+        .into_iter()
+        .find(|o| o.client_msg_id == id)
+        .unwrap();
+    assert!(item.error.unwrap().contains("not found"));
+    core.retry(id).unwrap();
+    eventually(10, "failed again", || async {
+        core.outbox(None)
+            .unwrap()
+            .iter()
+            .any(|o| o.client_msg_id == id && o.state == OutboxState::Failed)
+    })
+    .await;
+    core.cancel(id).unwrap();
+    assert!(core.outbox(None).unwrap().is_empty());
+    assert!(core.cancel(id).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_and_offline_reading() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    for t in [
+        "Принтер на третьем этаже не печатает",
+        "The printer jams again",
+        "VPN is slow",
+    ] {
+        core.send(chat, t, &[]).unwrap();
+    }
+    eventually(10, "delivered", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    let hits = core.search("принтер", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0].snippet.contains("[Принтер]"));
+    let hits = core.search("print", 10).unwrap();
+    assert_eq!(hits.len(), 1, "prefix match: print → printer");
+    let hits = core.search("e", 10).unwrap();
+    assert!(
+        hits.windows(2).all(|w| w[0].message.id > w[1].message.id),
+        "newest first"
+    );
+
+    // Offline after a restart: everything already seen stays readable.
+    env.proxy.down();
+    core.shutdown().await;
+    let again = Core::open(env.core_config("c")).await.unwrap();
+    assert_eq!(
+        cached(&again, chat).await.len(),
+        4,
+        "3 messages + the ticket notice"
+    );
+    assert_eq!(again.search("vpn", 10).unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_forgets_the_token_and_the_cache() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    assert!(env.dir.path().join("c/session-token").exists());
+    core.logout().await.unwrap();
+    assert!(!env.dir.path().join("c/session-token").exists());
+    assert!(core.lines().unwrap().is_empty());
+    assert!(core.me().unwrap().is_none());
+    let again = Core::open(env.core_config("c")).await.unwrap();
+    assert!(again.me().unwrap().is_none());
+}
