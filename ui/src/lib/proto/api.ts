@@ -19,6 +19,20 @@ export type ApiError = {
  */
 code: string, message: string, };
 
+export type ChatPage = { 
+/**
+ * Oldest first.
+ */
+messages: Array<Message>, 
+/**
+ * The chat's unacknowledged sends, oldest first; shown after `messages`.
+ */
+pending: Array<OutboxItem>, 
+/**
+ * Older messages exist (in the cache or on the server).
+ */
+has_older: boolean, };
+
 export type ChatSummary = { id: ChatId, line_id: LineId, user_id: UserId, user_display_name: string, 
 /**
  * The newest chat position.
@@ -53,6 +67,11 @@ export type ConnectionOrigin = "admin" | "request";
 export type ConnectionRequestInput = { line_id: LineId, };
 
 export type ConnectionState = "pending" | "active" | "rejected";
+
+/**
+ * A change in the core. Carries ids only: the UI re-reads what it shows.
+ */
+export type CoreEvent = { "type": "sync_state", state: SyncState, detail?: string | null, } | { "type": "lines_changed" } | { "type": "chat_changed", chat_id: ChatId, } | { "type": "messages_changed", chat_id: ChatId, } | { "type": "outbox_changed", chat_id: ChatId, client_msg_id: string, } | { "type": "new_message", chat_id: ChatId, message_id: MessageId, } | { "type": "transfer", transfer_id: string, done: bigint, total: bigint, finished: boolean, error?: string | null, } | { "type": "signed_out" };
 
 export type CreateCompanyRequest = { name: string, };
 
@@ -135,6 +154,15 @@ description: string,
  */
 details_url: string, hours?: WorkingHours | null, };
 
+/**
+ * One row of the lines list.
+ */
+export type LineItem = { line: Line, connection_id: ConnectionId, state: ConnectionState, chat_id?: ChatId | null, unread: bigint, last_message_at?: bigint | null, 
+/**
+ * A ticket is open: the avatar is ringed green.
+ */
+open_ticket: boolean, muted: boolean, };
+
 export type LoginRequest = { login: string, password: string, 
 /**
  * Shown in the list of sessions, e.g. "Okno on laptop".
@@ -195,6 +223,19 @@ has_more: boolean, };
  */
 export type Notice = { "type": "ticket_registered", ticket_id: TicketId, number: bigint, } | { "type": "ticket_closed", ticket_id: TicketId, number: bigint, };
 
+/**
+ * A message the user sent that the server has not acknowledged yet.
+ */
+export type OutboxItem = { client_msg_id: string, chat_id: ChatId, text: string, files: Array<PendingFile>, state: OutboxState, error?: string | null, created_at: bigint, };
+
+export type OutboxState = "sending" | "failed";
+
+export type PendingFile = { name: string, size: bigint, 
+/**
+ * Set once uploaded.
+ */
+file_id?: FileId | null, };
+
 export type ReadRequest = { 
 /**
  * Everything up to this chat position has been read.
@@ -214,6 +255,12 @@ password: string,
  * 1–100 characters.
  */
 display_name: string, };
+
+export type SearchHit = { message: Message, line_id: LineId, 
+/**
+ * The matching text with the matches between `[` and `]`.
+ */
+snippet: string, };
 
 export type SendMessageRequest = { 
 /**
@@ -263,6 +310,8 @@ has_more: boolean,
  * cursor. `events` is empty.
  */
 reset: boolean, };
+
+export type SyncState = "idle" | "connecting" | "online" | "offline" | "error";
 
 export type Ticket = { id: TicketId, 
 /**
