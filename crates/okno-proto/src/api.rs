@@ -295,6 +295,7 @@ wire! {
 pub enum Notice {
     TicketRegistered { ticket_id: TicketId, number: i64 },
     TicketClosed { ticket_id: TicketId, number: i64 },
+    ServiceRequestRegistered { number: i64, title: String },
 }
 }
 
@@ -371,6 +372,40 @@ pub struct Ticket {
     pub opened_at: i64,
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub closed_at: Option<i64>,
+}
+}
+
+wire! {
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceRequestStatus {
+    Open,
+    InProgress,
+    Done,
+    Cancelled,
+}
+}
+
+wire! {
+/// A formal work item a specialist registered from a ticket (заявка на обслуживание).
+pub struct ServiceRequest {
+    pub id: i64,
+    /// Per company: 1, 2, 3…
+    pub number: i64,
+    pub title: String,
+    pub status: ServiceRequestStatus,
+    pub ticket_id: TicketId,
+    pub chat_id: ChatId,
+    pub line_id: LineId,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+}
+
+wire! {
+pub struct ServiceRequestInput {
+    /// 1–200 characters.
+    pub title: String,
 }
 }
 

@@ -25,6 +25,7 @@ pub enum EventBody {
     ConnectionChanged { connection: Connection },
     ConnectionRemoved { connection_id: ConnectionId, line_id: LineId },
     TicketChanged { ticket: Ticket },
+    ServiceRequestChanged { request: ServiceRequest },
 }
 }
 

@@ -37,15 +37,15 @@ export type ChatSummary = { id: ChatId, line_id: LineId, user_id: UserId, user_d
 /**
  * The newest chat position.
  */
-last_seq: bigint, last_message_at?: bigint | null, 
+last_seq: number, last_message_at?: number | null, 
 /**
  * What the reader has read up to.
  */
-read_seq: bigint, 
+read_seq: number, 
 /**
  * Messages from others after `read_seq` (system notices do not count).
  */
-unread: bigint, open_ticket?: Ticket | null, };
+unread: number, open_ticket?: Ticket | null, };
 
 /**
  * A frame the client sends on the WebSocket (JSON text).
@@ -60,7 +60,7 @@ export type Connection = { id: ConnectionId, user_id: UserId, user_display_name:
 /**
  * Present once the connection is active.
  */
-chat_id?: ChatId | null, created_at: bigint, };
+chat_id?: ChatId | null, created_at: number, };
 
 export type ConnectionOrigin = "admin" | "request";
 
@@ -71,7 +71,7 @@ export type ConnectionState = "pending" | "active" | "rejected";
 /**
  * A change in the core. Carries ids only: the UI re-reads what it shows.
  */
-export type CoreEvent = { "type": "sync_state", state: SyncState, detail?: string | null, } | { "type": "lines_changed" } | { "type": "chat_changed", chat_id: ChatId, } | { "type": "messages_changed", chat_id: ChatId, } | { "type": "outbox_changed", chat_id: ChatId, client_msg_id: string, } | { "type": "new_message", chat_id: ChatId, message_id: MessageId, } | { "type": "transfer", transfer_id: string, done: bigint, total: bigint, finished: boolean, error?: string | null, } | { "type": "signed_out" };
+export type CoreEvent = { "type": "sync_state", state: SyncState, detail?: string | null, } | { "type": "lines_changed" } | { "type": "chat_changed", chat_id: ChatId, } | { "type": "messages_changed", chat_id: ChatId, } | { "type": "outbox_changed", chat_id: ChatId, client_msg_id: string, } | { "type": "new_message", chat_id: ChatId, message_id: MessageId, } | { "type": "transfer", transfer_id: string, done: number, total: number, finished: boolean, error?: string | null, } | { "type": "signed_out" };
 
 export type CreateCompanyRequest = { name: string, };
 
@@ -99,11 +99,11 @@ export type Event = {
 /**
  * Monotonic per user, starting at 1, without gaps.
  */
-seq: bigint, at: bigint, body: EventBody, };
+seq: number, at: number, body: EventBody, };
 
-export type EventBody = { "type": "message_created", message: Message, } | { "type": "chat_read", chat_id: ChatId, seq: bigint, } | { "type": "chat_changed", chat: ChatSummary, } | { "type": "line_changed", line: Line, } | { "type": "connection_changed", connection: Connection, } | { "type": "connection_removed", connection_id: ConnectionId, line_id: LineId, } | { "type": "ticket_changed", ticket: Ticket, };
+export type EventBody = { "type": "message_created", message: Message, } | { "type": "chat_read", chat_id: ChatId, seq: number, } | { "type": "chat_changed", chat: ChatSummary, } | { "type": "line_changed", line: Line, } | { "type": "connection_changed", connection: Connection, } | { "type": "connection_removed", connection_id: ConnectionId, line_id: LineId, } | { "type": "ticket_changed", ticket: Ticket, } | { "type": "service_request_changed", request: ServiceRequest, };
 
-export type FileMeta = { id: FileId, name: string, size: bigint, 
+export type FileMeta = { id: FileId, name: string, size: number, 
 /**
  * Detected from the bytes, not from the name.
  */
@@ -111,7 +111,7 @@ content_type: string,
 /**
  * Hex SHA-256 of the content.
  */
-sha256: string, created_at: bigint, };
+sha256: string, created_at: number, };
 
 export type FlagRequest = { value: boolean, };
 
@@ -131,7 +131,7 @@ working_now: boolean,
 /**
  * When they next start working, if they are not working now.
  */
-next_open_at?: bigint | null, published: boolean, recommended: boolean, };
+next_open_at?: number | null, published: boolean, recommended: boolean, };
 
 /**
  * What a company admin sets on a line (create and edit).
@@ -157,7 +157,7 @@ details_url: string, hours?: WorkingHours | null, };
 /**
  * One row of the lines list.
  */
-export type LineItem = { line: Line, connection_id: ConnectionId, state: ConnectionState, chat_id?: ChatId | null, unread: bigint, last_message_at?: bigint | null, 
+export type LineItem = { line: Line, connection_id: ConnectionId, state: ConnectionState, chat_id?: ChatId | null, unread: number, last_message_at?: number | null, 
 /**
  * A ticket is open: the avatar is ringed green.
  */
@@ -196,7 +196,7 @@ export type Message = { id: MessageId, chat_id: ChatId,
 /**
  * Position in the chat: 1, 2, 3…
  */
-seq: bigint, 
+seq: number, 
 /**
  * Absent for system notices.
  */
@@ -204,7 +204,7 @@ sender_id?: UserId | null, sender_name: string, kind: MessageKind, text: string,
 /**
  * The sender's idempotency key.
  */
-client_msg_id?: string | null, created_at: bigint, };
+client_msg_id?: string | null, created_at: number, };
 
 export type MessageKind = "text" | "file" | "notice";
 
@@ -221,16 +221,16 @@ has_more: boolean, };
 /**
  * A step of the work shown in the chat.
  */
-export type Notice = { "type": "ticket_registered", ticket_id: TicketId, number: bigint, } | { "type": "ticket_closed", ticket_id: TicketId, number: bigint, };
+export type Notice = { "type": "ticket_registered", ticket_id: TicketId, number: number, } | { "type": "ticket_closed", ticket_id: TicketId, number: number, } | { "type": "service_request_registered", number: number, title: string, };
 
 /**
  * A message the user sent that the server has not acknowledged yet.
  */
-export type OutboxItem = { client_msg_id: string, chat_id: ChatId, text: string, files: Array<PendingFile>, state: OutboxState, error?: string | null, created_at: bigint, };
+export type OutboxItem = { client_msg_id: string, chat_id: ChatId, text: string, files: Array<PendingFile>, state: OutboxState, error?: string | null, created_at: number, };
 
 export type OutboxState = "sending" | "failed";
 
-export type PendingFile = { name: string, size: bigint, 
+export type PendingFile = { name: string, size: number, 
 /**
  * Set once uploaded.
  */
@@ -240,7 +240,7 @@ export type ReadRequest = {
 /**
  * Everything up to this chat position has been read.
  */
-seq: bigint, };
+seq: number, };
 
 export type RegisterRequest = { 
 /**
@@ -279,9 +279,26 @@ file_ids: Array<FileId>, };
 /**
  * A frame the server sends on the WebSocket (JSON text).
  */
-export type ServerFrame = { "type": "event", event: Event, } | { "type": "sent", client_msg_id: string, message: Message, } | { "type": "error", client_msg_id?: string | null, code: string, message: string, } | { "type": "reset", cursor: bigint, };
+export type ServerFrame = { "type": "event", event: Event, } | { "type": "sent", client_msg_id: string, message: Message, } | { "type": "error", client_msg_id?: string | null, code: string, message: string, } | { "type": "reset", cursor: number, };
 
-export type SessionInfo = { id: SessionId, device_name: string, created_at: bigint, last_seen_at: bigint, 
+/**
+ * A formal work item a specialist registered from a ticket (заявка на обслуживание).
+ */
+export type ServiceRequest = { id: number, 
+/**
+ * Per company: 1, 2, 3…
+ */
+number: number, title: string, status: ServiceRequestStatus, ticket_id: TicketId, chat_id: ChatId, line_id: LineId, created_at: number, updated_at: number, };
+
+export type ServiceRequestInput = { 
+/**
+ * 1–200 characters.
+ */
+title: string, };
+
+export type ServiceRequestStatus = "open" | "in_progress" | "done" | "cancelled";
+
+export type SessionInfo = { id: SessionId, device_name: string, created_at: number, last_seen_at: number, 
 /**
  * The session this request was made with.
  */
@@ -290,7 +307,7 @@ current: boolean, };
 /**
  * Everything a client needs to start, and the cursor to sync on from.
  */
-export type Snapshot = { cursor: bigint, me: Me, connections: Array<Connection>, chats: Array<ChatSummary>, };
+export type Snapshot = { cursor: number, me: Me, connections: Array<Connection>, chats: Array<ChatSummary>, };
 
 export type SyncResponse = { 
 /**
@@ -300,7 +317,7 @@ events: Array<Event>,
 /**
  * Pass as `since` next time.
  */
-cursor: bigint, 
+cursor: number, 
 /**
  * More events are waiting: ask again at once.
  */
@@ -317,7 +334,7 @@ export type Ticket = { id: TicketId,
 /**
  * Per company: 1, 2, 3…
  */
-number: bigint, company_id: CompanyId, line_id: LineId, chat_id: ChatId, user_id: UserId, state: TicketState, opened_at: bigint, closed_at?: bigint | null, };
+number: number, company_id: CompanyId, line_id: LineId, chat_id: ChatId, user_id: UserId, state: TicketState, opened_at: number, closed_at?: number | null, };
 
 export type TicketState = "open" | "closed";
 

@@ -1,0 +1,92 @@
+// The UI's only way to the rest of the app. `TauriBackend` calls the desktop shell's commands;
+// `MemoryBackend` (memory.ts) is a faithful in-memory implementation for browser tests.
+//
+// Every call either resolves with its value or rejects with an `ApiError` ({code, message}).
+// Changes arrive as `CoreEvent`s (ids only): the UI re-reads what it shows.
+
+import type {
+  ApiError,
+  ChatId,
+  ChatPage,
+  ConnectionId,
+  CoreEvent,
+  FileId,
+  FileMeta,
+  Line,
+  LineId,
+  LineItem,
+  Me,
+  SearchHit,
+  SyncState,
+  Connection,
+  ServiceRequest,
+} from "./proto/api";
+export type * from "./proto/api";
+export type * from "./proto/ids";
+
+/** What the shell knows at start. */
+export interface AppInfo {
+  me: Me | null;
+  /** The server in use; null when signed out. */
+  server_url: string | null;
+  /** True when the app runs its own server with demo data (no server configured). */
+  embedded: boolean;
+  sync_state: SyncState;
+}
+
+/** A file dropped onto the window or picked with the attach button. */
+export interface DroppedFile {
+  path: string;
+  name: string;
+}
+
+export interface Backend {
+  info(): Promise<AppInfo>;
+  /** `server_url` null: the embedded demo server. */
+  login(server_url: string | null, login: string, password: string): Promise<Me>;
+  logout(): Promise<void>;
+
+  lines(): Promise<LineItem[]>;
+  /** Newest page when `before` is null; older pages with `before` = lowest seq shown. */
+  messages(chat: ChatId, before: number | null, limit: number): Promise<ChatPage>;
+  /** Queues a message (on disk before it resolves); returns its client message id. */
+  send(chat: ChatId, text: string, files: string[]): Promise<string>;
+  retry(clientMsgId: string): Promise<void>;
+  cancel(clientMsgId: string): Promise<void>;
+  cancelTransfer(transferId: string): Promise<void>;
+  markRead(chat: ChatId, seq: number): Promise<void>;
+  search(query: string): Promise<SearchHit[]>;
+
+  directory(query: string): Promise<Line[]>;
+  recommended(): Promise<Line[]>;
+  requestConnection(line: LineId): Promise<Connection>;
+  disconnect(connection: ConnectionId): Promise<void>;
+
+  chatFiles(chat: ChatId): Promise<FileMeta[]>;
+  /** The user's open service requests on this chat's line. */
+  serviceRequests(chat: ChatId): Promise<ServiceRequest[]>;
+  openFile(file: FileId): Promise<void>;
+  /** Opens an http(s) link in the system browser. */
+  openUrl(url: string): Promise<void>;
+  /** Picks files with the system dialog; empty when cancelled. */
+  pickFiles(): Promise<DroppedFile[]>;
+  /** Tells the shell which chat is open (for the notification policy). */
+  setOpenChat(chat: ChatId | null): Promise<void>;
+
+  /** Core events. Returns an unsubscribe function. */
+  onEvent(handler: (e: CoreEvent) => void): () => void;
+  /** Files dragged over / dropped onto the window. */
+  onDrag(handler: (e: DragEvent_) => void): () => void;
+  /** The shell asks to open a chat (a notification was clicked). */
+  onOpenChat(handler: (chat: ChatId) => void): () => void;
+}
+
+export type DragEvent_ =
+  | { type: "enter"; count: number }
+  | { type: "over" }
+  | { type: "leave" }
+  | { type: "drop"; files: DroppedFile[] };
+
+export function isApiError(e: unknown): e is ApiError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}

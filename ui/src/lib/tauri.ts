@@ -1,0 +1,79 @@
+// The desktop shell's implementation of the backend: one command per user intent.
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
+import type { ChatId, CoreEvent } from "./proto/api";
+
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}
+
+function subscribe<T>(event: string, handler: (payload: T) => void): () => void {
+  let unlisten: (() => void) | null = null;
+  let stopped = false;
+  listen<T>(event, (e) => handler(e.payload)).then((u) => {
+    if (stopped) u();
+    else unlisten = u;
+  });
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
+export class TauriBackend implements Backend {
+  info() { return invoke<AppInfo>("info"); }
+  login(server_url: string | null, login: string, password: string) {
+    return invoke<import("./proto/api").Me>("login", { serverUrl: server_url, login, password });
+  }
+  logout() { return invoke<void>("logout"); }
+  lines() { return invoke<import("./proto/api").LineItem[]>("lines"); }
+  messages(chat: ChatId, before: number | null, limit: number) {
+    return invoke<import("./proto/api").ChatPage>("messages", { chat, before, limit });
+  }
+  send(chat: ChatId, text: string, files: string[]) { return invoke<string>("send", { chat, text, files }); }
+  retry(clientMsgId: string) { return invoke<void>("retry", { clientMsgId }); }
+  cancel(clientMsgId: string) { return invoke<void>("cancel", { clientMsgId }); }
+  cancelTransfer(transferId: string) { return invoke<void>("cancel_transfer", { transferId }); }
+  markRead(chat: ChatId, seq: number) { return invoke<void>("mark_read", { chat, seq }); }
+  search(query: string) { return invoke<import("./proto/api").SearchHit[]>("search", { query }); }
+  directory(query: string) { return invoke<import("./proto/api").Line[]>("directory", { query }); }
+  recommended() { return invoke<import("./proto/api").Line[]>("recommended"); }
+  requestConnection(line: number) { return invoke<import("./proto/api").Connection>("request_connection", { line }); }
+  disconnect(connection: number) { return invoke<void>("disconnect", { connection }); }
+  chatFiles(chat: ChatId) { return invoke<import("./proto/api").FileMeta[]>("chat_files", { chat }); }
+  serviceRequests(chat: ChatId) { return invoke<import("./proto/api").ServiceRequest[]>("service_requests", { chat }); }
+  openFile(file: number) { return invoke<void>("open_file", { file }); }
+  openUrl(url: string) { return invoke<void>("open_url", { url }); }
+  async pickFiles(): Promise<DroppedFile[]> {
+    const paths = await invoke<string[]>("pick_files");
+    return paths.map((path) => ({ path, name: baseName(path) }));
+  }
+  setOpenChat(chat: ChatId | null) { return invoke<void>("set_open_chat", { chat }); }
+
+  onEvent(handler: (e: CoreEvent) => void) { return subscribe<CoreEvent>("core", handler); }
+  onOpenChat(handler: (chat: ChatId) => void) { return subscribe<ChatId>("open-chat", handler); }
+  onDrag(handler: (e: DragEvent_) => void): () => void {
+    let unlisten: (() => void) | null = null;
+    let stopped = false;
+    getCurrentWebview()
+      .onDragDropEvent((event) => {
+        const p = event.payload;
+        if (p.type === "enter") handler({ type: "enter", count: p.paths.length });
+        else if (p.type === "over") handler({ type: "over" });
+        else if (p.type === "leave") handler({ type: "leave" });
+        else if (p.type === "drop")
+          handler({ type: "drop", files: p.paths.map((path) => ({ path, name: baseName(path) })) });
+      })
+      .then((u) => {
+        if (stopped) u();
+        else unlisten = u;
+      });
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }
+}
