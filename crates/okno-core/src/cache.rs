@@ -294,7 +294,8 @@ impl Cache {
 
     /// Replaces the account's state with a server snapshot (sign-in, or a reset). Messages and
     /// the outbox stay: they are still true.
-    pub fn apply_snapshot(&self, server_url: &str, snap: &Snapshot) -> CoreResult<Changes> {
+    /// `server_url`: set on sign-in; `None` keeps the stored one (a reset).
+    pub fn apply_snapshot(&self, server_url: Option<&str>, snap: &Snapshot) -> CoreResult<Changes> {
         let mut ch = Changes {
             lines: true,
             ..Changes::default()
@@ -312,8 +313,8 @@ impl Cache {
                 )?;
             }
             tx.execute(
-                "INSERT INTO account (id, server_url, me, cursor) VALUES (1, ?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET server_url = ?1, me = ?2, cursor = ?3",
+                "INSERT INTO account (id, server_url, me, cursor) VALUES (1, COALESCE(?1, ''), ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET server_url = COALESCE(?1, server_url), me = ?2, cursor = ?3",
                 params![server_url, json(&snap.me)?, snap.cursor],
             )?;
             tx.execute_batch("DELETE FROM connections; DELETE FROM lines;")?;
@@ -526,6 +527,18 @@ impl Cache {
                 })
             })
             .collect()
+        })
+    }
+
+    /// The chat's service requests that are still open or in progress, newest first.
+    pub fn open_service_requests(&self, chat: ChatId) -> CoreResult<Vec<ServiceRequest>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT data FROM service_requests WHERE chat_id = ?1 AND state IN ('open', 'in_progress')
+                 ORDER BY id DESC",
+            )?;
+            let rows: Vec<String> = stmt.query_map([chat.0], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            rows.iter().map(|d| parse(d)).collect()
         })
     }
 
@@ -1030,6 +1043,20 @@ fn apply_event(
             if tx.execute("DELETE FROM connections WHERE id = ?1", [connection_id.0])? > 0 {
                 ch.lines = true;
             }
+        }
+        EventBody::ServiceRequestChanged { request } => {
+            let state = match request.status {
+                ServiceRequestStatus::Open => "open",
+                ServiceRequestStatus::InProgress => "in_progress",
+                ServiceRequestStatus::Done => "done",
+                ServiceRequestStatus::Cancelled => "cancelled",
+            };
+            tx.execute(
+                "INSERT INTO service_requests (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET state = ?3, data = ?4",
+                params![request.id, request.chat_id.0, state, json(request)?],
+            )?;
+            ch.chats.insert(request.chat_id);
         }
         EventBody::TicketChanged { ticket } => {
             upsert_ticket(tx, ticket)?;

@@ -40,6 +40,9 @@ pub struct CoreConfig {
     pub use_os_secret_store: bool,
     /// Largest file the app will try to upload (the server's limit).
     pub max_upload: u64,
+    /// Reach the signed-in account's server at this address instead of the stored one (the
+    /// desktop app's embedded server listens on a new port every run).
+    pub server_override: Option<String>,
 }
 
 impl CoreConfig {
@@ -49,6 +52,7 @@ impl CoreConfig {
             device_name: "Okno desktop".into(),
             use_os_secret_store: true,
             max_upload: 100 * 1024 * 1024,
+            server_override: None,
         }
     }
 }
@@ -196,7 +200,13 @@ impl Core {
                 &token_account(&account.server_url, &account.me.login),
             );
             if let Some(token) = store.load()? {
-                let api = Api::new(&account.server_url)?.with_token(token);
+                let url = core
+                    .inner
+                    .cfg
+                    .server_override
+                    .as_deref()
+                    .unwrap_or(&account.server_url);
+                let api = Api::new(url)?.with_token(token);
                 core.start(api);
             }
         }
@@ -262,9 +272,10 @@ impl Core {
         self.shutdown().await;
         let cache = self.inner.cache.clone();
         let url = api.base().to_owned();
-        let changes = tokio::task::spawn_blocking(move || cache.apply_snapshot(&url, &snapshot))
-            .await
-            .map_err(|e| CoreError::Cache(e.to_string()))??;
+        let changes =
+            tokio::task::spawn_blocking(move || cache.apply_snapshot(Some(&url), &snapshot))
+                .await
+                .map_err(|e| CoreError::Cache(e.to_string()))??;
         let store = secret::TokenStore::new(
             &self.inner.cfg.data_dir,
             self.inner.cfg.use_os_secret_store,
@@ -280,18 +291,18 @@ impl Core {
     /// Signs out: ends the session on the server (when reachable) and forgets everything local.
     pub async fn logout(&self) -> CoreResult<()> {
         let api = self.inner.api().ok();
-        let me = self.me()?;
+        let account = self.inner.cache.account()?;
         self.shutdown().await;
         if let Some(api) = &api {
             if let Err(e) = api.logout().await {
                 tracing::info!(error = %e.code(), "could not end the session on the server");
             }
         }
-        if let (Some(api), Some(me)) = (&api, &me) {
+        if let Some(account) = &account {
             secret::TokenStore::new(
                 &self.inner.cfg.data_dir,
                 self.inner.cfg.use_os_secret_store,
-                &token_account(api.base(), &me.login),
+                &token_account(&account.server_url, &account.me.login),
             )
             .clear()?;
         }
@@ -345,6 +356,10 @@ impl Core {
 
     pub fn chat_files(&self, chat: ChatId) -> CoreResult<Vec<FileMeta>> {
         self.inner.cache.chat_files(chat)
+    }
+
+    pub fn service_requests(&self, chat: ChatId) -> CoreResult<Vec<ServiceRequest>> {
+        self.inner.cache.open_service_requests(chat)
     }
 
     pub fn unread_total(&self) -> CoreResult<i64> {

@@ -78,8 +78,7 @@ async fn apply(inner: &Arc<Inner>, api: &Api, events: Vec<Event>) -> CoreResult<
 async fn reload_snapshot(inner: &Arc<Inner>, api: &Api) -> CoreResult<()> {
     let snap = api.snapshot().await?;
     let cache = inner.cache.clone();
-    let url = api.base().to_owned();
-    let changes = tokio::task::spawn_blocking(move || cache.apply_snapshot(&url, &snap))
+    let changes = tokio::task::spawn_blocking(move || cache.apply_snapshot(None, &snap))
         .await
         .map_err(|e| CoreError::Cache(e.to_string()))??;
     tracing::info!("snapshot reloaded");

@@ -171,7 +171,7 @@ proptest! {
         let rec = recording();
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(&dir.path().join("c.db")).unwrap();
-        cache.apply_snapshot(&rec.server_url, &rec.start).unwrap();
+        cache.apply_snapshot(Some(&rec.server_url), &rec.start).unwrap();
         let base = rec.start.cursor;
         let index = |seq: i64| (seq - base - 1) as usize;
         let catch_up = |cache: &Cache| {

@@ -8,10 +8,16 @@ fn logs_go_to_a_rotating_file() {
     tracing::info!(chat = 7, "sync connection lost");
     tracing::debug!("below the level");
     drop(guard);
-    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("okno.") && name.ends_with(".log"), "{name}");
+    assert!(
+        name.starts_with("okno.") && name.ends_with(".log"),
+        "{name}"
+    );
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("sync connection lost") && text.contains("chat=7"));
     assert!(!text.contains("below the level"));

@@ -293,7 +293,11 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let login = normalize_login(&req.login);
-    if login.is_empty() || login.len() > 256 || req.password.len() > 1024 {
+    if login.is_empty()
+        || login.len() > 256
+        || login.chars().any(char::is_control)
+        || req.password.len() > 1024
+    {
         return Err(AppError::invalid("give a login and a password"));
     }
     state.limiter.check(&login, addr.ip())?;

@@ -28,6 +28,8 @@ pub struct ChatRef {
     pub open_ticket: Option<TicketId>,
     /// The caller works for the line's company (rather than being the chat's user).
     pub as_staff: bool,
+    /// The chat's user is connected to the line: only then do they receive its events.
+    pub user_active: bool,
 }
 
 /// The chat, if the caller is its user with an active connection, or works for the company.
@@ -49,8 +51,9 @@ pub fn chat_access(db: &mut dyn Db, caller: UserId, chat: ChatId) -> ApiResult<C
         last_seq: r.int(4)?,
         open_ticket: r.opt_int(5)?.map(TicketId),
         as_staff: false,
+        user_active: r.opt_text(6)?.as_deref() == Some("active"),
     };
-    if c.user == caller && r.opt_text(6)?.as_deref() == Some("active") {
+    if c.user == caller && c.user_active {
         return Ok(c);
     }
     if access::is_staff(db, caller, c.company)? {
@@ -273,7 +276,9 @@ pub fn send_message(
         files.push(file_from_row(&r, 0)?);
     }
     let mut recipients = access::staff_of(ctx.db, c.company)?;
-    recipients.push(c.user);
+    if c.user_active {
+        recipients.push(c.user);
+    }
     let seq = c.last_seq + 1;
     let message = insert_message(
         ctx,
@@ -639,4 +644,48 @@ pub async fn get_ticket(
         })
         .await?;
     Ok(Json(ticket))
+}
+
+/// Appends a system notice to a chat (the next position) and tells its user and staff.
+pub fn post_notice(ctx: &mut WriteCtx<'_>, chat: ChatId, notice: &Notice) -> ApiResult<Message> {
+    let r = ctx.db.query_one(
+        "SELECT ch.user_id, ch.line_id, ch.company_id, ch.last_seq, ch.open_ticket_id, \
+         (SELECT cn.state FROM connections cn WHERE cn.user_id = ch.user_id AND cn.line_id = ch.line_id) \
+         FROM chats ch WHERE ch.id = $1",
+        params![chat],
+    )?;
+    let c = ChatRef {
+        id: chat,
+        user: UserId(r.int(0)?),
+        line: LineId(r.int(1)?),
+        company: CompanyId(r.int(2)?),
+        last_seq: r.int(3)?,
+        open_ticket: r.opt_int(4)?.map(TicketId),
+        as_staff: true,
+        user_active: r.opt_text(5)?.as_deref() == Some("active"),
+    };
+    let mut recipients = access::staff_of(ctx.db, c.company)?;
+    if c.user_active {
+        recipients.push(c.user);
+    }
+    let seq = c.last_seq + 1;
+    let message = insert_message(
+        ctx,
+        NewMessage {
+            chat: &c,
+            seq,
+            sender: None,
+            kind: MessageKind::Notice,
+            text: "",
+            files: &[],
+            notice: Some(notice),
+            client_msg_id: None,
+        },
+        &recipients,
+    )?;
+    ctx.db.execute(
+        "UPDATE chats SET last_seq = $1, last_message_at = $2 WHERE id = $3",
+        params![seq, ctx.now, chat],
+    )?;
+    Ok(message)
 }

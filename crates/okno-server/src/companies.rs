@@ -1,7 +1,7 @@
 //! Companies and their employees.
 
 use crate::access::{self, role_str};
-use crate::auth::{clean_text, normalize_login, Auth};
+use crate::auth::{clean_text, normalize_login, validate_login, Auth};
 use crate::error::{ApiResult, AppError, Json, Path};
 use crate::{params, AppState};
 use axum::extract::State;
@@ -90,6 +90,7 @@ pub async fn add_member(
 ) -> ApiResult<(StatusCode, Json<Member>)> {
     let company = CompanyId(id);
     let login = normalize_login(&req.login);
+    validate_login(&login)?;
     let member = state
         .store
         .write(move |ctx| {

@@ -2,7 +2,7 @@
 //! owner's admin approves or rejects; a user disconnects.
 
 use crate::access;
-use crate::auth::{normalize_login, Auth};
+use crate::auth::{normalize_login, validate_login, Auth};
 use crate::db::{Db, Row};
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::lines::line_from_row;
@@ -209,7 +209,7 @@ pub async fn request_connection(
 #[utoipa::path(delete, path = "/api/v1/connections/{id}", tag = "connections", security(("bearer" = [])),
     params(("id" = i64, Path, description = "connection id")),
     responses((status = 204, description = "disconnected, or the request withdrawn"),
-        (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn disconnect(
     State(state): State<Arc<AppState>>,
     auth: Auth,
@@ -230,8 +230,10 @@ pub async fn disconnect(
             let (user, line, company) =
                 (UserId(r.int(0)?), LineId(r.int(1)?), CompanyId(r.int(2)?));
             if user != auth.user {
-                access::require_admin(ctx.db, auth.user, company)
-                    .map_err(|_| AppError::NotFound("connection"))?;
+                access::require_admin(ctx.db, auth.user, company).map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::NotFound("connection"),
+                    other => other,
+                })?;
             }
             ctx.db
                 .execute("DELETE FROM connections WHERE id = $1", params![id])?;
@@ -264,6 +266,7 @@ pub async fn admin_connect(
 ) -> ApiResult<(StatusCode, Json<Connection>)> {
     let company = CompanyId(id);
     let login = normalize_login(&req.login);
+    validate_login(&login)?;
     let conn = state
         .store
         .write(move |ctx| {

@@ -19,6 +19,7 @@ pub mod hours;
 pub mod hub;
 pub mod lines;
 pub mod migrations;
+pub mod service_requests;
 pub mod store;
 pub mod sync;
 
@@ -134,6 +135,8 @@ pub fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(chats::read_up_to))
         .routes(routes!(chats::company_chats))
         .routes(routes!(chats::get_ticket))
+        .routes(routes!(service_requests::register))
+        .routes(routes!(service_requests::list))
         .routes(routes!(files::upload))
         .routes(routes!(files::download))
         .routes(routes!(files::chat_files))

@@ -92,13 +92,26 @@ fn validate_input(input: &LineInput) -> ApiResult<LineInput> {
         let lower = details_url.to_ascii_lowercase();
         if !(lower.starts_with("https://") || lower.starts_with("http://"))
             || details_url.len() > 2000
-            || details_url.chars().any(char::is_whitespace)
+            || details_url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(AppError::invalid("details_url must be an http(s) URL"));
         }
     }
     if let Some(h) = &input.hours {
         hours::validate(h).map_err(AppError::Invalid)?;
+        // Parsing alone lets "2026-1-1" or "+9:00" through, but holidays are matched as
+        // `YYYY-MM-DD` text: any other spelling would be a day off that never applies.
+        let mut times = h.weekly.iter().flat_map(|d| [&d.open, &d.close]);
+        if let Some(t) = times.find(|t| !shaped(t, "00:00")) {
+            return Err(AppError::invalid(format!("bad time {t:?}: use HH:MM")));
+        }
+        if let Some(day) = h.holidays.iter().find(|d| !shaped(d, "0000-00-00")) {
+            return Err(AppError::invalid(format!(
+                "bad holiday {day:?}: use YYYY-MM-DD"
+            )));
+        }
     }
     Ok(LineInput {
         name: clean_text("name", &input.name, 1, 100)?,
@@ -107,6 +120,15 @@ fn validate_input(input: &LineInput) -> ApiResult<LineInput> {
         details_url,
         hours: input.hours.clone(),
     })
+}
+
+/// Whether `s` has the shape of `pattern`, where `0` stands for any ASCII digit.
+fn shaped(s: &str, pattern: &str) -> bool {
+    s.len() == pattern.len()
+        && s.bytes().zip(pattern.bytes()).all(|(c, p)| match p {
+            b'0' => c.is_ascii_digit(),
+            _ => c == p,
+        })
 }
 
 /// Lower-case text for case-insensitive search in both alphabets (ё searches as е).
@@ -408,6 +430,9 @@ pub async fn directory(
         return Err(AppError::invalid(
             "the query must have at most 200 characters",
         ));
+    }
+    if q.q.chars().any(char::is_control) {
+        return Err(AppError::invalid("the query contains control characters"));
     }
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {

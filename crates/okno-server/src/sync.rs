@@ -48,7 +48,7 @@ pub enum Page {
 
 pub fn events_after(db: &mut dyn Db, user: UserId, since: i64, limit: i64) -> ApiResult<Page> {
     let pos = stream_pos(db, user)?;
-    if since + 1 < pos.floor || since > pos.head {
+    if since < pos.floor.saturating_sub(1) || since > pos.head {
         return Ok(Page::Reset { head: pos.head });
     }
     let rows = db.query(
@@ -150,8 +150,11 @@ pub async fn ws(
     State(state): State<Arc<AppState>>,
     auth: Auth,
     Query(q): Query<WsQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    let upgrade = upgrade.map_err(|e| {
+        AppError::invalid(format!("this endpoint is a WebSocket: {}", e.body_text()))
+    })?;
     if q.since.is_some_and(|s| s < 0) {
         return Err(AppError::invalid("since must be 0 or more"));
     }

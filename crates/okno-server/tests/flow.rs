@@ -20,6 +20,7 @@ both! {
     old_cursors_get_a_reset => old_cursors_get_a_reset;
     history_pages_both_ways_and_read_markers_count_unread => history_and_unread;
     files_upload_attach_and_download => files_flow;
+    a_specialist_registers_a_service_request_the_user_sees_it => service_request_flow;
 }
 
 async fn whole_flow(backend: Backend) {
@@ -546,4 +547,92 @@ async fn files_flow(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(files, vec![meta]);
+}
+
+async fn service_request_flow(backend: Backend) {
+    let srv = TestServer::demo(backend).await;
+    let user = srv.login("user").await;
+    let specialist = srv.login("specialist").await;
+    let acme = srv.login("acme-admin").await;
+    let snapshot: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
+    let chat = snapshot.connections.iter().find_map(|c| c.chat_id).unwrap();
+    user.send_text(chat, "my laptop needs a new battery").await;
+    let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
+    let ticket = summary.open_ticket.unwrap();
+    let mut ws = user.ws(None).await;
+    let mut ws_cursor = 0;
+
+    // Neither the user nor another company may register one.
+    let denied = user
+        .post::<_, ServiceRequest>(
+            &format!("/api/v1/tickets/{}/service-requests", ticket.id),
+            &json!({"title": "x"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(denied.status, 403);
+    let walled = acme
+        .post::<_, ServiceRequest>(
+            &format!("/api/v1/tickets/{}/service-requests", ticket.id),
+            &json!({"title": "x"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(walled.status, 404);
+    let empty = specialist
+        .post::<_, ServiceRequest>(
+            &format!("/api/v1/tickets/{}/service-requests", ticket.id),
+            &json!({"title": "  "}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(empty.status, 400);
+
+    let sr: ServiceRequest = specialist
+        .post(
+            &format!("/api/v1/tickets/{}/service-requests", ticket.id),
+            &json!({"title": "Replace the battery"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sr.status, ServiceRequestStatus::Open);
+    assert_eq!(sr.chat_id, chat);
+    assert!(sr.number >= 1);
+    let list: Vec<ServiceRequest> = user
+        .get(&format!("/api/v1/chats/{chat}/service-requests"))
+        .await
+        .unwrap();
+    assert_eq!(list, vec![sr.clone()]);
+    let page: MessagePage = user
+        .get(&format!("/api/v1/chats/{chat}/messages"))
+        .await
+        .unwrap();
+    let last = page.messages.last().unwrap();
+    assert_eq!(
+        last.notice,
+        Some(Notice::ServiceRequestRegistered {
+            number: sr.number,
+            title: "Replace the battery".into()
+        })
+    );
+    // The user's stream says it, in order: the request, then the notice.
+    let events = ws.drain_events(Duration::from_millis(500)).await;
+    for e in &events {
+        assert!(e.seq > ws_cursor);
+        ws_cursor = e.seq;
+    }
+    assert!(
+        matches!(&events[0].body, EventBody::ServiceRequestChanged { request } if request.id == sr.id)
+    );
+    assert!(
+        matches!(&events[1].body, EventBody::MessageCreated { message } if message.id == last.id)
+    );
+    let other = acme
+        .get::<Vec<ServiceRequest>>(&format!("/api/v1/chats/{chat}/service-requests"))
+        .await;
+    assert_eq!(
+        other.unwrap_err().status,
+        404,
+        "another company cannot list them"
+    );
 }
