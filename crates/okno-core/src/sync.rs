@@ -86,17 +86,32 @@ async fn reload_snapshot(inner: &Arc<Inner>, api: &Api) -> CoreResult<()> {
     Ok(())
 }
 
-/// Fetches and applies everything after the cursor, page by page.
+/// Fetches and applies everything after the cursor, page by page; the next page is fetched
+/// while the current one is applied.
 pub(crate) async fn catch_up(inner: &Arc<Inner>, api: &Api) -> CoreResult<()> {
+    let mut prefetched: Option<tokio::task::JoinHandle<CoreResult<SyncResponse>>> = None;
     loop {
         let cursor = inner.cache.cursor()?;
-        let page = api.sync(cursor, PAGE).await?;
+        let page = match prefetched.take() {
+            Some(next) => next.await.map_err(|e| CoreError::Offline(e.to_string()))??,
+            None => api.sync(cursor, PAGE).await?,
+        };
         if page.reset {
             reload_snapshot(inner, api).await?;
             continue;
         }
+        if page.has_more {
+            let api = api.clone();
+            let after = page.cursor;
+            prefetched = Some(tokio::spawn(async move { api.sync(after, PAGE).await }));
+        }
         let more = page.has_more;
-        apply(inner, api, page.events).await?;
+        if let Err(e) = apply(inner, api, page.events).await {
+            if let Some(p) = prefetched.take() {
+                p.abort();
+            }
+            return Err(e);
+        }
         if !more {
             return Ok(());
         }

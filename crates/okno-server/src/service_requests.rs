@@ -66,11 +66,9 @@ pub async fn register(
                 )?
                 .int(0)?;
             let r = ctx.db.query_one(
-                &format!(
-                    "INSERT INTO service_requests (company_id, number, title, status, ticket_id, chat_id, line_id, \
-                     created_by, created_at, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $8) \
-                     RETURNING id"
-                ),
+                "INSERT INTO service_requests (company_id, number, title, status, ticket_id, chat_id, line_id, \
+                 created_by, created_at, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $8) \
+                 RETURNING id",
                 params![ticket.company_id, number, &title, ticket.id, ticket.chat_id, ticket.line_id, auth.user, ctx.now],
             )?;
             let id = r.int(0)?;
