@@ -93,7 +93,9 @@ pub(crate) async fn catch_up(inner: &Arc<Inner>, api: &Api) -> CoreResult<()> {
     loop {
         let cursor = inner.cache.cursor()?;
         let page = match prefetched.take() {
-            Some(next) => next.await.map_err(|e| CoreError::Offline(e.to_string()))??,
+            Some(next) => next
+                .await
+                .map_err(|e| CoreError::Offline(e.to_string()))??,
             None => api.sync(cursor, PAGE).await?,
         };
         if page.reset {

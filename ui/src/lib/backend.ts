@@ -6,14 +6,10 @@
 
 import type {
   ApiError,
-  ChatId,
   ChatPage,
-  ConnectionId,
   CoreEvent,
-  FileId,
   FileMeta,
   Line,
-  LineId,
   LineItem,
   Me,
   SearchHit,
@@ -21,8 +17,12 @@ import type {
   Connection,
   ServiceRequest,
 } from "./proto/api";
+import type { ChatId, ConnectionId, FileId, LineId } from "./proto/ids";
 export type * from "./proto/api";
 export type * from "./proto/ids";
+// `proto-ids.d.ts` lets `proto/api` answer for `ChatId` too (tauri.ts imports it from there):
+// name the one to re-export.
+export type { ChatId } from "./proto/ids";
 
 /** What the shell knows at start. */
 export interface AppInfo {

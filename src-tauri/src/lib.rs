@@ -1,0 +1,432 @@
+//! The Okno desktop shell: thin. One command per user intent, each delegating to `okno-core`;
+//! core events forwarded to the UI on one channel (`core`, ids only); errors to the UI as
+//! `{code, message}`; native notifications, the tray's unread total, single instance.
+
+mod notifications;
+
+use okno_core::notify::Focus;
+use okno_core::{Core, CoreConfig, CoreError};
+use okno_proto::*;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+/// What the shell keeps.
+pub struct Shell {
+    core: Core,
+    /// The in-process server used when none is configured.
+    embedded: Mutex<Option<okno_server::Server>>,
+    embedded_url: Mutex<Option<String>>,
+    focus: Mutex<Focus>,
+    settings_path: PathBuf,
+    _log_guard: Option<tracing_appender_guard::Guard>,
+}
+
+mod tracing_appender_guard {
+    /// Keeps file logging alive for the process.
+    pub struct Guard(#[allow(dead_code)] pub Box<dyn std::any::Any + Send + Sync>);
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Settings {
+    /// `None`: the embedded demo server.
+    server_url: Option<String>,
+}
+
+impl Settings {
+    fn load(path: &std::path::Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self, path: &std::path::Path) -> Result<(), ApiError> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| err("io", e))?;
+        std::fs::write(path, bytes).map_err(|e| err("io", e))
+    }
+}
+
+fn err(code: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError {
+        code: code.into(),
+        message: e.to_string(),
+    }
+}
+
+fn core_err(e: CoreError) -> ApiError {
+    e.to_api()
+}
+
+type Res<T> = Result<T, ApiError>;
+
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    me: Option<Me>,
+    server_url: Option<String>,
+    embedded: bool,
+    sync_state: SyncState,
+}
+
+// ------------------------------------------------------------------------------- commands
+
+#[tauri::command]
+async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
+    let embedded_url = shell.embedded_url.lock().ok().and_then(|u| u.clone());
+    let server_url = shell.core.server_url().map_err(core_err)?;
+    Ok(AppInfo {
+        me: shell.core.me().map_err(core_err)?,
+        embedded: embedded_url.is_some()
+            && Settings::load(&shell.settings_path).server_url.is_none(),
+        server_url: embedded_url.or(server_url),
+        sync_state: *shell.core.sync_state().borrow(),
+    })
+}
+
+#[tauri::command]
+async fn login(
+    shell: State<'_, Shell>,
+    server_url: Option<String>,
+    login: String,
+    password: String,
+) -> Res<Me> {
+    let url = match server_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(u) => okno_core::api::normalize_url(u).map_err(core_err)?,
+        None => shell
+            .embedded_url
+            .lock()
+            .ok()
+            .and_then(|u| u.clone())
+            .ok_or_else(|| err("invalid_input", "give the server's address"))?,
+    };
+    let me = shell
+        .core
+        .login(&url, &login, &password)
+        .await
+        .map_err(core_err)?;
+    let is_embedded = shell
+        .embedded_url
+        .lock()
+        .ok()
+        .and_then(|u| u.clone())
+        .as_deref()
+        == Some(url.as_str());
+    Settings {
+        server_url: (!is_embedded).then_some(url),
+    }
+    .save(&shell.settings_path)?;
+    Ok(me)
+}
+
+#[tauri::command]
+async fn logout(shell: State<'_, Shell>) -> Res<()> {
+    shell.core.logout().await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn lines(shell: State<'_, Shell>) -> Res<Vec<LineItem>> {
+    shell.core.lines().map_err(core_err)
+}
+
+#[tauri::command]
+async fn messages(
+    shell: State<'_, Shell>,
+    chat: ChatId,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Res<ChatPage> {
+    shell
+        .core
+        .messages(chat, before, limit.unwrap_or(50))
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn send(
+    shell: State<'_, Shell>,
+    chat: ChatId,
+    text: String,
+    files: Vec<String>,
+) -> Res<String> {
+    let files: Vec<PathBuf> = files.into_iter().map(PathBuf::from).collect();
+    shell
+        .core
+        .send(chat, &text, &files)
+        .map(|id| id.to_string())
+        .map_err(core_err)
+}
+
+fn parse_id(s: &str) -> Res<uuid::Uuid> {
+    s.parse()
+        .map_err(|_| err("invalid_input", "not a message id"))
+}
+
+#[tauri::command]
+async fn retry(shell: State<'_, Shell>, client_msg_id: String) -> Res<()> {
+    shell
+        .core
+        .retry(parse_id(&client_msg_id)?)
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn cancel(shell: State<'_, Shell>, client_msg_id: String) -> Res<()> {
+    shell
+        .core
+        .cancel(parse_id(&client_msg_id)?)
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn cancel_transfer(shell: State<'_, Shell>, transfer_id: String) -> Res<()> {
+    shell.core.cancel_transfer(&transfer_id);
+    Ok(())
+}
+
+#[tauri::command]
+async fn mark_read(shell: State<'_, Shell>, chat: ChatId, seq: i64) -> Res<()> {
+    shell.core.mark_read(chat, seq).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn search(shell: State<'_, Shell>, query: String) -> Res<Vec<SearchHit>> {
+    shell.core.search(&query, 50).map_err(core_err)
+}
+
+#[tauri::command]
+async fn directory(shell: State<'_, Shell>, query: String) -> Res<Vec<Line>> {
+    shell.core.directory(&query).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn recommended(shell: State<'_, Shell>) -> Res<Vec<Line>> {
+    shell.core.recommended().await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn request_connection(shell: State<'_, Shell>, line: LineId) -> Res<Connection> {
+    shell.core.request_connection(line).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn disconnect(shell: State<'_, Shell>, connection: ConnectionId) -> Res<()> {
+    shell.core.disconnect(connection).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn chat_files(shell: State<'_, Shell>, chat: ChatId) -> Res<Vec<FileMeta>> {
+    shell.core.chat_files(chat).map_err(core_err)
+}
+
+#[tauri::command]
+async fn service_requests(shell: State<'_, Shell>, chat: ChatId) -> Res<Vec<ServiceRequest>> {
+    shell.core.service_requests(chat).map_err(core_err)
+}
+
+#[tauri::command]
+async fn open_file(shell: State<'_, Shell>, file: FileId) -> Res<()> {
+    shell
+        .core
+        .open_file(file)
+        .await
+        .map(|_| ())
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn open_url(app: AppHandle, url: String) -> Res<()> {
+    let lower = url.trim().to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err(err("invalid_input", "only http and https links open"));
+    }
+    app.opener()
+        .open_url(url.trim(), None::<&str>)
+        .map_err(|e| err("io", e))
+}
+
+#[tauri::command]
+async fn pick_files(app: AppHandle) -> Res<Vec<String>> {
+    let picked = tokio::task::spawn_blocking(move || app.dialog().file().blocking_pick_files())
+        .await
+        .map_err(|e| err("io", e))?;
+    Ok(picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect())
+}
+
+#[tauri::command]
+async fn set_open_chat(shell: State<'_, Shell>, chat: Option<ChatId>) -> Res<()> {
+    if let Ok(mut f) = shell.focus.lock() {
+        f.open_chat = chat;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------- start
+
+fn data_dir(app: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    if let Ok(dir) = std::env::var("OKNO_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    Ok(app.path().app_data_dir()?)
+}
+
+/// Starts the embedded server with the demo data (seeded once) on a free loopback port.
+async fn start_embedded(dir: PathBuf) -> Result<okno_server::Server, Box<dyn std::error::Error>> {
+    let config = okno_server::Config::new("127.0.0.1:0".parse()?, dir);
+    let state = okno_server::build_state(config).await?;
+    okno_server::demo::seed(&state).await?;
+    Ok(okno_server::Server::start_with(state).await?)
+}
+
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let dir = data_dir(&handle)?;
+    std::fs::create_dir_all(&dir)?;
+    let log_dir = std::env::var("OKNO_LOG_DIR")
+        .map(PathBuf::from)
+        .or_else(|_| handle.path().app_log_dir())
+        .unwrap_or_else(|_| dir.join("logs"));
+    let log_guard = okno_core::logging::init(&log_dir, "info,okno=info")
+        .ok()
+        .map(|g| tracing_appender_guard::Guard(Box::new(g)));
+    let settings_path = dir.join("settings.json");
+    let settings = Settings::load(&settings_path);
+    // A server given by the environment (tests, managed installs) wins over the settings.
+    let configured = std::env::var("OKNO_SERVER_URL")
+        .ok()
+        .or(settings.server_url.clone());
+
+    let (core, embedded, embedded_url) = tauri::async_runtime::block_on(async {
+        let (embedded, embedded_url) = match configured {
+            Some(_) => (None, None),
+            None => {
+                let server = start_embedded(dir.join("server")).await?;
+                let url = server.url();
+                (Some(server), Some(url))
+            }
+        };
+        let mut cfg = CoreConfig::new(dir.join("client"));
+        cfg.server_override = embedded_url.clone();
+        cfg.use_os_secret_store = std::env::var("OKNO_NO_KEYRING").is_err();
+        let core = Core::open(cfg).await?;
+        if core.me()?.is_none() {
+            if let Some(url) = &embedded_url {
+                // First start: sign in as the demo user, so a working product shows at once.
+                core.login(url, "user", okno_server::demo::DEMO_PASSWORD)
+                    .await?;
+            }
+        }
+        Ok::<_, Box<dyn std::error::Error>>((core, embedded, embedded_url))
+    })?;
+
+    app.manage(Shell {
+        core: core.clone(),
+        embedded: Mutex::new(embedded),
+        embedded_url: Mutex::new(embedded_url),
+        focus: Mutex::new(Focus {
+            window_focused: true,
+            open_chat: None,
+        }),
+        settings_path,
+        _log_guard: log_guard,
+    });
+    notifications::spawn_forwarder(handle.clone(), core);
+    notifications::setup_tray(&handle)?;
+    Ok(())
+}
+
+pub fn run() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch focuses the running window.
+            focus_main(app);
+        }))
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(setup)
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(focused) = event {
+                if let Some(shell) = window.app_handle().try_state::<Shell>() {
+                    if let Ok(mut f) = shell.focus.lock() {
+                        f.window_focused = *focused;
+                    }
+                }
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            info,
+            login,
+            logout,
+            lines,
+            messages,
+            send,
+            retry,
+            cancel,
+            cancel_transfer,
+            mark_read,
+            search,
+            directory,
+            recommended,
+            request_connection,
+            disconnect,
+            chat_files,
+            service_requests,
+            open_file,
+            open_url,
+            pick_files,
+            set_open_chat,
+        ])
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Some(shell) = handle.try_state::<Shell>() {
+                    let server = shell.embedded.lock().ok().and_then(|mut s| s.take());
+                    let core = shell.core.clone();
+                    tauri::async_runtime::block_on(async move {
+                        core.shutdown().await;
+                        if let Some(s) = server {
+                            s.stop().await;
+                        }
+                    });
+                }
+            }
+        }),
+        Err(e) => {
+            eprintln!("Okno could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+pub(crate) fn focus_main(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// The shell's view of focus, for the notification policy.
+pub(crate) fn focus(app: &AppHandle) -> Focus {
+    app.try_state::<Shell>()
+        .and_then(|s| s.focus.lock().ok().map(|f| *f))
+        .unwrap_or_default()
+}
+
+pub(crate) fn emit_open_chat(app: &AppHandle, chat: ChatId) {
+    focus_main(app);
+    let _ = app.emit("open-chat", chat);
+}

@@ -1,0 +1,171 @@
+//! Core events to the UI, native notifications per the core's policy, and the tray's unread
+//! total.
+
+use okno_core::notify::{self, Incoming, Notification};
+use okno_core::Core;
+use okno_proto::*;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter};
+use tokio::sync::broadcast::error::RecvError;
+
+const TRAY_ID: &str = "okno-tray";
+
+/// Forwards every core event to the UI (`core`), and turns new messages into notifications.
+pub fn spawn_forwarder(app: AppHandle, core: Core) {
+    let mut rx = core.subscribe();
+    tauri::async_runtime::spawn(async move {
+        update_tray(&app, &core);
+        loop {
+            let first = match rx.recv().await {
+                Ok(e) => e,
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(skipped = n, "the UI fell behind the core's events");
+                    let _ = app.emit("core", CoreEvent::LinesChanged);
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            // Messages that arrive together are decided together (grouping).
+            let mut batch = vec![first];
+            let deadline = tokio::time::Instant::now() + Duration::from_millis(150);
+            while matches!(batch.last(), Some(CoreEvent::NewMessage { .. })) || batch.len() == 1 {
+                match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Ok(Ok(e)) => batch.push(e),
+                    _ => break,
+                }
+                if batch.len() > 200 {
+                    break;
+                }
+            }
+            let mut arrived = Vec::new();
+            let mut lines_changed = false;
+            for e in &batch {
+                let _ = app.emit("core", e);
+                match e {
+                    CoreEvent::NewMessage {
+                        chat_id,
+                        message_id,
+                    } => arrived.push((*chat_id, *message_id)),
+                    CoreEvent::LinesChanged
+                    | CoreEvent::ChatChanged { .. }
+                    | CoreEvent::SignedOut => lines_changed = true,
+                    _ => {}
+                }
+            }
+            if lines_changed || !arrived.is_empty() {
+                update_tray(&app, &core);
+            }
+            if !arrived.is_empty() {
+                notify_arrivals(&app, &core, &arrived);
+            }
+        }
+    });
+}
+
+fn notify_arrivals(app: &AppHandle, core: &Core, arrived: &[(ChatId, MessageId)]) {
+    let Ok(Some(me)) = core.me() else { return };
+    let lines = core.lines().unwrap_or_default();
+    let incoming: Vec<Incoming> = arrived
+        .iter()
+        .filter_map(|(chat, id)| {
+            let m = core.message(*chat, *id).ok().flatten()?;
+            let line = lines.iter().find(|l| l.chat_id == Some(*chat));
+            Some(Incoming {
+                chat_id: *chat,
+                sender_id: m.sender_id,
+                kind: m.kind,
+                muted: core.is_muted(*chat).unwrap_or(false),
+                line_name: line
+                    .map(|l| l.line.name.clone())
+                    .unwrap_or_else(|| "Okno".into()),
+                sender_name: m.sender_name.clone(),
+                preview: m.text.clone(),
+            })
+        })
+        .collect();
+    for n in notify::decide(me.id, crate::focus(app), &incoming) {
+        show(app.clone(), n);
+    }
+}
+
+/// Shows a native notification; clicking it opens the chat where the platform reports clicks.
+fn show(app: AppHandle, n: Notification) {
+    let (chat, title, body) = match n {
+        Notification::Single {
+            chat_id,
+            title,
+            body,
+        } => (Some(chat_id), title, body),
+        Notification::Grouped {
+            chat_id,
+            count,
+            title,
+            body,
+        } => (chat_id, title, format!("{count} new messages — {body}")),
+    };
+    std::thread::spawn(move || {
+        let mut note = notify_rust::Notification::new();
+        note.appname("Okno")
+            .summary(&title)
+            .body(&body)
+            .icon("mail-message-new");
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            note.action("default", "Open");
+            match note.show() {
+                Ok(handle) => handle.wait_for_action(|action| {
+                    if action == "default" {
+                        if let Some(chat) = chat {
+                            crate::emit_open_chat(&app, chat);
+                        } else {
+                            crate::focus_main(&app);
+                        }
+                    }
+                }),
+                Err(e) => tracing::info!(error = %e, "no notification server"),
+            }
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        {
+            let _ = (&app, chat);
+            if let Err(e) = note.show() {
+                tracing::info!(error = %e, "cannot show a notification");
+            }
+        }
+    });
+}
+
+fn update_tray(app: &AppHandle, core: &Core) {
+    let unread = core.unread_total().unwrap_or(0);
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let text = if unread > 0 {
+            format!("Okno — {unread} unread")
+        } else {
+            "Okno".to_owned()
+        };
+        let _ = tray.set_tooltip(Some(&text));
+        let _ = tray.set_title(if unread > 0 {
+            Some(unread.to_string())
+        } else {
+            None
+        });
+    }
+}
+
+/// The tray icon (from the config) with a menu: open the window, quit.
+pub fn setup_tray(app: &AppHandle) -> tauri::Result<()> {
+    use tauri::menu::{MenuBuilder, MenuItemBuilder};
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return Ok(());
+    };
+    let open = MenuItemBuilder::with_id("open", "Open Okno").build(app)?;
+    let quit = MenuItemBuilder::with_id("quit", "Quit").build(app)?;
+    let menu = MenuBuilder::new(app).items(&[&open, &quit]).build()?;
+    tray.set_menu(Some(menu))?;
+    tray.on_menu_event(|app, event| match event.id().as_ref() {
+        "open" => crate::focus_main(app),
+        "quit" => app.exit(0),
+        _ => {}
+    });
+    Ok(())
+}

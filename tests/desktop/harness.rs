@@ -1,0 +1,713 @@
+//! Each test gets its own world: a real okno-server on loopback behind a TCP proxy (so the test
+//! can take it offline), its own Xvfb display, its own D-Bus session bus with a recording
+//! notification server, and its own tauri-driver driving the real `okno-desktop` binary.
+
+use okno_proto::*;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+pub const APP: &str = env!("CARGO_BIN_EXE_okno-desktop");
+
+pub fn screens_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// ------------------------------------------------------------------------------ the server
+
+/// Forwards to the server; `down()` refuses connections and cuts open ones.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    target: Arc<Mutex<Option<SocketAddr>>>,
+    conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(target: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let target = Arc::new(Mutex::new(Some(target)));
+        let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (t, c) = (target.clone(), conns.clone());
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                let Some(to) = *t.lock().unwrap() else {
+                    continue;
+                };
+                let h = tokio::spawn(async move {
+                    if let Ok(mut out) = TcpStream::connect(to).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                c.lock().unwrap().push(h);
+            }
+        });
+        Self {
+            addr,
+            target,
+            conns,
+            accept,
+        }
+    }
+
+    pub fn down(&self) {
+        *self.target.lock().unwrap() = None;
+        for h in self.conns.lock().unwrap().drain(..) {
+            h.abort();
+        }
+    }
+
+    pub fn up(&self, to: SocketAddr) {
+        *self.target.lock().unwrap() = Some(to);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.down();
+    }
+}
+
+pub struct Cloud {
+    pub server: okno_server::Server,
+    pub proxy: Proxy,
+    _dir: tempfile::TempDir,
+}
+
+impl Cloud {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config =
+            okno_server::Config::new("127.0.0.1:0".parse().unwrap(), dir.path().join("server"));
+        let state = okno_server::build_state(config).await.unwrap();
+        okno_server::demo::seed(&state).await.unwrap();
+        let server = okno_server::Server::start_with(state).await.unwrap();
+        let proxy = Proxy::start(server.addr).await;
+        Self {
+            server,
+            proxy,
+            _dir: dir,
+        }
+    }
+
+    /// The address the app uses (through the proxy).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.proxy.addr)
+    }
+
+    pub async fn api(&self, login: &str) -> Api {
+        let base = self.server.url();
+        let http = reqwest::Client::new();
+        let r: LoginResponse = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"login": login, "password": okno_server::demo::DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Api {
+            base,
+            token: r.token,
+            http,
+        }
+    }
+}
+
+/// Direct HTTP to the server, as another party (the admin, the specialist…).
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> T {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "POST {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn send(&self, chat: ChatId, text: &str) -> Message {
+        self.post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            json!({"client_msg_id": uuid::Uuid::new_v4(), "text": text}),
+        )
+        .await
+    }
+
+    pub async fn snapshot(&self) -> Snapshot {
+        self.get("/api/v1/snapshot").await
+    }
+
+    pub async fn history(&self, chat: ChatId) -> Vec<Message> {
+        let page: MessagePage = self
+            .get(&format!("/api/v1/chats/{chat}/messages?limit=200"))
+            .await;
+        page.messages
+    }
+}
+
+// ------------------------------------------------------------------------------ notifications
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub id: u32,
+    pub app_name: String,
+    pub summary: String,
+    pub body: String,
+    pub actions: Vec<String>,
+}
+
+struct FakeNotifications {
+    log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl FakeNotifications {
+    #[allow(clippy::too_many_arguments)]
+    async fn notify(
+        &self,
+        app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut log = self.log.lock().unwrap();
+        let id = log.len() as u32 + 1;
+        log.push(Recorded {
+            id,
+            app_name,
+            summary,
+            body,
+            actions,
+        });
+        id
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "okno-test".into(),
+            "okno".into(),
+            "1.0".into(),
+            "1.2".into(),
+        )
+    }
+
+    fn close_notification(&self, _id: u32) {}
+
+    #[zbus(signal)]
+    async fn action_invoked(
+        emitter: &zbus::object_server::SignalEmitter<'_>,
+        id: u32,
+        action_key: &str,
+    ) -> zbus::Result<()>;
+}
+
+// ------------------------------------------------------------------------------ the desktop
+
+fn spawn_group(cmd: &mut Command) -> Child {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
+}
+
+fn kill_group(child: &mut Child) {
+    let group = format!("-{}", child.id());
+    let signal = |sig: &str| {
+        let _ = Command::new("kill")
+            .args(["-s", sig, "--", &group])
+            .stderr(Stdio::null())
+            .status();
+    };
+    signal("TERM");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal("KILL");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+pub struct Desktop {
+    pub driver: WebDriver,
+    /// The environment the app runs with (for starting a second instance).
+    pub env: Vec<(String, String)>,
+    pub display: String,
+    pub bus: String,
+    pub notifications: Arc<Mutex<Vec<Recorded>>>,
+    notif_conn: zbus::Connection,
+    _procs: Procs,
+    _data: tempfile::TempDir,
+    pub name: String,
+}
+
+/// Processes stopped (whole process groups) when dropped, last started first: also when a
+/// test fails half-way.
+#[derive(Default)]
+struct Procs(Vec<Child>);
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        while let Some(mut c) = self.0.pop() {
+            kill_group(&mut c);
+        }
+    }
+}
+
+impl Desktop {
+    /// Starts the app against `server_url` on a fresh display, bus and data directory.
+    pub async fn start(name: &str, server_url: &str) -> Self {
+        Self::start_in(name, server_url, "en_US.UTF-8").await
+    }
+
+    /// Starts with the given system locale (`LANG`).
+    pub async fn start_in(name: &str, server_url: &str, lang: &str) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        // A display of our own.
+        let mut n = 100 + (std::process::id() % 300) + free_port() as u32 % 400;
+        while Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            n += 1;
+        }
+        let display = format!(":{n}");
+        let mut procs = Procs::default();
+        let xvfb = spawn_group(
+            Command::new("Xvfb")
+                .args([&display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        procs.0.push(xvfb);
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        wait_until(10, "Xvfb", || Path::new(&socket).exists());
+
+        // A session bus of our own, with a notification server that records what it is shown.
+        let mut dbus = spawn_group(
+            Command::new("dbus-daemon")
+                .args(["--session", "--nofork", "--print-address=1"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
+        let bus = {
+            use std::io::BufRead;
+            let out = dbus.stdout.take().unwrap();
+            let mut line = String::new();
+            std::io::BufReader::new(out).read_line(&mut line).unwrap();
+            line.trim().to_owned()
+        };
+        procs.0.push(dbus);
+        let notifications: Arc<Mutex<Vec<Recorded>>> = Arc::default();
+        let notif_conn = zbus::connection::Builder::address(bus.as_str())
+            .unwrap()
+            .name("org.freedesktop.Notifications")
+            .unwrap()
+            .serve_at(
+                "/org/freedesktop/Notifications",
+                FakeNotifications {
+                    log: notifications.clone(),
+                },
+            )
+            .unwrap()
+            .build()
+            .await
+            .unwrap();
+
+        let app_env: Vec<(String, String)> = vec![
+            ("DISPLAY".into(), display.clone()),
+            ("DBUS_SESSION_BUS_ADDRESS".into(), bus.clone()),
+            (
+                "OKNO_DATA_DIR".into(),
+                data.path().join("app").to_string_lossy().into_owned(),
+            ),
+            ("OKNO_SERVER_URL".into(), server_url.into()),
+            ("OKNO_NO_KEYRING".into(), "1".into()),
+        ];
+        let port = free_port();
+        let native = free_port();
+        let log = std::fs::File::create(data.path().join("tauri-driver.log")).unwrap();
+        let driver_proc = spawn_group(
+            Command::new(tauri_driver())
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
+                .env("DISPLAY", &display)
+                .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+                .env("OKNO_DATA_DIR", data.path().join("app"))
+                .env("OKNO_LOG_DIR", data.path().join("logs"))
+                .env("OKNO_SERVER_URL", server_url)
+                .env("OKNO_NO_KEYRING", "1")
+                .env("LANG", lang)
+                .env("LC_ALL", lang)
+                .env("LANGUAGE", lang.split('.').next().unwrap_or("en"))
+                .stdout(Stdio::null())
+                .stderr(log),
+        );
+        procs.0.push(driver_proc);
+        wait_until(20, "tauri-driver", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        let mut caps = thirtyfour::Capabilities::new();
+        caps.set("tauri:options", json!({"application": APP}))
+            .unwrap();
+        // Starting WebKit on a busy 2-core machine can outlast a first attempt.
+        let mut attempt = 0;
+        let driver = loop {
+            attempt += 1;
+            match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
+                Ok(d) => break d,
+                Err(e) if attempt < 4 => {
+                    eprintln!("[{name}] no WebDriver session yet ({e}); retrying");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("no WebDriver session: {e}"),
+            }
+        };
+        Self {
+            driver,
+            env: app_env,
+            display,
+            bus,
+            notifications,
+            notif_conn,
+            _procs: procs,
+            _data: data,
+            name: name.into(),
+        }
+    }
+
+    pub async fn quit(self) {
+        eprintln!("[{}] quitting", self.name);
+        let driver = self.driver.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+        drop(self);
+    }
+
+    pub async fn find(&self, css: &str) -> WebElement {
+        let query = self
+            .driver
+            .query(By::Css(css))
+            .wait(Duration::from_secs(15), Duration::from_millis(100));
+        match tokio::time::timeout(Duration::from_secs(30), query.first()).await {
+            Ok(Ok(el)) => el,
+            Ok(Err(e)) => {
+                self.x_screenshot(&format!(
+                    "missing-{}",
+                    css.replace(['[', ']', '=', ' ', '\'', '"'], "_")
+                ));
+                panic!("{css} did not appear: {e}")
+            }
+            Err(_) => {
+                self.x_screenshot("hung");
+                panic!("the WebDriver hung looking for {css}")
+            }
+        }
+    }
+
+    pub async fn find_all(&self, css: &str) -> Vec<WebElement> {
+        match tokio::time::timeout(Duration::from_secs(30), self.driver.find_all(By::Css(css)))
+            .await
+        {
+            Ok(r) => r.unwrap(),
+            Err(_) => {
+                self.x_screenshot("hung");
+                panic!("the WebDriver hung looking for {css}")
+            }
+        }
+    }
+
+    /// A screenshot of the whole X display (works even when the page does not answer).
+    pub fn x_screenshot(&self, name: &str) {
+        let path = screens_dir().join(format!("{}-{name}.png", self.name));
+        let _ = Command::new("/usr/bin/import")
+            .env("DISPLAY", &self.display)
+            .args(["-window", "root"])
+            .arg(&path)
+            .status();
+        eprintln!("screenshot: {}", path.display());
+    }
+
+    /// Polls until `check` holds.
+    pub async fn until<F, Fut>(&self, what: &str, secs: u64, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !check().await {
+            if Instant::now() > deadline {
+                self.x_screenshot(&format!("failed-{}", what.replace(' ', "-")));
+                panic!("timed out: {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// An attribute, or "" (also when the element was re-rendered meanwhile).
+    pub async fn attr(&self, el: &WebElement, name: &str) -> String {
+        el.attr(name).await.ok().flatten().unwrap_or_default()
+    }
+
+    /// Runs a script in the page and returns its JSON result.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        match tokio::time::timeout(Duration::from_secs(30), self.driver.execute(script, vec![]))
+            .await
+        {
+            Ok(Ok(ret)) => ret.json().clone(),
+            Ok(Err(e)) => panic!("script failed: {e}"),
+            Err(_) => {
+                self.x_screenshot("hung");
+                panic!("the WebDriver hung running a script")
+            }
+        }
+    }
+
+    /// The text content of the first element matching `css` ("" when there is none).
+    pub async fn text_of(&self, css: &str) -> String {
+        let v = self
+            .js(&format!(
+                "const e = document.querySelector({css:?}); return e ? e.textContent : ''"
+            ))
+            .await;
+        v.as_str().unwrap_or_default().trim().to_owned()
+    }
+
+    /// `data-*` attributes of every element matching `css`, read atomically in the page.
+    pub async fn data_of(&self, css: &str, attr: &str) -> Vec<String> {
+        let v = self
+            .js(&format!(
+                "return [...document.querySelectorAll({css:?})].map(e => e.getAttribute({attr:?}) || '')"
+            ))
+            .await;
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// Saves a screenshot of the window as `<test>-<name>.png` under the build directory.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let path = screens_dir().join(format!("{}-{name}.png", self.name));
+        match tokio::time::timeout(Duration::from_secs(20), self.driver.screenshot(&path)).await {
+            Ok(Ok(())) => {}
+            other => {
+                eprintln!("WebDriver screenshot failed ({other:?}); taking the display instead");
+                self.x_screenshot(name);
+            }
+        }
+        path
+    }
+
+    pub async fn sign_in(&self, server_url: &str, login: &str) {
+        self.find("[data-testid=login-form]").await;
+        let server = self.find("[data-testid=login-server]").await;
+        server.clear().await.unwrap();
+        server.send_keys(server_url).await.unwrap();
+        self.find("[data-testid=login-name]")
+            .await
+            .send_keys(login)
+            .await
+            .unwrap();
+        self.find("[data-testid=login-password]")
+            .await
+            .send_keys(okno_server::demo::DEMO_PASSWORD)
+            .await
+            .unwrap();
+        self.find("[data-testid=login-submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        eprintln!("[{}] signing in", self.name);
+        self.find("[data-testid=lines-list]").await;
+        eprintln!("[{}] signed in", self.name);
+    }
+
+    pub async fn line_item(&self, line: LineId) -> WebElement {
+        self.find(&format!("[data-testid=line-item][data-line-id='{line}']"))
+            .await
+    }
+
+    /// Opens the chat of a line from the list.
+    pub async fn open_line(&self, line: LineId) -> WebElement {
+        self.line_item(line).await.click().await.unwrap();
+        self.find("[data-testid=chat]").await
+    }
+
+    /// Messages shown in the open chat: (seq, kind, status, text).
+    pub async fn shown_messages(&self) -> Vec<(String, String, String, String)> {
+        let v = self
+            .js(
+                "return [...document.querySelectorAll('[data-testid=message]')].map(m => \
+                 [m.dataset.seq || '', m.dataset.kind || '', m.dataset.status || '', m.innerText || ''])",
+            )
+            .await;
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// Emits `ActionInvoked(id, "default")`, as a notification server does when clicked.
+    pub async fn click_notification(&self, id: u32) {
+        let iface = self
+            .notif_conn
+            .object_server()
+            .interface::<_, FakeNotifications>("/org/freedesktop/Notifications")
+            .await
+            .unwrap();
+        FakeNotifications::action_invoked(iface.signal_emitter(), id, "default")
+            .await
+            .unwrap();
+    }
+
+    /// The app window's X id and geometry (x, y, w, h).
+    pub fn window(&self) -> (String, i32, i32, i32, i32) {
+        let out = Command::new("xdotool")
+            .env("DISPLAY", &self.display)
+            .args(["search", "--name", "^Okno$"])
+            .output()
+            .unwrap();
+        let id = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned();
+        let geo = Command::new("xdotool")
+            .env("DISPLAY", &self.display)
+            .args(["getwindowgeometry", "--shell", &id])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&geo.stdout).into_owned();
+        let get = |k: &str| -> i32 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (id, get("X"), get("Y"), get("WIDTH"), get("HEIGHT"))
+    }
+
+    pub fn xdotool(&self, args: &[&str]) {
+        let ok = Command::new("xdotool")
+            .env("DISPLAY", &self.display)
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "xdotool {args:?}");
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Ok(p) = std::env::var("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cargo_bin = PathBuf::from(home).join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+pub fn wait_until(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A real drag from a GTK window (like a file manager) onto a point of the app's window.
+pub struct DragSource {
+    child: Child,
+}
+
+impl DragSource {
+    pub fn start(desktop: &Desktop, x: i32, y: i32, files: &[&Path]) -> Self {
+        use std::io::BufRead;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/desktop/drag_source.py");
+        let mut child = spawn_group(
+            Command::new("/usr/bin/python3")
+                .arg(script)
+                .arg(x.to_string())
+                .arg(y.to_string())
+                .args(files)
+                .env("DISPLAY", &desktop.display)
+                .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
+        let out = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(out).read_line(&mut line).unwrap();
+        assert!(
+            line.starts_with("ready"),
+            "the drag source did not start: {line:?}"
+        );
+        Self { child }
+    }
+}
+
+impl Drop for DragSource {
+    fn drop(&mut self) {
+        kill_group(&mut self.child);
+    }
+}

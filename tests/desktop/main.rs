@@ -1,0 +1,556 @@
+//! The desktop app in a real window: tauri-driver + WebKitWebDriver under Xvfb, driving the real
+//! `okno-desktop` binary against a real server on loopback. Each test saves screenshots of the
+//! screens it passes through under `target/tmp/screens/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+use harness::*;
+use okno_proto::*;
+use serde_json::json;
+use std::time::Duration;
+
+/// The demo user's lines: IT Support (chat) and HR Questions (chat).
+async fn user_chats(cloud: &Cloud) -> (Api, Vec<Connection>) {
+    let user = cloud.api("user").await;
+    let snap = user.snapshot().await;
+    (user, snap.connections)
+}
+
+fn line_named<'a>(conns: &'a [Connection], name: &str) -> &'a Connection {
+    conns.iter().find(|c| c.line.name == name).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_order_green_ring_search_request_and_approval() {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let hr = line_named(&conns, "HR Questions");
+    let it = line_named(&conns, "IT Support");
+    // A message on HR: it opens a ticket (green ring) and puts HR first.
+    user.send(hr.chat_id.unwrap(), "When is my leave approved?")
+        .await;
+
+    let app = Desktop::start("lines", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.until("two lines", 15, || async {
+        let n = app.find_all("[data-testid=line-item]").await.len();
+        eprintln!("lines shown: {n}");
+        n == 2
+    })
+    .await;
+    let ids = app.data_of("[data-testid=line-item]", "data-line-id").await;
+    assert_eq!(
+        ids,
+        [hr.line.id.to_string(), it.line.id.to_string()],
+        "the line with messages first"
+    );
+    let rings = app
+        .data_of("[data-testid=line-item]", "data-open-ticket")
+        .await;
+    assert_eq!(
+        rings,
+        ["true", "false"],
+        "ringed green while a ticket is open"
+    );
+    app.screenshot("lines").await;
+
+    // Someone answers on IT Support: it moves to the top, with an unread count.
+    let specialist = cloud.api("specialist").await;
+    specialist
+        .send(it.chat_id.unwrap(), "Hello! How can I help?")
+        .await;
+    app.until("IT Support first", 15, || async {
+        app.data_of("[data-testid=line-item]", "data-line-id")
+            .await
+            .first()
+            == Some(&it.line.id.to_string())
+    })
+    .await;
+    assert_eq!(
+        app.data_of("[data-testid=line-item]", "data-unread")
+            .await
+            .first()
+            .map(String::as_str),
+        Some("1")
+    );
+
+    // Search mode: connected and recommended lines; typing searches the cloud.
+    app.find("[data-testid=search-input]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=search-results]").await;
+    app.find("[data-testid=recommended-section]").await;
+    app.find("[data-testid=search-input]")
+        .await
+        .send_keys("acme")
+        .await
+        .unwrap();
+    let found = app.find("[data-testid=found-line]").await;
+    let acme_line: LineId = LineId(app.attr(&found, "data-line-id").await.parse().unwrap());
+    app.screenshot("search").await;
+    found
+        .find(thirtyfour::By::Css("[data-testid=request-connection]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=pending-badge]").await;
+
+    // The owner's admin approves over the API; the line appears in the list, active.
+    let acme = cloud.api("acme-admin").await;
+    let company = acme.get::<Me>("/api/v1/me").await.memberships[0].company_id;
+    let pending: Vec<Connection> = acme
+        .get(&format!(
+            "/api/v1/companies/{company}/connections?state=pending"
+        ))
+        .await;
+    let request = pending.iter().find(|c| c.line.id == acme_line).unwrap();
+    let _: Connection = acme
+        .post(
+            &format!("/api/v1/connections/{}/approve", request.id),
+            json!({}),
+        )
+        .await;
+    app.driver
+        .action_chain()
+        .send_keys(thirtyfour::Key::Escape)
+        .perform()
+        .await
+        .unwrap();
+    app.until("the approved line in the list", 15, || async {
+        let ids = app.data_of("[data-testid=line-item]", "data-line-id").await;
+        let states = app.data_of("[data-testid=line-item]", "data-state").await;
+        ids.iter()
+            .zip(&states)
+            .any(|(id, st)| *id == acme_line.to_string() && st == "active")
+    })
+    .await;
+    app.screenshot("lines-after-approval").await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_send_and_the_information_panel() {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let chat = it.chat_id.unwrap();
+    let app = Desktop::start("chat", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+
+    // Enter sends; the message shows as sent, then the ticket notice follows.
+    let input = app.find("[data-testid=composer-input]").await;
+    input.send_keys("My VPN drops every hour").await.unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("sent and the notice", 15, || async {
+        let shown = app.shown_messages().await;
+        shown.iter().any(|(_, kind, status, text)| {
+            kind == "text" && status == "sent" && text.contains("My VPN drops")
+        }) && shown.iter().any(|(_, kind, _, _)| kind == "notice")
+    })
+    .await;
+    let history = user.history(chat).await;
+    assert_eq!(
+        history
+            .iter()
+            .filter(|m| m.text == "My VPN drops every hour")
+            .count(),
+        1
+    );
+
+    // A specialist registers a service request on the ticket.
+    let specialist = cloud.api("specialist").await;
+    let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await;
+    let ticket = summary.open_ticket.unwrap();
+    let sr: ServiceRequest = specialist
+        .post(
+            &format!("/api/v1/tickets/{}/service-requests", ticket.id),
+            json!({"title": "Reissue the VPN certificate"}),
+        )
+        .await;
+    app.until("the request's notice", 15, || async {
+        app.shown_messages().await.iter().any(|(_, kind, _, text)| {
+            kind == "notice" && text.contains("Reissue the VPN certificate")
+        })
+    })
+    .await;
+    app.screenshot("chat").await;
+
+    // The panel opens by the title…
+    app.find("[data-testid=chat-title]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let panel = app.find("[data-testid=info-panel]").await;
+    assert_eq!(app.text_of("[data-testid=info-name]").await, "IT Support");
+    assert!(app
+        .text_of("[data-testid=info-description]")
+        .await
+        .contains("printers and VPN"));
+    let more = app.find("[data-testid=info-more-link]").await;
+    assert_eq!(app.attr(&more, "href").await, "https://okno.example/it");
+    let hours = app.text_of("[data-testid=info-hours]").await;
+    assert!(
+        hours.contains("09:00") && hours.contains("18:00"),
+        "{hours}"
+    );
+    let working = app.text_of("[data-testid=info-working-now]").await;
+    assert!(!working.is_empty());
+    app.until("the service request in the panel", 10, || async {
+        app.text_of("[data-testid=info-service-requests]")
+            .await
+            .contains(&sr.title)
+    })
+    .await;
+    app.find("[data-testid=info-files]").await;
+    app.screenshot("info").await;
+    drop(panel);
+    // …and closes by the title.
+    app.find("[data-testid=chat-title]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.until("panel closed by the title", 5, || async {
+        app.find_all("[data-testid=info-panel]").await.is_empty()
+    })
+    .await;
+    // Other actions → Information opens and closes it too.
+    app.find("[data-testid=other-actions]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=menu-information]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=info-panel]").await;
+    app.find("[data-testid=other-actions]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=menu-information]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.until("panel closed by the menu", 5, || async {
+        app.find_all("[data-testid=info-panel]").await.is_empty()
+    })
+    .await;
+
+    // Disconnect, with confirmation.
+    app.find("[data-testid=chat-title]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=info-disconnect]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=confirm-disconnect]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.until("the line is gone", 15, || async {
+        !app.data_of("[data-testid=line-item]", "data-line-id")
+            .await
+            .contains(&it.line.id.to_string())
+    })
+    .await;
+    let after = user.snapshot().await;
+    assert!(
+        after.connections.iter().all(|c| c.line.id != it.line.id),
+        "disconnected on the server"
+    );
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let app = Desktop::start("drop", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("screenshot-error.png");
+    let b = dir.path().join("vpn-log.txt");
+    std::fs::write(
+        &a,
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89",
+    )
+    .unwrap();
+    std::fs::write(&b, "12:00 tunnel down\n12:01 tunnel up\n".repeat(200)).unwrap();
+
+    let (_, wx, wy, ww, wh) = app.window();
+    let source = DragSource::start(&app, wx + ww + 40, wy + 40, &[a.as_path(), b.as_path()]);
+    // Press on the source's button, move onto the chat in steps, release.
+    let (sx, sy) = (wx + ww + 40 + 60, wy + 40 + 50);
+    app.xdotool(&["mousemove", &sx.to_string(), &sy.to_string()]);
+    app.xdotool(&["mousedown", "1"]);
+    let (tx, ty) = (wx + ww * 2 / 3, wy + wh / 2);
+    for i in 1..=12 {
+        let x = sx + (tx - sx) * i / 12;
+        let y = sy + (ty - sy) * i / 12;
+        app.xdotool(&["mousemove", &x.to_string(), &y.to_string()]);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    app.find("[data-testid=drop-overlay]").await;
+    app.screenshot("drop-overlay").await;
+    app.xdotool(&["mouseup", "1"]);
+    drop(source);
+
+    app.until("both files sent", 30, || async {
+        app.find_all("[data-testid=message-file]").await.len() >= 2
+            && app
+                .shown_messages()
+                .await
+                .iter()
+                .any(|(_, kind, status, _)| kind == "file" && status == "sent")
+    })
+    .await;
+    let history = user.history(it.chat_id.unwrap()).await;
+    let files: Vec<&FileMeta> = history.iter().flat_map(|m| m.files.iter()).collect();
+    let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["screenshot-error.png", "vpn-log.txt"]);
+    assert_eq!(
+        files
+            .iter()
+            .find(|f| f.name == "screenshot-error.png")
+            .unwrap()
+            .content_type,
+        "image/png"
+    );
+    app.screenshot("files-sent").await;
+
+    app.find("[data-testid=chat-title]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.until("files in the panel", 10, || async {
+        app.find_all("[data-testid=info-file]").await.len() == 2
+    })
+    .await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_from_another_party_raises_a_notification_that_opens_its_chat() {
+    let cloud = Cloud::start().await;
+    let (_user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let hr = line_named(&conns, "HR Questions").clone();
+    let app = Desktop::start("notify", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+
+    // Another window takes the focus away from Okno.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.txt");
+    std::fs::write(&f, "x").unwrap();
+    let (_, wx, wy, ww, _) = app.window();
+    let other = DragSource::start(&app, wx + ww + 40, wy + 40, &[f.as_path()]);
+    let out = std::process::Command::new("xdotool")
+        .env("DISPLAY", &app.display)
+        .args(["search", "--name", "okno-drag-source"])
+        .output()
+        .unwrap();
+    let other_id = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    app.xdotool(&["windowfocus", &other_id]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let specialist = cloud.api("specialist").await;
+    specialist
+        .send(it.chat_id.unwrap(), "Please restart the VPN client")
+        .await;
+    app.until("a notification", 15, || async {
+        !app.notifications.lock().unwrap().is_empty()
+    })
+    .await;
+    let n = app.notifications.lock().unwrap()[0].clone();
+    assert_eq!(n.app_name, "Okno");
+    assert_eq!(n.summary, "IT Support");
+    assert!(
+        n.body.contains("Sergei Ivanov") && n.body.contains("Please restart the VPN client"),
+        "{n:?}"
+    );
+    assert!(n.actions.contains(&"default".to_owned()));
+    drop(other);
+
+    // A message in another chat notifies too; clicking it opens that chat.
+    specialist
+        .send(hr.chat_id.unwrap(), "Your certificate is ready")
+        .await;
+    app.until("a second notification", 15, || async {
+        app.notifications.lock().unwrap().len() >= 2
+    })
+    .await;
+    let second = app.notifications.lock().unwrap()[1].clone();
+    assert_eq!(second.summary, "HR Questions");
+    app.click_notification(second.id).await;
+    app.until("the HR chat opened", 10, || async {
+        app.data_of("[data-testid=chat]", "data-chat-id").await == [hr.chat_id.unwrap().to_string()]
+    })
+    .await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_send_is_delivered_once_back_online() {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let app = Desktop::start("offline", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+
+    cloud.proxy.down();
+    app.find("[data-testid=offline-banner]").await;
+    let input = app.find("[data-testid=composer-input]").await;
+    input.send_keys("Written on the train").await.unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("shown as sending", 10, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, _, status, text)| {
+                status == "sending" && text.contains("Written on the train")
+            })
+    })
+    .await;
+    app.screenshot("offline").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        user.history(it.chat_id.unwrap()).await.is_empty(),
+        "nothing reached the server while offline"
+    );
+
+    cloud.proxy.up(cloud.server.addr);
+    app.until("delivered", 40, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, _, status, text)| status == "sent" && text.contains("Written on the train"))
+    })
+    .await;
+    app.until("the banner is gone", 10, || async {
+        app.find_all("[data-testid=offline-banner]")
+            .await
+            .is_empty()
+    })
+    .await;
+    let history = user.history(it.chat_id.unwrap()).await;
+    assert_eq!(
+        history
+            .iter()
+            .filter(|m| m.text == "Written on the train")
+            .count(),
+        1,
+        "delivered exactly once"
+    );
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_launch_focuses_the_running_window_and_exits() {
+    let cloud = Cloud::start().await;
+    let app = Desktop::start("single", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    let started = std::time::Instant::now();
+    let status = tokio::task::spawn_blocking({
+        let env = app.env.clone();
+        move || {
+            let mut cmd = std::process::Command::new(APP);
+            cmd.envs(env)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            let mut child = cmd.spawn().unwrap();
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            loop {
+                if let Some(s) = child.try_wait().unwrap() {
+                    return Some(s);
+                }
+                if std::time::Instant::now() > deadline {
+                    let _ = child.kill();
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the second instance hands over and exits"
+    );
+    eprintln!("second launch exited after {:?}", started.elapsed());
+    let (id, ..) = app.window();
+    assert!(!id.is_empty());
+    let windows = std::process::Command::new("xdotool")
+        .env("DISPLAY", &app.display)
+        .args(["search", "--name", "^Okno$"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&windows.stdout).lines().count(),
+        1,
+        "still one window"
+    );
+    app.find("[data-testid=lines-list]").await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_follows_a_russian_system_locale() {
+    let cloud = Cloud::start().await;
+    let app = Desktop::start_in("russian", &cloud.url(), "ru_RU.UTF-8").await;
+    app.find("[data-testid=login-form]").await;
+    let submit = app.text_of("[data-testid=login-submit]").await;
+    assert_eq!(submit, "Войти", "the sign-in button in Russian");
+    app.screenshot("sign-in").await;
+    app.sign_in(&cloud.url(), "user").await;
+    let (_, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    app.open_line(it.line.id).await;
+    let placeholder = app
+        .js("return document.querySelector('[data-testid=composer-input]').getAttribute('placeholder')")
+        .await;
+    assert!(
+        placeholder
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .any(|c| ('а'..='я').contains(&c)),
+        "{placeholder}"
+    );
+    app.find("[data-testid=chat-title]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=info-panel]").await;
+    app.screenshot("info").await;
+    app.quit().await;
+}

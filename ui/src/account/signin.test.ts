@@ -1,0 +1,44 @@
+import { fireEvent, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { renderApp, world } from "../test/world";
+
+describe("sign-in", () => {
+  it("shows the form when signed out; errors come from the backend", async () => {
+    const w = world({ signedIn: false });
+    await renderApp(w.mb);
+    expect(screen.getByTestId("login-form")).toBeTruthy();
+    expect((screen.getByTestId("login-server") as HTMLInputElement).placeholder).toBe("Built-in demo server");
+
+    await fireEvent.input(screen.getByTestId("login-name"), { target: { value: "user" } });
+    await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "wrong" } });
+    await fireEvent.click(screen.getByTestId("login-submit"));
+    expect((await screen.findByTestId("login-error")).textContent).toContain("Wrong login or password");
+
+    await fireEvent.input(screen.getByTestId("login-server"), { target: { value: "not a url" } });
+    await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
+    await fireEvent.click(screen.getByTestId("login-submit"));
+    await waitFor(() => expect(screen.getByTestId("login-error").textContent).toContain("http:// or https://"));
+  });
+
+  it("signs in to the built-in server when the address is empty, and signs out", async () => {
+    const w = world({ signedIn: false });
+    await renderApp(w.mb);
+    await fireEvent.input(screen.getByTestId("login-name"), { target: { value: "user" } });
+    await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
+    await fireEvent.submit(screen.getByTestId("login-form"));
+    await screen.findByTestId("lines-list");
+    expect((await w.mb.info()).server_url).toBeNull();
+    await waitFor(() => expect(screen.getAllByTestId("line-item").length).toBe(5));
+
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    await screen.findByTestId("login-form");
+    expect((await w.mb.info()).me).toBeNull();
+  });
+
+  it("asks for a login and password before calling the backend", async () => {
+    const w = world({ signedIn: false });
+    await renderApp(w.mb);
+    await fireEvent.click(screen.getByTestId("login-submit"));
+    expect((await screen.findByTestId("login-error")).textContent).toBe("Enter your login and password.");
+  });
+});

@@ -1,0 +1,217 @@
+// Scroll benchmark of the virtualized message list: 100,000 messages from a MemoryBackend,
+// scrolled programmatically with requestAnimationFrame. Each frame's main-thread cost is
+// measured from the start of the frame's rAF callback (where the scroll happens and the list
+// renders the new rows) to a message posted from it, which runs after the frame's style,
+// layout and paint. Prints max/p99 to the console and into `window.__benchResult`.
+import { mount, tick } from "svelte";
+import "./app.css";
+import MessageList from "./chat/MessageList.svelte";
+import type { Message } from "./lib/backend";
+import { MemoryBackend } from "./lib/memory";
+
+const params = new URLSearchParams(location.search);
+const N = Number(params.get("n") ?? 100_000);
+const OVERSCAN = params.has("overscan") ? Number(params.get("overscan")) : undefined;
+
+const status = document.getElementById("status")!;
+const say = (s: string) => (status.textContent = s);
+
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SENTENCES = [
+  "Good morning! The printer on the third floor is jammed again.",
+  "Could you check my access to the accounting system?",
+  "We have registered your request, a specialist will contact you shortly.",
+  "Please restart the computer and try once more.",
+  "Thanks, it works now!",
+  "The VPN disconnects every few minutes since yesterday's update.",
+  "Here are the logs: https://support.example.com/kb/vpn-logs",
+  "Which version of the client do you use?",
+  "Version 4.2.1, build 2291.",
+  "Заявка зарегистрирована, инженер подойдёт после обеда.",
+  "Не открывается отчёт за квартал, пишет «Недостаточно прав».",
+  "Проверьте, пожалуйста, ещё раз — права выданы.",
+  "👍",
+  "OK",
+];
+
+// ?ascii=1 leaves out the Cyrillic and emoji sentences (font fallback cost).
+if (params.get("ascii")) SENTENCES.splice(0, SENTENCES.length, ...SENTENCES.filter((s) => /^[\x20-\x7e]+$/.test(s)));
+
+async function main() {
+  const t0 = performance.now();
+  const mb = new MemoryBackend({ manual: true });
+  const me = mb.addAccount("bench", "bench-password", "Bench User");
+  mb.signInAs("bench");
+  const company = mb.addCompany("Bench Co");
+  const line = mb.addLine(company, { name: "Bench line" });
+  const chat = mb.connect(line.id).chat_id!;
+  const rand = rng(42);
+  const start = Date.now() - 400 * 86_400_000;
+  const step = (400 * 86_400_000) / N;
+  mb.addMessages(chat, N, (i) => {
+    const at = Math.round(start + i * step);
+    if (i % 97 === 50)
+      return {
+        sender_id: null,
+        sender_name: "",
+        kind: "notice",
+        text: "",
+        files: [],
+        notice: { type: "ticket_registered", ticket_id: i, number: 1000 + i },
+        client_msg_id: null,
+        created_at: at,
+      };
+    const mine = rand() < 0.45;
+    const parts: string[] = [];
+    const n = 1 + Math.floor(rand() * rand() * 6);
+    for (let k = 0; k < n; k++) parts.push(SENTENCES[Math.floor(rand() * SENTENCES.length)]);
+    const text = parts.join(rand() < 0.2 ? "\n" : " ");
+    const file = rand() < 0.06;
+    return {
+      sender_id: mine ? me.id : 9000,
+      sender_name: mine ? me.display_name : "Support Specialist",
+      kind: file ? "file" : "text",
+      text,
+      files: file ? [{ id: i, name: `report-${i}.pdf`, size: 10_000 + i * 13, content_type: "application/pdf", sha256: "", created_at: at }] : [],
+      notice: null,
+      client_msg_id: null,
+      created_at: at,
+    };
+  });
+
+  // Read every page, as the app does while the reader scrolls up through the history.
+  let messages: Message[] = [];
+  let before: number | null = null;
+  for (;;) {
+    const page = await mb.messages(chat, before, 1000);
+    messages = page.messages.concat(messages);
+    if (!page.has_older || !page.messages.length) break;
+    before = page.messages[0].seq;
+  }
+  const t1 = performance.now();
+
+  mount(MessageList, {
+    target: document.getElementById("pane")!,
+    props: { messages, pending: [], me: me.id, hasOlder: false, loadingOlder: false, ...(OVERSCAN != null ? { overscan: OVERSCAN } : {}) },
+  });
+  await tick();
+  await frames(3);
+  const t2 = performance.now();
+  // Let the collector deal with the 100,000 freshly built rows before measuring scrolling.
+  await new Promise((r) => setTimeout(r, 1000));
+  await frames(10);
+  say(`mounted ${N} messages in ${Math.round(t2 - t1)} ms; scrolling…`);
+
+  const el = document.querySelector<HTMLElement>("[data-testid=message-list]")!;
+  const result = {
+    messages: messages.length,
+    setupMs: Math.round(t1 - t0),
+    mountMs: Math.round(t2 - t1),
+    phases: {} as Record<string, Stats>,
+    all: {} as Stats,
+    script: {} as Stats,
+    intervals: {} as Stats,
+    maxRowsInDom: 0,
+  };
+  const all: number[] = [];
+  const scripts: number[] = [];
+  const intervals: number[] = [];
+
+  // Steady reading speed (a wheel or trackpad), a fast fling, then dragging the scrollbar.
+  const r2 = rng(7);
+  // [name, frames, delta per frame, pause between frames in ms]
+  const phases: [string, number, () => number, number][] = [
+    // Control: the frame cost of this machine when the list renders nothing new.
+    ["control 1px/frame", 60, () => (r2() < 0.5 ? -1 : 1), 0],
+    ["steady 40px/frame", 150, () => -40, 0],
+    ["fling 250px/frame", 120, () => -250, 0],
+    // Dragging the thumb: a far jump every frame (placeholders until it rests).
+    ["thumb drag ±30000px/frame", 90, () => (r2() - 0.5) * 60_000, 0],
+    // Single far jumps at rest (a click on the track, a search result): real rows at once.
+    ["single jumps, 250 ms apart", 20, () => (r2() - 0.5) * 60_000, 250],
+  ];
+  // ?phase=<text> runs only the phases whose name contains it (for profiling one of them).
+  const only = params.get("phase");
+  for (const [name, count, delta, pause] of phases.filter(([n]) => !only || n.includes(only))) {
+    const costs: number[] = [];
+    let last = 0;
+    for (let f = 0; f < count; f++) {
+      if (pause) await new Promise((r) => setTimeout(r, pause));
+      const cost = await frame(() => {
+        const s0 = performance.now();
+        const max = el.scrollHeight - el.clientHeight;
+        let next = el.scrollTop + delta();
+        if (next < 0 || next > max) next = Math.max(0, Math.min(max, el.scrollTop - delta()));
+        el.scrollTop = next;
+        el.dispatchEvent(new Event("scroll"));
+        scripts.push(performance.now() - s0);
+      });
+      const now = performance.now();
+      if (last && !pause) intervals.push(now - last);
+      last = now;
+      costs.push(cost);
+      all.push(cost);
+      result.maxRowsInDom = Math.max(result.maxRowsInDom, el.querySelectorAll("[data-testid=message]").length);
+    }
+    result.phases[name] = stats(costs);
+  }
+  result.all = stats(all);
+  result.script = stats(scripts);
+  result.intervals = stats(intervals);
+  (window as unknown as { __benchResult: unknown }).__benchResult = result;
+  console.log("okno-bench " + JSON.stringify(result));
+  say(
+    `${N} messages\nframe cost max ${result.all.max} ms, p99 ${result.all.p99} ms\n` +
+      Object.entries(result.phases)
+        .map(([k, v]) => `${k}: max ${v.max} p99 ${v.p99} mean ${v.mean}`)
+        .join("\n"),
+  );
+}
+
+interface Stats {
+  frames: number;
+  max: number;
+  p99: number;
+  p95: number;
+  mean: number;
+}
+
+function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { frames: s.length, max: r(s[s.length - 1] ?? 0), p99: r(q(0.99)), p95: r(q(0.95)), mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+}
+
+function frames(n: number): Promise<void> {
+  return new Promise((resolve) => {
+    const step = () => (--n <= 0 ? resolve() : requestAnimationFrame(step));
+    requestAnimationFrame(step);
+  });
+}
+
+const channel = new MessageChannel();
+/** Runs `work` at the start of a frame; resolves with the time until that frame was rendered. */
+function frame(work: () => void): Promise<number> {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => {
+      const start = performance.now();
+      work();
+      channel.port1.onmessage = () => resolve(performance.now() - start);
+      channel.port2.postMessage(0);
+    });
+  });
+}
+
+main().catch((e) => {
+  console.error(e);
+  say(String(e));
+});

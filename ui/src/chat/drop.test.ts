@@ -1,0 +1,48 @@
+import { fireEvent, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { renderApp, world } from "../test/world";
+
+describe("drag and drop", () => {
+  it("shows the overlay on enter/over, hides it on leave", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    await fireEvent.click(document.querySelector<HTMLElement>(`[data-testid=line-item][data-line-id="${w.lines.it.id}"]`)!);
+    await screen.findByTestId("chat");
+    w.mb.drag({ type: "enter", count: 2 });
+    const overlay = await screen.findByTestId("drop-overlay");
+    expect(overlay.textContent).toContain("Drop files to send");
+    expect(overlay.textContent).toContain("2 files");
+    w.mb.drag({ type: "over" });
+    w.mb.drag({ type: "leave" });
+    await waitFor(() => expect(screen.queryByTestId("drop-overlay")).toBeNull());
+  });
+
+  it("dropping sends the files at once, with the composer's text", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    await fireEvent.click(document.querySelector<HTMLElement>(`[data-testid=line-item][data-line-id="${w.lines.it.id}"]`)!);
+    await screen.findByTestId("chat");
+    const input = screen.getByTestId("composer-input") as HTMLTextAreaElement;
+    await fireEvent.input(input, { target: { value: "logs attached" } });
+    w.mb.drop(["/home/anna/app.log", "/home/anna/shot.png"]);
+    await waitFor(() => expect(w.mb.sent).toHaveLength(1));
+    expect(w.mb.sent[0]).toMatchObject({ chat: w.chats.it, text: "logs attached", files: ["/home/anna/app.log", "/home/anna/shot.png"] });
+    await waitFor(() => expect(screen.queryByTestId("drop-overlay")).toBeNull());
+    await waitFor(() => expect(input.value).toBe(""));
+    const pending = await waitFor(() => {
+      const p = screen.getAllByTestId("message").find((m) => m.dataset.status === "sending");
+      if (!p) throw new Error("no pending");
+      return p;
+    });
+    expect(pending.querySelectorAll("[data-testid=message-file]")).toHaveLength(2);
+  });
+
+  it("without an open chat a drop sends nothing", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    w.mb.drop(["/tmp/x.txt"]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(w.mb.sent).toHaveLength(0);
+    expect(screen.queryByTestId("drop-overlay")).toBeNull();
+  });
+});

@@ -1,0 +1,98 @@
+import { render, screen, waitFor, fireEvent } from "@testing-library/svelte";
+import { describe, expect, it, vi } from "vitest";
+import type { Message } from "../lib/backend";
+import { HeightTree } from "../lib/fenwick";
+import MessageList from "./MessageList.svelte";
+
+function make(n: number): Message[] {
+  const start = Date.now() - n * 60_000;
+  const out: Message[] = new Array(n);
+  for (let i = 0; i < n; i++)
+    out[i] = {
+      id: i + 1,
+      chat_id: 1,
+      seq: i + 1,
+      sender_id: i % 3 ? 1 : 2,
+      sender_name: i % 3 ? "Me" : "Support",
+      kind: "text",
+      text: `message number ${i + 1}` + (i % 7 ? "" : " with a longer body that wraps onto a second line in a narrow window"),
+      files: [],
+      notice: null,
+      client_msg_id: null,
+      created_at: start + i * 60_000,
+    };
+  return out;
+}
+
+describe("virtualized message list", () => {
+  it("renders a bounded number of rows for 100,000 messages, starting at the newest", async () => {
+    const messages = make(100_000);
+    render(MessageList, { props: { messages, pending: [], me: 1 } });
+    const rows = await screen.findAllByTestId("message");
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(80);
+    expect(rows.at(-1)!.dataset.seq).toBe("100000");
+  });
+
+  it("renders other rows when scrolled, still bounded", async () => {
+    const messages = make(100_000);
+    render(MessageList, { props: { messages, pending: [], me: 1 } });
+    const list = await screen.findByTestId("message-list");
+    list.scrollTop = 0;
+    await fireEvent.scroll(list);
+    await waitFor(() => expect(screen.getAllByTestId("message")[0].dataset.seq).toBe("1"));
+    expect(screen.getAllByTestId("message").length).toBeLessThan(80);
+    const canvas = list.firstElementChild as HTMLElement;
+    list.scrollTop = parseFloat(canvas.style.height) / 2;
+    await fireEvent.scroll(list);
+    await waitFor(() => {
+      const seqs = screen.getAllByTestId("message").map((m) => Number(m.dataset.seq));
+      expect(Math.min(...seqs)).toBeGreaterThan(30_000);
+      expect(Math.max(...seqs)).toBeLessThan(70_000);
+    });
+  });
+
+  it("dragging the thumb shows placeholders, then the real rows once it rests", async () => {
+    const messages = make(100_000);
+    render(MessageList, { props: { messages, pending: [], me: 1 } });
+    const list = await screen.findByTestId("message-list");
+    const canvas = list.firstElementChild as HTMLElement;
+    const h = parseFloat(canvas.style.height);
+    // Two jumps 10 ms apart, whatever this machine's speed.
+    let now = 1_000_000;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => now);
+    // A single jump renders real rows at once.
+    list.scrollTop = h * 0.25;
+    await fireEvent.scroll(list);
+    expect(list.querySelectorAll(".sketch")).toHaveLength(0);
+    expect(screen.getAllByTestId("message").length).toBeGreaterThan(0);
+    // Jumps on consecutive frames: placeholders.
+    now += 10;
+    list.scrollTop = h * 0.75;
+    await fireEvent.scroll(list);
+    clock.mockRestore();
+    expect(list.querySelectorAll(".sketch").length).toBeGreaterThan(0);
+    expect(screen.queryAllByTestId("message")).toHaveLength(0);
+    await waitFor(() => expect(list.querySelectorAll(".sketch")).toHaveLength(0));
+    const seqs = screen.getAllByTestId("message").map((m) => Number(m.dataset.seq));
+    expect(Math.min(...seqs)).toBeGreaterThan(60_000);
+  });
+});
+
+describe("HeightTree", () => {
+  it("answers offsets and positions like a prefix sum", () => {
+    const hs = Array.from({ length: 1000 }, (_, i) => 20 + (i % 13));
+    const tree = new HeightTree(hs);
+    const prefix = [0];
+    for (const h of hs) prefix.push(prefix[prefix.length - 1] + h);
+    for (const i of [0, 1, 2, 500, 999, 1000]) expect(tree.offset(i)).toBe(prefix[i]);
+    for (const y of [0, 19, 20, 21, 5000, prefix[1000] - 1]) {
+      const i = tree.indexAt(y);
+      expect(prefix[i] <= y && y < prefix[i + 1]).toBe(true);
+    }
+    expect(tree.indexAt(prefix[1000] + 50)).toBe(999);
+    tree.set(10, 100);
+    expect(tree.offset(11)).toBe(prefix[11] - hs[10] + 100);
+    expect(tree.total()).toBe(prefix[1000] - hs[10] + 100);
+  });
+});

@@ -1,0 +1,246 @@
+// The app's shared state: who is signed in, the sync state, the lines list, the selection,
+// search mode and the panels. Components get it from context (`useApp()`).
+import { getContext, setContext } from "svelte";
+import { SvelteMap } from "svelte/reactivity";
+import type { AppInfo, Backend, DroppedFile } from "./backend";
+import type { CoreEvent, LineItem, Me, SyncState } from "./proto/api";
+import type { ChatId, LineId } from "./proto/ids";
+import { pushEscape } from "./escape";
+
+export interface TransferState {
+  done: number;
+  total: number;
+  finished: boolean;
+  error: string | null;
+}
+
+export interface Draft {
+  text: string;
+  files: DroppedFile[];
+}
+
+type ChatListener = (e: CoreEvent & { chat_id: ChatId }) => void;
+
+export class AppState {
+  readonly backend: Backend;
+
+  ready = $state(false);
+  me = $state<Me | null>(null);
+  info = $state.raw<AppInfo | null>(null);
+  sync = $state<SyncState>("idle");
+  syncDetail = $state<string | null>(null);
+
+  lines = $state.raw<LineItem[]>([]);
+  linesLoaded = $state(false);
+  selectedLineId = $state<LineId | null>(null);
+
+  infoOpen = $state(false);
+  searchMode = $state(false);
+  /** Bumped to ask the search field to take focus. */
+  searchFocus = $state(0);
+  /** Files dragged over the window, or null. */
+  dragging = $state<{ count: number } | null>(null);
+
+  /** Upload progress by transfer id ("up:<client_msg_id>:<index>"). */
+  readonly transfers = new SvelteMap<string, TransferState>();
+  /** Unsent composer contents per chat. */
+  readonly drafts = new Map<ChatId, Draft>();
+
+  selected = $derived(this.lines.find((l) => l.line.id === this.selectedLineId) ?? null);
+  unreadTotal = $derived(this.lines.reduce((n, l) => n + (l.muted ? 0 : l.unread), 0));
+
+  private chatListeners = new Set<ChatListener>();
+  private dropListeners = new Set<(files: DroppedFile[]) => void>();
+  private linesInFlight: Promise<void> | null = null;
+  private linesDirty = false;
+  private unsubscribe: (() => void)[] = [];
+  private popSearch: (() => void) | null = null;
+  private popInfo: (() => void) | null = null;
+
+  constructor(backend: Backend) {
+    this.backend = backend;
+  }
+
+  /** Reads the start state and subscribes to the shell's events (once). */
+  async start(): Promise<void> {
+    const b = this.backend;
+    this.unsubscribe.push(
+      b.onEvent((e) => this.onCoreEvent(e)),
+      b.onDrag((e) => {
+        if (e.type === "enter") this.dragging = { count: e.count };
+        else if (e.type === "over") this.dragging ??= { count: 0 };
+        else if (e.type === "leave") this.dragging = null;
+        else {
+          this.dragging = null;
+          if (e.files.length) for (const f of this.dropListeners) f(e.files);
+        }
+      }),
+      b.onOpenChat((chat) => this.openChat(chat)),
+    );
+    const info = await b.info();
+    this.info = info;
+    this.me = info.me;
+    this.sync = info.sync_state;
+    this.ready = true;
+    if (info.me) await this.reloadLines();
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+  }
+
+  async login(server: string | null, login: string, password: string): Promise<void> {
+    const me = await this.backend.login(server, login, password);
+    this.info = await this.backend.info();
+    this.sync = this.info.sync_state;
+    this.me = me;
+    await this.reloadLines();
+  }
+
+  async logout(): Promise<void> {
+    await this.backend.logout();
+    this.signedOut();
+  }
+
+  private signedOut(): void {
+    this.me = null;
+    this.lines = [];
+    this.linesLoaded = false;
+    this.selectedLineId = null;
+    this.closeInfo();
+    this.leaveSearch();
+    this.transfers.clear();
+    this.drafts.clear();
+    void this.backend.setOpenChat(null);
+  }
+
+  private onCoreEvent(e: CoreEvent): void {
+    switch (e.type) {
+      case "sync_state":
+        this.sync = e.state;
+        this.syncDetail = e.detail ?? null;
+        break;
+      case "signed_out":
+        if (this.me) this.signedOut();
+        break;
+      case "lines_changed":
+        void this.reloadLines();
+        break;
+      case "chat_changed":
+        void this.reloadLines();
+        for (const l of this.chatListeners) l(e);
+        break;
+      case "messages_changed":
+      case "outbox_changed":
+      case "new_message":
+        for (const l of this.chatListeners) l(e);
+        break;
+      case "transfer":
+        this.transfers.set(e.transfer_id, {
+          done: e.done,
+          total: e.total,
+          finished: e.finished,
+          error: e.error ?? null,
+        });
+        break;
+    }
+  }
+
+  /** Re-reads the lines list; calls during a read coalesce into one more read. */
+  reloadLines(): Promise<void> {
+    if (this.linesInFlight) {
+      this.linesDirty = true;
+      return this.linesInFlight;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.linesDirty = false;
+        try {
+          if (!this.me) return;
+          this.lines = await this.backend.lines();
+          this.linesLoaded = true;
+        } catch {
+          // Keep what is shown; the next event re-reads.
+        }
+      } while (this.linesDirty);
+    };
+    this.linesInFlight = run().finally(() => (this.linesInFlight = null));
+    return this.linesInFlight;
+  }
+
+  onChatEvent(l: ChatListener): () => void {
+    this.chatListeners.add(l);
+    return () => this.chatListeners.delete(l);
+  }
+
+  onDrop(l: (files: DroppedFile[]) => void): () => void {
+    this.dropListeners.add(l);
+    return () => this.dropListeners.delete(l);
+  }
+
+  select(line: LineId | null): void {
+    if (line !== this.selectedLineId) this.closeInfo();
+    this.selectedLineId = line;
+  }
+
+  openChat(chat: ChatId): void {
+    const item = this.lines.find((l) => l.chat_id === chat);
+    if (item) {
+      this.leaveSearch();
+      this.select(item.line.id);
+    } else {
+      // The list may not know the chat yet: re-read, then try once more.
+      void this.reloadLines().then(() => {
+        const again = this.lines.find((l) => l.chat_id === chat);
+        if (again) this.select(again.line.id);
+      });
+    }
+  }
+
+  toggleInfo(): void {
+    if (this.infoOpen) this.closeInfo();
+    else this.openInfo();
+  }
+
+  openInfo(): void {
+    if (this.infoOpen) return;
+    this.infoOpen = true;
+    this.popInfo = pushEscape(() => this.closeInfo());
+  }
+
+  closeInfo(): void {
+    this.infoOpen = false;
+    this.popInfo?.();
+    this.popInfo = null;
+  }
+
+  enterSearch(focus = true): void {
+    if (!this.searchMode) {
+      this.searchMode = true;
+      this.popSearch = pushEscape(() => this.leaveSearch());
+    }
+    if (focus) this.searchFocus++;
+  }
+
+  leaveSearch(): void {
+    if (!this.searchMode) return;
+    this.searchMode = false;
+    this.popSearch?.();
+    this.popSearch = null;
+    const active = typeof document !== "undefined" ? document.activeElement : null;
+    if (active instanceof HTMLElement && active.dataset.testid === "search-input") active.blur();
+  }
+}
+
+const KEY = Symbol("okno-app");
+
+export function provideApp(state: AppState): void {
+  setContext(KEY, state);
+}
+
+export function useApp(): AppState {
+  const s = getContext<AppState>(KEY);
+  if (!s) throw new Error("AppState missing from context");
+  return s;
+}

@@ -1,0 +1,25 @@
+// Esc closes the most recently opened layer: a dialog, a popover, the information panel,
+// search mode. Each registers while open; the top one handles the key.
+type Layer = { close: () => void };
+const stack: Layer[] = [];
+
+export function pushEscape(close: () => void): () => void {
+  const layer = { close };
+  stack.push(layer);
+  return () => {
+    const i = stack.lastIndexOf(layer);
+    if (i >= 0) stack.splice(i, 1);
+  };
+}
+
+/** Closes the top layer; false when nothing was open. */
+export function handleEscape(): boolean {
+  const top = stack[stack.length - 1];
+  if (!top) return false;
+  top.close();
+  return true;
+}
+
+export function escapeDepth(): number {
+  return stack.length;
+}

@@ -1,0 +1,337 @@
+// Every visible string goes through `t`. The language follows the system locale
+// (navigator.language): "ru*" → Russian, anything else → English.
+//
+// Plural strings hold their forms separated by "|" in Intl.PluralRules order:
+// English one|other; Russian one|few|many|other. `tn` picks the form.
+
+const en = {
+  "app.name": "Okno",
+
+  "signin.title": "Sign in to Okno",
+  "signin.subtitle": "Your support lines, in one window.",
+  "signin.server": "Server",
+  "signin.serverPlaceholder": "Built-in demo server",
+  "signin.serverHint": "Leave empty to use the built-in demo server.",
+  "signin.demoHint": "Demo accounts: user, specialist, admin — password okno-demo",
+  "signin.login": "Login",
+  "signin.password": "Password",
+  "signin.submit": "Sign in",
+  "signin.submitting": "Signing in…",
+  "signin.required": "Enter your login and password.",
+
+  "account.signOut": "Sign out",
+  "account.menu": "Account",
+
+  "sync.idle": "Not connected",
+  "sync.connecting": "Connecting…",
+  "sync.online": "Online",
+  "sync.offline": "Offline",
+  "sync.error": "Connection error",
+
+  "banner.offline": "No connection. Messages will be sent when it is back.",
+  "banner.error": "Can't sync with the server.",
+  "banner.errorDetail": "Can't sync with the server: {detail}",
+
+  "lines.title": "Lines",
+  "lines.empty": "No lines yet",
+  "lines.emptyHint": "Search for a line and request a connection.",
+  "lines.pending": "Pending",
+  "lines.rejected": "Rejected",
+  "lines.unread": "{n} unread|{n} unread",
+  "lines.openTicket": "Ticket open",
+  "lines.muted": "Muted",
+
+  "search.placeholder": "Search",
+  "search.shortcut": "Ctrl+K",
+  "search.close": "Close search",
+  "search.yourLines": "Your lines",
+  "search.recommended": "Recommended",
+  "search.directory": "Published lines",
+  "search.nothing": "Nothing found",
+  "search.nothingHint": "Try another name or word from the description.",
+  "search.searching": "Searching…",
+  "search.request": "Request connection",
+  "search.connected": "Connected",
+  "search.pending": "Pending",
+  "search.error": "Search failed: {message}",
+
+  "chat.choose": "Choose a line on the left",
+  "chat.chooseHint": "Each line is a direct channel to a support service. Pick one to see its history or ask a question.",
+  "chat.empty": "No messages yet — write your question",
+  "chat.emptyHint": "A specialist will answer here. A ticket is registered automatically.",
+  "chat.pendingTitle": "Waiting for approval",
+  "chat.pendingHint": "Your connection request was sent to {company}. The chat opens as soon as it is approved.",
+  "chat.rejectedTitle": "Request declined",
+  "chat.rejectedHint": "{company} declined the connection request. You can request it again from search.",
+  "chat.otherActions": "Other actions",
+  "chat.information": "Information",
+  "chat.disconnect": "Disconnect line",
+  "chat.loadingOlder": "Loading earlier messages…",
+  "chat.toNewest": "Go to the newest messages",
+  "chat.today": "Today",
+  "chat.yesterday": "Yesterday",
+  "chat.workingNow": "specialists are working",
+  "chat.notWorking": "not working now",
+
+  "msg.sending": "Sending…",
+  "msg.sent": "Sent",
+  "msg.failed": "Not sent",
+  "msg.retry": "Retry",
+  "msg.cancel": "Cancel",
+  "msg.cancelUpload": "Cancel upload",
+  "msg.openFile": "Open {name}",
+
+  "notice.ticketRegistered": "Ticket #{n} registered",
+  "notice.ticketClosed": "Ticket #{n} closed",
+  "notice.serviceRequest": "Service request #{n} registered: {title}",
+
+  "composer.placeholder": "Write a message…",
+  "composer.send": "Send",
+  "composer.attach": "Attach files",
+  "composer.emoji": "Emoji",
+  "composer.remove": "Remove {name}",
+  "composer.hint": "Enter to send, Shift+Enter for a new line",
+
+  "drop.title": "Drop files to send",
+  "drop.hint": "{n} file will be sent in one message|{n} files will be sent in one message",
+  "drop.hintAny": "They will be sent in one message",
+
+  "info.title": "Information",
+  "info.close": "Close information",
+  "info.more": "More",
+  "info.hours": "Working hours",
+  "info.timeZone": "Time zone: {tz}",
+  "info.aroundClock": "Around the clock",
+  "info.closed": "closed",
+  "info.workingNow": "Specialists are working now",
+  "info.notWorking": "Not working now — opens {when}",
+  "info.notWorkingNoTime": "Not working now",
+  "info.requests": "Service requests",
+  "info.requestNumber": "#{n}",
+  "info.noRequests": "No open requests",
+  "info.files": "Files",
+  "info.noFiles": "No files in this chat yet",
+  "info.disconnect": "Disconnect line",
+  "info.loading": "Loading…",
+
+  "sr.open": "Open",
+  "sr.in_progress": "In progress",
+  "sr.done": "Done",
+  "sr.cancelled": "Cancelled",
+
+  "dialog.disconnectTitle": "Disconnect “{name}”?",
+  "dialog.disconnectBody": "The line leaves your list. Its chat history is kept and comes back if you connect the line again.",
+  "dialog.disconnect": "Disconnect",
+  "dialog.cancel": "Cancel",
+
+  "time.todayAt": "today at {time}",
+  "time.tomorrowAt": "tomorrow at {time}",
+  "time.dateAt": "{date} at {time}",
+
+  "size.b": "{n} B",
+  "size.kb": "{n} KB",
+  "size.mb": "{n} MB",
+  "size.gb": "{n} GB",
+
+  "error.generic": "Something went wrong. Please try again.",
+} as const;
+
+export type Key = keyof typeof en;
+
+const ru: Record<Key, string> = {
+  "app.name": "Окно",
+
+  "signin.title": "Вход в Окно",
+  "signin.subtitle": "Все ваши линии поддержки — в одном окне.",
+  "signin.server": "Сервер",
+  "signin.serverPlaceholder": "Встроенный демо-сервер",
+  "signin.serverHint": "Оставьте пустым, чтобы использовать встроенный демо-сервер.",
+  "signin.demoHint": "Демо-учётные записи: user, specialist, admin — пароль okno-demo",
+  "signin.login": "Логин",
+  "signin.password": "Пароль",
+  "signin.submit": "Войти",
+  "signin.submitting": "Входим…",
+  "signin.required": "Введите логин и пароль.",
+
+  "account.signOut": "Выйти",
+  "account.menu": "Учётная запись",
+
+  "sync.idle": "Нет подключения",
+  "sync.connecting": "Подключение…",
+  "sync.online": "В сети",
+  "sync.offline": "Не в сети",
+  "sync.error": "Ошибка связи",
+
+  "banner.offline": "Нет связи. Сообщения отправятся, когда она восстановится.",
+  "banner.error": "Не удаётся синхронизироваться с сервером.",
+  "banner.errorDetail": "Не удаётся синхронизироваться с сервером: {detail}",
+
+  "lines.title": "Линии",
+  "lines.empty": "Линий пока нет",
+  "lines.emptyHint": "Найдите линию через поиск и отправьте заявку на подключение.",
+  "lines.pending": "Заявка",
+  "lines.rejected": "Отклонена",
+  "lines.unread": "{n} непрочитанное|{n} непрочитанных|{n} непрочитанных|{n} непрочитанного",
+  "lines.openTicket": "Есть открытое обращение",
+  "lines.muted": "Без звука",
+
+  "search.placeholder": "Поиск",
+  "search.shortcut": "Ctrl+K",
+  "search.close": "Закрыть поиск",
+  "search.yourLines": "Ваши линии",
+  "search.recommended": "Рекомендуемые",
+  "search.directory": "Опубликованные линии",
+  "search.nothing": "Ничего не найдено",
+  "search.nothingHint": "Попробуйте другое название или слово из описания.",
+  "search.searching": "Ищем…",
+  "search.request": "Подключить",
+  "search.connected": "Подключена",
+  "search.pending": "Заявка отправлена",
+  "search.error": "Поиск не удался: {message}",
+
+  "chat.choose": "Выберите линию слева",
+  "chat.chooseHint": "Каждая линия — прямой канал к службе поддержки. Выберите линию, чтобы увидеть историю или задать вопрос.",
+  "chat.empty": "Сообщений пока нет — напишите свой вопрос",
+  "chat.emptyHint": "Специалист ответит здесь. Обращение зарегистрируется автоматически.",
+  "chat.pendingTitle": "Ожидает одобрения",
+  "chat.pendingHint": "Заявка на подключение отправлена в {company}. Чат откроется, как только её одобрят.",
+  "chat.rejectedTitle": "Заявка отклонена",
+  "chat.rejectedHint": "{company} отклонил заявку на подключение. Её можно отправить снова из поиска.",
+  "chat.otherActions": "Другие действия",
+  "chat.information": "Информация",
+  "chat.disconnect": "Отключить линию",
+  "chat.loadingOlder": "Загружаем более ранние сообщения…",
+  "chat.toNewest": "К новым сообщениям",
+  "chat.today": "Сегодня",
+  "chat.yesterday": "Вчера",
+  "chat.workingNow": "специалисты на месте",
+  "chat.notWorking": "сейчас не работает",
+
+  "msg.sending": "Отправляется…",
+  "msg.sent": "Отправлено",
+  "msg.failed": "Не отправлено",
+  "msg.retry": "Повторить",
+  "msg.cancel": "Отменить",
+  "msg.cancelUpload": "Отменить загрузку",
+  "msg.openFile": "Открыть {name}",
+
+  "notice.ticketRegistered": "Зарегистрировано обращение №{n}",
+  "notice.ticketClosed": "Обращение №{n} закрыто",
+  "notice.serviceRequest": "Зарегистрирована заявка на обслуживание №{n}: {title}",
+
+  "composer.placeholder": "Напишите сообщение…",
+  "composer.send": "Отправить",
+  "composer.attach": "Прикрепить файлы",
+  "composer.emoji": "Эмодзи",
+  "composer.remove": "Убрать {name}",
+  "composer.hint": "Enter — отправить, Shift+Enter — новая строка",
+
+  "drop.title": "Отпустите файлы, чтобы отправить",
+  "drop.hint": "{n} файл уйдёт одним сообщением|{n} файла уйдут одним сообщением|{n} файлов уйдут одним сообщением|{n} файла уйдут одним сообщением",
+  "drop.hintAny": "Они уйдут одним сообщением",
+
+  "info.title": "Информация",
+  "info.close": "Закрыть информацию",
+  "info.more": "Подробнее",
+  "info.hours": "Часы работы",
+  "info.timeZone": "Часовой пояс: {tz}",
+  "info.aroundClock": "Круглосуточно",
+  "info.closed": "выходной",
+  "info.workingNow": "Специалисты сейчас работают",
+  "info.notWorking": "Сейчас не работает — откроется {when}",
+  "info.notWorkingNoTime": "Сейчас не работает",
+  "info.requests": "Заявки на обслуживание",
+  "info.requestNumber": "№ {n}",
+  "info.noRequests": "Открытых заявок нет",
+  "info.files": "Файлы",
+  "info.noFiles": "В этом чате пока нет файлов",
+  "info.disconnect": "Отключить линию",
+  "info.loading": "Загрузка…",
+
+  "sr.open": "Открыта",
+  "sr.in_progress": "В работе",
+  "sr.done": "Выполнена",
+  "sr.cancelled": "Отменена",
+
+  "dialog.disconnectTitle": "Отключить «{name}»?",
+  "dialog.disconnectBody": "Линия исчезнет из списка. История чата сохранится и вернётся, если подключить линию снова.",
+  "dialog.disconnect": "Отключить",
+  "dialog.cancel": "Отмена",
+
+  "time.todayAt": "сегодня в {time}",
+  "time.tomorrowAt": "завтра в {time}",
+  "time.dateAt": "{date} в {time}",
+
+  "size.b": "{n} Б",
+  "size.kb": "{n} КБ",
+  "size.mb": "{n} МБ",
+  "size.gb": "{n} ГБ",
+
+  "error.generic": "Что-то пошло не так. Попробуйте ещё раз.",
+};
+
+export type Lang = "en" | "ru";
+
+export const dictionaries: Record<Lang, Record<Key, string>> = { en, ru };
+
+export function detectLang(language: string | undefined): Lang {
+  return language && language.toLowerCase().startsWith("ru") ? "ru" : "en";
+}
+
+let lang: Lang = detectLang(typeof navigator !== "undefined" ? navigator.language : undefined);
+let intlLocale = pickIntlLocale(lang);
+const listeners = new Set<() => void>();
+
+function pickIntlLocale(l: Lang): string {
+  if (l === "ru") return "ru-RU";
+  const nav = typeof navigator !== "undefined" ? navigator.language : "";
+  return nav && nav.toLowerCase().startsWith("en") ? nav : "en-US";
+}
+
+export function getLang(): Lang {
+  return lang;
+}
+
+/** The BCP 47 tag used for dates and numbers. */
+export function getLocale(): string {
+  return intlLocale;
+}
+
+/** Switches the language (tests; the app follows the system locale). Call before mounting. */
+export function setLang(l: Lang): void {
+  lang = l;
+  intlLocale = pickIntlLocale(l);
+  for (const f of listeners) f();
+}
+
+export function onLangChange(f: () => void): () => void {
+  listeners.add(f);
+  return () => listeners.delete(f);
+}
+
+type Params = Record<string, string | number>;
+
+function fill(s: string, params?: Params): string {
+  if (!params) return s;
+  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
+}
+
+export function t(key: Key, params?: Params): string {
+  const s = dictionaries[lang][key] ?? en[key] ?? key;
+  return fill(s, params);
+}
+
+const pluralOrder: Record<Lang, Intl.LDMLPluralRule[]> = {
+  en: ["one", "other"],
+  ru: ["one", "few", "many", "other"],
+};
+const pluralRules: Partial<Record<Lang, Intl.PluralRules>> = {};
+
+/** A plural string for `n`; `{n}` in it is replaced by the number. */
+export function tn(key: Key, n: number, params?: Params): string {
+  const forms = dictionaries[lang][key].split("|");
+  const rules = (pluralRules[lang] ??= new Intl.PluralRules(lang));
+  const idx = pluralOrder[lang].indexOf(rules.select(n));
+  const form = forms[Math.max(0, Math.min(forms.length - 1, idx))];
+  return fill(form, { n, ...params });
+}

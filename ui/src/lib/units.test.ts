@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import type { Message } from "./backend";
+import { groupHours } from "./format";
+import { linkify } from "./linkify";
+import { mergeNewest, mergeOlder } from "./merge";
+import { buildRows } from "./rows";
+import { MemoryBackend } from "./memory";
+
+const msg = (seq: number, at = seq * 1000): Message => ({
+  id: seq,
+  chat_id: 1,
+  seq,
+  sender_id: 1,
+  sender_name: "A",
+  kind: "text",
+  text: `m${seq}`,
+  files: [],
+  notice: null,
+  client_msg_id: null,
+  created_at: at,
+});
+const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => msg(a + i));
+
+describe("linkify", () => {
+  it("finds http(s) and www links and trims punctuation", () => {
+    expect(linkify("see https://a.example.com/x?y=1, then (http://b.example.com).")).toEqual([
+      { text: "see " },
+      { text: "https://a.example.com/x?y=1", href: "https://a.example.com/x?y=1" },
+      { text: ", then (" },
+      { text: "http://b.example.com", href: "http://b.example.com" },
+      { text: ")." },
+    ]);
+    expect(linkify("www.example.com")).toEqual([{ text: "www.example.com", href: "https://www.example.com" }]);
+    expect(linkify("javascript:alert(1) mailto:x@y.z")).toEqual([{ text: "javascript:alert(1) mailto:x@y.z" }]);
+    expect(linkify("https://en.wikipedia.org/wiki/Okno_(film)")[0].href).toBe("https://en.wikipedia.org/wiki/Okno_(film)");
+  });
+});
+
+describe("merging pages", () => {
+  it("keeps older pages when the newest page continues them", () => {
+    const cur = range(1, 100);
+    const r = mergeNewest(cur, range(60, 101));
+    expect(r.messages.map((m) => m.seq)).toEqual(range(1, 101).map((m) => m.seq));
+    expect(r.replaced).toBe(false);
+  });
+  it("reports an unchanged page", () => {
+    const cur = range(1, 100);
+    expect(mergeNewest(cur, range(51, 100)).same).toBe(true);
+  });
+  it("drops older pages when a gap opens", () => {
+    const r = mergeNewest(range(1, 50), range(80, 129));
+    expect(r.replaced).toBe(true);
+    expect(r.messages[0].seq).toBe(80);
+  });
+  it("prepends an older page without duplicates", () => {
+    expect(mergeOlder(range(51, 100), range(1, 55)).map((m) => m.seq)).toEqual(range(1, 100).map((m) => m.seq));
+  });
+});
+
+describe("rows", () => {
+  it("adds a date separator per day and groups runs of one sender", () => {
+    const day = 86_400_000;
+    const base = new Date(2024, 0, 10, 12).getTime();
+    const rows = buildRows([msg(1, base), msg(2, base + 60_000), msg(3, base + day)], [], 1, { now: base + 2 * day });
+    expect(rows.map((r) => r.type)).toEqual(["date", "message", "message", "date", "message"]);
+    const m = rows.filter((r) => r.type === "message");
+    expect(m.map((r) => [r.head, r.tail])).toEqual([
+      [true, false],
+      [false, true],
+      [true, true],
+    ]);
+  });
+});
+
+describe("working hours", () => {
+  it("groups consecutive days with equal hours", () => {
+    const g = groupHours([
+      ...[1, 2, 3, 4, 5].map((weekday) => ({ weekday, open: "09:00", close: "18:00" })),
+      { weekday: 6, open: "10:00", close: "14:00" },
+    ]);
+    expect(g.map((x) => [x.days, x.hours, x.closed])).toEqual([
+      ["Mon–Fri", "09:00–18:00", false],
+      ["Sat", "10:00–14:00", false],
+      ["Sun", "", true],
+    ]);
+  });
+});
+
+describe("MemoryBackend", () => {
+  it("pages messages by seq and keeps the outbox on the page", async () => {
+    const mb = new MemoryBackend({ manual: true });
+    mb.addAccount("u", "p", "U");
+    mb.signInAs("u");
+    const c = mb.addCompany("C");
+    const l = mb.addLine(c, { name: "L" });
+    const chat = mb.connect(l.id).chat_id!;
+    for (let i = 0; i < 120; i++) mb.addMessage(chat, { from: "me", text: `t${i}` });
+    const p1 = await mb.messages(chat, null, 50);
+    expect([p1.messages[0].seq, p1.messages.at(-1)!.seq, p1.has_older]).toEqual([71, 120, true]);
+    const p2 = await mb.messages(chat, 71, 50);
+    expect([p2.messages[0].seq, p2.messages.at(-1)!.seq, p2.has_older]).toEqual([21, 70, true]);
+    const p3 = await mb.messages(chat, 21, 50);
+    expect([p3.messages.length, p3.has_older]).toEqual([20, false]);
+    const id = await mb.send(chat, "hi", []);
+    expect((await mb.messages(chat, null, 1)).pending.map((p) => [p.client_msg_id, p.state])).toEqual([[id, "sending"]]);
+    mb.deliverAll();
+    const after = await mb.messages(chat, null, 2);
+    expect(after.pending).toHaveLength(0);
+    // The first message with no open ticket registers one: the message, then the notice.
+    expect(after.messages.map((m) => m.kind)).toEqual(["text", "notice"]);
+    expect(after.messages[0].client_msg_id).toBe(id);
+  });
+
+  it("refuses what the real core refuses", async () => {
+    const mb = new MemoryBackend({ manual: true });
+    mb.addAccount("u", "p", "U");
+    mb.signInAs("u");
+    const c = mb.addCompany("C");
+    const l = mb.addLine(c, { name: "L" });
+    const chat = mb.connect(l.id).chat_id!;
+    await expect(mb.send(chat, "   ", [])).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(mb.send(chat, "x".repeat(10_001), [])).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(mb.openUrl("file:///etc/passwd")).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(mb.requestConnection(l.id)).rejects.toMatchObject({ code: "not_found" }); // not published
+    await expect(mb.messages(999, null, 50)).rejects.toMatchObject({ code: "not_found" });
+  });
+});

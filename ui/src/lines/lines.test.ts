@@ -1,0 +1,69 @@
+import { fireEvent, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { byTestId, renderApp, world } from "../test/world";
+
+describe("lines list", () => {
+  it("keeps the backend's order and shows ring, unread and pending", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const expected = (await w.mb.lines()).map((l) => String(l.line.id));
+    const rows = screen.getAllByTestId("line-item");
+    expect(rows.map((r) => r.dataset.lineId)).toEqual(expected);
+    // Lines with messages first, newest first; then the rest.
+    expect(expected.slice(0, 2)).toEqual([String(w.lines.it.id), String(w.lines.acct.id)]);
+
+    const it = rows.find((r) => r.dataset.lineId === String(w.lines.it.id))!;
+    expect(it.dataset.openTicket).toBe("true");
+    expect(it.dataset.state).toBe("active");
+    expect(it.dataset.chatId).toBe(String(w.chats.it));
+    expect(it.dataset.unread).toBe("2");
+    expect(it.querySelector("[data-testid=unread-badge]")!.textContent).toBe("2");
+    expect(it.querySelector(".ring")).not.toBeNull();
+
+    const acct = rows.find((r) => r.dataset.lineId === String(w.lines.acct.id))!;
+    expect(acct.dataset.openTicket).toBe("false");
+    expect(acct.querySelector(".ring")).toBeNull();
+    expect(acct.querySelector("[data-testid=unread-badge]")).toBeNull();
+
+    const vpn = rows.find((r) => r.dataset.lineId === String(w.lines.vpn.id))!;
+    expect(vpn.dataset.state).toBe("pending");
+    expect(vpn.querySelector("[data-testid=pending-badge]")).not.toBeNull();
+  });
+
+  it("re-reads on events: a new message moves its line to the top", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    w.mb.receive(w.chats.quiet, "Hello from the quiet line");
+    await waitFor(() => expect(screen.getAllByTestId("line-item")[0].dataset.lineId).toBe(String(w.lines.quiet.id)));
+    expect(screen.getAllByTestId("line-item")[0].dataset.unread).toBe("1");
+  });
+
+  it("shows the sync state and the offline banner", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    expect(screen.getByTestId("sync-state").dataset.state).toBe("online");
+    expect(screen.queryByTestId("offline-banner")).toBeNull();
+    w.mb.setSyncState("offline");
+    await waitFor(() => expect(screen.getByTestId("offline-banner")).toBeTruthy());
+    expect(screen.getByTestId("sync-state").dataset.state).toBe("offline");
+    w.mb.setSyncState("error", "session expired");
+    await waitFor(() => expect(screen.getByTestId("offline-banner").textContent).toContain("session expired"));
+    w.mb.setSyncState("online");
+    await waitFor(() => expect(screen.queryByTestId("offline-banner")).toBeNull());
+  });
+
+  it("opens a chat on click and tells the shell", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    await fireEvent.click(byTestId(document, "line-item")[0]);
+    await waitFor(() => expect(screen.getByTestId("chat").dataset.chatId).toBe(String(w.chats.it)));
+    await waitFor(() => expect(w.mb.openChats.at(-1)).toBe(w.chats.it));
+  });
+
+  it("opens the chat the shell asks for", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    w.mb.requestOpenChat(w.chats.acct);
+    await waitFor(() => expect(screen.getByTestId("chat").dataset.chatId).toBe(String(w.chats.acct)));
+  });
+});

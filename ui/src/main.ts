@@ -1,0 +1,24 @@
+import { mount } from "svelte";
+import "./app.css";
+import App from "./App.svelte";
+import type { Backend } from "./lib/backend";
+import { getLang } from "./lib/i18n";
+
+async function pickBackend(): Promise<Backend> {
+  if (typeof window !== "undefined" && "__TAURI_INTERNALS__" in window) {
+    const { TauriBackend } = await import("./lib/tauri");
+    return new TauriBackend();
+  }
+  // In a plain browser (npx vite): the in-memory backend with the demo world.
+  const { createDemo } = await import("./lib/demo");
+  const demo = createDemo(getLang(), {
+    onOpenUrl: (url) => window.open(url, "_blank", "noopener,noreferrer"),
+  });
+  demo.backend.attachDomDragDrop(window);
+  // A dev hook for screenshots and manual poking, e.g. window.__okno.backend.drop(["/tmp/a.pdf"]).
+  (window as unknown as { __okno: unknown }).__okno = { backend: demo.backend, ids: demo.ids };
+  return demo.backend;
+}
+
+document.documentElement.lang = getLang();
+void pickBackend().then((backend) => mount(App, { target: document.getElementById("app")!, props: { backend } }));
