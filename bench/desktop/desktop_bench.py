@@ -126,6 +126,16 @@ def tree_memory(pid):
     return {"total_kb": total, "processes": procs}
 
 
+def track(p: subprocess.Popen):
+    """Notes a started process group in $OKNO_BENCH_PGIDS, so run.sh can stop it whatever
+    happens to this driver."""
+    path = os.environ.get("OKNO_BENCH_PGIDS")
+    if path:
+        with open(path, "a") as f:
+            f.write(f"{p.pid}\n")
+    return p
+
+
 def stop_group(p: subprocess.Popen, grace_s=5.0):
     """Stops a process started with start_new_session=True: its group and every descendant."""
     if p.poll() is not None and not tree(p.pid)[0]:
@@ -200,6 +210,7 @@ class App:
         self.t0 = time.monotonic()
         self.p = subprocess.Popen([self.ctx.app], env=env, stdout=out, stderr=out,
                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        track(self.p)
         out.close()
         return self
 
@@ -548,6 +559,7 @@ def bench_memory(ctx, data, n, idle_s, start_runs):
         srv = subprocess.Popen([ctx.server_bin, "--listen", hostport, "--data-dir", os.path.join(ext, "server")],
                                stdout=slog, stderr=slog, stdin=subprocess.DEVNULL, start_new_session=True,
                                env={**os.environ, "RUST_LOG": "warn"})
+        track(srv)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -612,6 +624,7 @@ def bench_scroll(ctx, data, env, name, timeout_s=400):
     out = open(os.path.join(logs, "tauri-driver.log"), "wb")
     drv = subprocess.Popen([ctx.tauri_driver, "--port", str(port), "--native-port", str(native)],
                            env=e, stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)
+    track(drv)
     out.close()
     sess = None
     try:

@@ -69,6 +69,22 @@ pub struct AppInfo {
     server_url: Option<String>,
     embedded: bool,
     sync_state: SyncState,
+    /// The system locale: the UI's language follows it.
+    locale: Option<String>,
+}
+
+/// The system locale from the environment (POSIX order), or the platform's default.
+fn system_locale() -> Option<String> {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
+        .or_else(|| {
+            std::env::var("LANGUAGE")
+                .ok()
+                .and_then(|v| v.split(':').next().map(str::to_owned))
+                .filter(|v| !v.is_empty())
+        })
 }
 
 // ------------------------------------------------------------------------------- commands
@@ -83,6 +99,7 @@ async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
             && Settings::load(&shell.settings_path).server_url.is_none(),
         server_url: embedded_url.or(server_url),
         sync_state: *shell.core.sync_state().borrow(),
+        locale: system_locale(),
     })
 }
 

@@ -2,12 +2,16 @@ import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";
 import type { Backend } from "./lib/backend";
-import { getLang } from "./lib/i18n";
+import { detectLang, getLang, setLang } from "./lib/i18n";
 
 async function pickBackend(): Promise<Backend> {
   if (typeof window !== "undefined" && "__TAURI_INTERNALS__" in window) {
     const { TauriBackend } = await import("./lib/tauri");
-    return new TauriBackend();
+    const backend = new TauriBackend();
+    // The system locale, as the shell sees it (webviews do not always report it).
+    const info = await backend.info().catch(() => null);
+    if (info?.locale) setLang(detectLang(info.locale));
+    return backend;
   }
   // In a plain browser (npx vite): the in-memory backend with the demo world.
   const { createDemo } = await import("./lib/demo");
@@ -20,5 +24,7 @@ async function pickBackend(): Promise<Backend> {
   return demo.backend;
 }
 
-document.documentElement.lang = getLang();
-void pickBackend().then((backend) => mount(App, { target: document.getElementById("app")!, props: { backend } }));
+void pickBackend().then((backend) => {
+  document.documentElement.lang = getLang();
+  mount(App, { target: document.getElementById("app")!, props: { backend } });
+});

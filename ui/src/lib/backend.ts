@@ -32,6 +32,8 @@ export interface AppInfo {
   /** True when the app runs its own server with demo data (no server configured). */
   embedded: boolean;
   sync_state: SyncState;
+  /** The system's locale (e.g. "ru_RU.UTF-8", "en-US"), when the shell knows it. */
+  locale?: string | null;
 }
 
 /** A file dropped onto the window or picked with the attach button. */
