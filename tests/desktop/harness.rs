@@ -257,6 +257,52 @@ impl FakeNotifications {
     ) -> zbus::Result<()>;
 }
 
+/// A StatusNotifierWatcher (the tray host's registry): records which tray items register, so a
+/// test can read an item's label over D-Bus as a panel would.
+struct FakeWatcher {
+    items: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
+impl FakeWatcher {
+    async fn register_status_notifier_item(
+        &self,
+        service: String,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+    ) {
+        let sender = hdr.sender().map(|s| s.to_string()).unwrap_or_default();
+        // The argument is a bus name or an object path on the sender's connection.
+        let (bus, path) = if service.starts_with('/') {
+            (sender, service)
+        } else {
+            (service, "/StatusNotifierItem".to_owned())
+        };
+        self.items.lock().unwrap().push((bus, path));
+    }
+
+    fn register_status_notifier_host(&self, _service: String) {}
+
+    #[zbus(property)]
+    fn is_status_notifier_host_registered(&self) -> bool {
+        true
+    }
+
+    #[zbus(property)]
+    fn protocol_version(&self) -> i32 {
+        0
+    }
+
+    #[zbus(property)]
+    fn registered_status_notifier_items(&self) -> Vec<String> {
+        self.items
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(b, p)| format!("{b}{p}"))
+            .collect()
+    }
+}
+
 // ------------------------------------------------------------------------------ the desktop
 
 fn spawn_group(cmd: &mut Command) -> Child {
@@ -295,6 +341,9 @@ pub struct Desktop {
     pub bus: String,
     pub notifications: Arc<Mutex<Vec<Recorded>>>,
     notif_conn: zbus::Connection,
+    _watcher_conn: zbus::Connection,
+    /// Tray items registered with the fake watcher: (bus name, object path).
+    pub tray_items: Arc<Mutex<Vec<(String, String)>>>,
     _procs: Procs,
     _data: tempfile::TempDir,
     pub name: String,
@@ -371,6 +420,21 @@ impl Desktop {
             .build()
             .await
             .unwrap();
+        let tray_items: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let watcher_conn = zbus::connection::Builder::address(bus.as_str())
+            .unwrap()
+            .name("org.kde.StatusNotifierWatcher")
+            .unwrap()
+            .serve_at(
+                "/StatusNotifierWatcher",
+                FakeWatcher {
+                    items: tray_items.clone(),
+                },
+            )
+            .unwrap()
+            .build()
+            .await
+            .unwrap();
 
         let app_env: Vec<(String, String)> = vec![
             ("DISPLAY".into(), display.clone()),
@@ -432,6 +496,8 @@ impl Desktop {
             bus,
             notifications,
             notif_conn,
+            _watcher_conn: watcher_conn,
+            tray_items,
             _procs: procs,
             _data: data,
             name: name.into(),
@@ -602,6 +668,22 @@ impl Desktop {
             )
             .await;
         serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// The tray item's label (where panels show the unread total), read over D-Bus.
+    pub async fn tray_label(&self) -> Option<String> {
+        let (bus, path) = self.tray_items.lock().unwrap().last().cloned()?;
+        let proxy = zbus::fdo::PropertiesProxy::builder(&self.notif_conn)
+            .destination(bus)
+            .ok()?
+            .path(path)
+            .ok()?
+            .build()
+            .await
+            .ok()?;
+        let iface = zbus::names::InterfaceName::try_from("org.kde.StatusNotifierItem").ok()?;
+        let v = proxy.get(iface, "XAyatanaLabel").await.ok()?;
+        String::try_from(v).ok()
     }
 
     /// Emits `ActionInvoked(id, "default")`, as a notification server does when clicked.

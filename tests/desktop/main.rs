@@ -554,3 +554,32 @@ async fn the_ui_follows_a_russian_system_locale() {
     app.screenshot("info").await;
     app.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_shows_the_unread_total() {
+    let cloud = Cloud::start().await;
+    let (_user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let hr = line_named(&conns, "HR Questions").clone();
+    let app = Desktop::start("tray", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.until("the tray item registered", 15, || async {
+        !app.tray_items.lock().unwrap().is_empty()
+    })
+    .await;
+    let specialist = cloud.api("specialist").await;
+    specialist.send(it.chat_id.unwrap(), "one").await;
+    specialist.send(hr.chat_id.unwrap(), "two").await;
+    specialist.send(hr.chat_id.unwrap(), "three").await;
+    app.until("the tray label says 3", 15, || async {
+        app.tray_label().await.as_deref() == Some("3")
+    })
+    .await;
+    // Reading a chat lowers it.
+    app.open_line(hr.line.id).await;
+    app.until("the tray label says 1", 15, || async {
+        app.tray_label().await.as_deref() == Some("1")
+    })
+    .await;
+    app.quit().await;
+}
