@@ -426,7 +426,13 @@ async fn offline_send_is_delivered_once_back_online() {
     app.open_line(it.line.id).await;
 
     cloud.proxy.down();
-    app.find("[data-testid=offline-banner]").await;
+    // The banner shows while offline (it may blink off during each reconnect attempt).
+    app.until("the offline banner", 20, || async {
+        !app.data_of("[data-testid=offline-banner]", "data-testid")
+            .await
+            .is_empty()
+    })
+    .await;
     let input = app.find("[data-testid=composer-input]").await;
     input.send_keys("Written on the train").await.unwrap();
     input.send_keys(thirtyfour::Key::Enter).await.unwrap();
@@ -455,7 +461,7 @@ async fn offline_send_is_delivered_once_back_online() {
     })
     .await;
     app.until("the banner is gone", 10, || async {
-        app.find_all("[data-testid=offline-banner]")
+        app.data_of("[data-testid=offline-banner]", "data-testid")
             .await
             .is_empty()
     })
