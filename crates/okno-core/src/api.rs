@@ -29,6 +29,19 @@ fn offline(e: reqwest::Error) -> CoreError {
     }
 }
 
+/// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay).
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Checks a server address: `http(s)://host[:port]`, no path.
 pub fn normalize_url(url: &str) -> CoreResult<String> {
     let url = url.trim().trim_end_matches('/');
@@ -194,17 +207,8 @@ impl Api {
     }
 
     pub async fn directory(&self, q: &str) -> CoreResult<Vec<Line>> {
-        let q: String = q
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        self.get(&format!("/api/v1/directory?q={q}")).await
+        self.get(&format!("/api/v1/directory?q={}", query_escape(q)))
+            .await
     }
 
     pub async fn recommended(&self) -> CoreResult<Vec<Line>> {
@@ -262,16 +266,7 @@ impl Api {
                 }
                 chunk
             });
-        let q: String = name
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
+        let q = query_escape(name);
         let rb = self
             .request(reqwest::Method::POST, &format!("/api/v1/files?name={q}"))
             .header("content-type", "application/octet-stream")

@@ -35,24 +35,7 @@ pub struct ChatRef {
 /// The chat, if the caller is its user with an active connection, or works for the company.
 /// Anyone else gets `NotFound`: other tenants cannot even learn that it exists.
 pub fn chat_access(db: &mut dyn Db, caller: UserId, chat: ChatId) -> ApiResult<ChatRef> {
-    let r = db
-        .query_opt(
-            "SELECT ch.id, ch.user_id, ch.line_id, ch.company_id, ch.last_seq, ch.open_ticket_id, \
-             (SELECT cn.state FROM connections cn WHERE cn.user_id = ch.user_id AND cn.line_id = ch.line_id) \
-             FROM chats ch WHERE ch.id = $1",
-            params![chat],
-        )?
-        .ok_or(AppError::NotFound("chat"))?;
-    let c = ChatRef {
-        id: ChatId(r.int(0)?),
-        user: UserId(r.int(1)?),
-        line: LineId(r.int(2)?),
-        company: CompanyId(r.int(3)?),
-        last_seq: r.int(4)?,
-        open_ticket: r.opt_int(5)?.map(TicketId),
-        as_staff: false,
-        user_active: r.opt_text(6)?.as_deref() == Some("active"),
-    };
+    let c = load_chat(db, chat)?;
     if c.user == caller && c.user_active {
         return Ok(c);
     }
@@ -63,6 +46,37 @@ pub fn chat_access(db: &mut dyn Db, caller: UserId, chat: ChatId) -> ApiResult<C
         });
     }
     Err(AppError::NotFound("chat"))
+}
+
+/// The chat, with no access check (`as_staff` false).
+fn load_chat(db: &mut dyn Db, chat: ChatId) -> ApiResult<ChatRef> {
+    let r = db
+        .query_opt(
+            "SELECT ch.id, ch.user_id, ch.line_id, ch.company_id, ch.last_seq, ch.open_ticket_id, \
+             (SELECT cn.state FROM connections cn WHERE cn.user_id = ch.user_id AND cn.line_id = ch.line_id) \
+             FROM chats ch WHERE ch.id = $1",
+            params![chat],
+        )?
+        .ok_or(AppError::NotFound("chat"))?;
+    Ok(ChatRef {
+        id: ChatId(r.int(0)?),
+        user: UserId(r.int(1)?),
+        line: LineId(r.int(2)?),
+        company: CompanyId(r.int(3)?),
+        last_seq: r.int(4)?,
+        open_ticket: r.opt_int(5)?.map(TicketId),
+        as_staff: false,
+        user_active: r.opt_text(6)?.as_deref() == Some("active"),
+    })
+}
+
+/// Who sees a chat's messages: the company's staff, and its user while connected.
+fn recipients(db: &mut dyn Db, c: &ChatRef) -> ApiResult<Vec<UserId>> {
+    let mut to = access::staff_of(db, c.company)?;
+    if c.user_active {
+        to.push(c.user);
+    }
+    Ok(to)
 }
 
 const MSG_SELECT: &str =
@@ -275,10 +289,7 @@ pub fn send_message(
         }
         files.push(file_from_row(&r, 0)?);
     }
-    let mut recipients = access::staff_of(ctx.db, c.company)?;
-    if c.user_active {
-        recipients.push(c.user);
-    }
+    let recipients = recipients(ctx.db, &c)?;
     let seq = c.last_seq + 1;
     let message = insert_message(
         ctx,
@@ -648,26 +659,11 @@ pub async fn get_ticket(
 
 /// Appends a system notice to a chat (the next position) and tells its user and staff.
 pub fn post_notice(ctx: &mut WriteCtx<'_>, chat: ChatId, notice: &Notice) -> ApiResult<Message> {
-    let r = ctx.db.query_one(
-        "SELECT ch.user_id, ch.line_id, ch.company_id, ch.last_seq, ch.open_ticket_id, \
-         (SELECT cn.state FROM connections cn WHERE cn.user_id = ch.user_id AND cn.line_id = ch.line_id) \
-         FROM chats ch WHERE ch.id = $1",
-        params![chat],
-    )?;
     let c = ChatRef {
-        id: chat,
-        user: UserId(r.int(0)?),
-        line: LineId(r.int(1)?),
-        company: CompanyId(r.int(2)?),
-        last_seq: r.int(3)?,
-        open_ticket: r.opt_int(4)?.map(TicketId),
         as_staff: true,
-        user_active: r.opt_text(5)?.as_deref() == Some("active"),
+        ..load_chat(ctx.db, chat)?
     };
-    let mut recipients = access::staff_of(ctx.db, c.company)?;
-    if c.user_active {
-        recipients.push(c.user);
-    }
+    let recipients = recipients(ctx.db, &c)?;
     let seq = c.last_seq + 1;
     let message = insert_message(
         ctx,
