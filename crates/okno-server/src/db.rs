@@ -209,8 +209,11 @@ impl SqliteDb {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
+        // Savepoint sub-journals (one per write job) stay in memory; a 64 MiB page cache keeps
+        // the hot indexes from being spilled and re-read under load.
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;"
         ))
         .map_err(sqlite_err)?;
         if read_only {
