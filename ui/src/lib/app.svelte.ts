@@ -77,12 +77,17 @@ export class AppState {
       }),
       b.onOpenChat((chat) => this.openChat(chat)),
     );
-    const info = await b.info();
-    this.info = info;
-    this.me = info.me;
-    this.sync = info.sync_state;
+    try {
+      const info = await b.info();
+      this.info = info;
+      this.me = info.me;
+      this.sync = info.sync_state;
+    } catch {
+      // The shell could not say who is signed in: offer to sign in.
+      this.me = null;
+    }
     this.ready = true;
-    if (info.me) await this.reloadLines();
+    if (this.me) await this.reloadLines();
   }
 
   stop(): void {
