@@ -120,7 +120,7 @@ def tree_memory(pid):
         r = rollup(p)
         name = t[p]["comm"]
         procs.append({"pid": p, "name": name, "cmd": cmdline(p)[:120],
-                      **{k: r.get(k, 0) for k in total}})
+                      **{k: r.get(k, 0) for k in total}, "top": top_mappings(p)})
         for k in total:
             total[k] += r.get(k, 0)
     return {"total_kb": total, "processes": procs}
@@ -176,14 +176,56 @@ def _zombie(pid):
         return False
 
 
+def cpu_busy(window_s=1.0):
+    """Share of all CPUs busy over `window_s` (0…1), from /proc/stat."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        idle = v[3] + v[4]
+        return sum(v), idle
+    t1, i1 = snap()
+    time.sleep(window_s)
+    t2, i2 = snap()
+    return 1 - (i2 - i1) / max(1, t2 - t1)
+
+
+def wait_quiet(max_wait_s, limit=0.15):
+    """Waits (at most `max_wait_s`) until the machine is quiet: less than `limit` of the CPUs
+    busy over two seconds. Returns the last busy share seen."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        b = cpu_busy(2.0)
+        if b < limit or time.monotonic() > deadline:
+            return round(b, 3)
+        time.sleep(3)
+
+
+def top_mappings(pid, n=14):
+    """PSS by mapping (file path, [heap], [anon], …) in kB, largest first."""
+    agg = {}
+    name = None
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    parts = line.split(None, 5)
+                    name = parts[5].strip() if len(parts) > 5 else "[anon]"
+                elif line.startswith("Pss:"):
+                    agg[name] = agg.get(name, 0) + int(line.split()[1])
+    except OSError:
+        pass
+    return sorted(agg.items(), key=lambda kv: -kv[1])[:n]
+
+
 # ------------------------------------------------------------------------------ the app
 
 class App:
     """okno-desktop started directly (no WebDriver), in its own process group."""
 
-    def __init__(self, ctx, data_dir, name, env=None):
+    def __init__(self, ctx, data_dir, name, env=None, argv=None):
         self.ctx, self.data, self.name = ctx, data_dir, name
         self.extra = env or {}
+        self.argv = argv
         self.p = None
 
     def env(self, logs):
@@ -198,6 +240,7 @@ class App:
             "LANGUAGE": "en",
         })
         e.pop("OKNO_SERVER_URL", None)
+        e.update(self.ctx.app_env)
         e.update(self.extra)
         return e
 
@@ -208,7 +251,7 @@ class App:
         out = open(os.path.join(self.logs, "stderr.log"), "wb")
         self.wall0 = time.time()
         self.t0 = time.monotonic()
-        self.p = subprocess.Popen([self.ctx.app], env=env, stdout=out, stderr=out,
+        self.p = subprocess.Popen(self.argv or [self.ctx.app], env=env, stdout=out, stderr=out,
                                   stdin=subprocess.DEVNULL, start_new_session=True)
         track(self.p)
         out.close()
@@ -218,6 +261,15 @@ class App:
         return self.p is not None and self.p.poll() is None
 
     def stop(self):
+        """Quits as a user does (closing the window); signals only if that does not end it."""
+        if self.p is not None and self.alive():
+            w = self.ctx.xs.find_window()
+            if w:
+                self.ctx.xs.close_window(w[0])
+                try:
+                    self.p.wait(timeout=8)
+                except subprocess.TimeoutExpired:
+                    log(f"  {self.name}: did not quit on window close; signalling")
         if self.p is not None:
             stop_group(self.p)
         # The single-instance plugin hands a new start to a running one: wait for every process.
@@ -356,6 +408,8 @@ class Ctx:
         self.xs = xprobe.X(a.display)
         self.watch = xprobe.StartWatch(self.xs)
         self.results = {}
+        self.quiet_wait = a.quiet_wait
+        self.app_env = dict(kv.split("=", 1) for kv in a.app_env.split(",") if "=" in kv)
 
     def save(self):
         with open(os.path.join(self.out, "results.json"), "w") as f:
@@ -384,7 +438,7 @@ def main_pane_row(ctx):
     w = ctx.xs.find_window()
     if not w:
         return None
-    row = ctx.xs.grab(w[1] + 330, w[2] + 380, 840, 1)
+    row = ctx.xs.grab(w[1] + 330, w[2] + 20, 840, 1)  # the chat header row
     return row[0] if row else None
 
 
@@ -442,8 +496,10 @@ def bench_start(ctx, data, runs, tag="", settle_s=8.0, cold=True):
     app.stop()
     time.sleep(1.5)
     for i in range(runs):
+        busy = wait_quiet(ctx.quiet_wait)
         app = App(ctx, data, f"start-warm{tag}-{i}")
         m = timed_start(ctx, app, expect, click_check=True)
+        m["busy_before"] = busy
         if i == 0:
             res["screenshot_at_ready"] = ctx.screenshot(f"start{tag}-after-click")
         res["runs"].append(m)
@@ -464,6 +520,39 @@ def bench_start(ctx, data, runs, tag="", settle_s=8.0, cold=True):
 
 def fmt(x):
     return "-" if x is None else f"{x:.0f}"
+
+
+def bench_floor(ctx, runs):
+    """The same measurement of the smallest WebKitGTK app (webkit_floor.py): what any
+    WebKitGTK window costs on this machine before Okno does anything."""
+    py = "/usr/bin/python3"
+    argv = [py, os.path.join(HERE, "webkit_floor.py")]
+    if subprocess.run(argv[:1] + ["-c", "import gi; gi.require_version('WebKit2', '4.1')"],
+                      capture_output=True).returncode != 0:
+        return {"skipped": "no PyGObject with WebKit2 4.1"}
+    res = {}
+    for name, env in (("default", {}), ("nodmabuf", {"WEBKIT_DISABLE_DMABUF_RENDERER": "1"})):
+        xs, imports, wins = [], [], []
+        for i in range(runs + 1):  # the first run warms the file cache, not counted
+            busy = wait_quiet(ctx.quiet_wait)
+            app = App(ctx, os.path.join(ctx.out, "floor-data"), f"floor-{name}-{i}", env, argv=argv)
+            app.start()
+            m = ctx.watch.run(app.t0, 2, timeout_s=60, alive=app.alive)
+            time.sleep(0.5)
+            app.stop()
+            with open(os.path.join(app.logs, "stderr.log"), errors="replace") as f:
+                im = re.search(r"imports (\d+) ms", f.read())
+            if i and m.get("lines") is not None:
+                xs.append(m["lines"])
+                wins.append(m["window"])
+                if im:
+                    imports.append(int(im.group(1)))
+            time.sleep(1)
+        res[name] = {"runs": [round(x) for x in xs], "median": statistics.median(xs) if xs else None,
+                     "window_median": statistics.median(wins) if wins else None,
+                     "python_imports_median": statistics.median(imports) if imports else None}
+        log(f"floor {name}: {res[name]}")
+    return res
 
 
 # ------------------------------------------------------------------------------ 2. memory
@@ -612,32 +701,57 @@ def dropped(frames, vsync=1000 / 60):
             "max_gap_ms": round(max(gaps), 1) if gaps else None}
 
 
-def bench_scroll(ctx, data, env, name, timeout_s=400):
-    port, native = free_port(), free_port()
-    logs = os.path.join(ctx.out, "logs", f"scroll-{name}")
-    os.makedirs(logs, exist_ok=True)
-    e = dict(os.environ)
-    e.update({"DISPLAY": ctx.display, "DBUS_SESSION_BUS_ADDRESS": ctx.bus, "OKNO_DATA_DIR": data,
-              "OKNO_LOG_DIR": logs, "OKNO_NO_KEYRING": "1", "LANG": "en_US.UTF-8", "LANGUAGE": "en"})
-    e.pop("OKNO_SERVER_URL", None)
-    e.update(env)
-    out = open(os.path.join(logs, "tauri-driver.log"), "wb")
-    drv = subprocess.Popen([ctx.tauri_driver, "--port", str(port), "--native-port", str(native)],
-                           env=e, stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)
-    track(drv)
-    out.close()
-    sess = None
-    try:
+class Driver:
+    """tauri-driver in its own process group; `session()` starts the app through it."""
+
+    def __init__(self, ctx, data, env, name):
+        self.ctx = ctx
+        self.port, native = free_port(), free_port()
+        self.logs = os.path.join(ctx.out, "logs", f"{name}-{time.time_ns()}")
+        os.makedirs(self.logs, exist_ok=True)
+        e = dict(os.environ)
+        e.update({"DISPLAY": ctx.display, "DBUS_SESSION_BUS_ADDRESS": ctx.bus, "OKNO_DATA_DIR": data,
+                  "OKNO_LOG_DIR": self.logs, "OKNO_NO_KEYRING": "1", "LANG": "en_US.UTF-8",
+                  "LANGUAGE": "en"})
+        e.pop("OKNO_SERVER_URL", None)
+        e.update(env)
+        out = open(os.path.join(self.logs, "tauri-driver.log"), "wb")
+        self.p = subprocess.Popen([ctx.tauri_driver, "--port", str(self.port), "--native-port", str(native)],
+                                  env=e, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
+                                  start_new_session=True)
+        track(self.p)
+        out.close()
         deadline = time.monotonic() + 20
         while True:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:
+                    self.stop()
                     raise RuntimeError("tauri-driver did not start")
                 time.sleep(0.1)
-        sess = Session(f"http://127.0.0.1:{port}", ctx.app)
+        self.sess = None
+
+    def session(self):
+        self.sess = Session(f"http://127.0.0.1:{self.port}", self.ctx.app)
+        return self.sess
+
+    def app_pid(self):
+        pids, t = tree(self.p.pid)
+        return next((p for p in pids if t[p]["comm"] == "okno-desktop"), None)
+
+    def stop(self):
+        if self.sess:
+            self.sess.quit()
+        stop_group(self.p)
+
+
+def bench_scroll(ctx, data, env, name, timeout_s=400):
+    wait_quiet(ctx.quiet_wait)
+    drv = Driver(ctx, data, env, name)
+    try:
+        sess = drv.session()
         sess.find("[data-testid=lines-list]", wait_s=60)
         href = sess.js("return window.location.href")
         m = re.match(r"^([a-z]+://[^/]+)", href)
@@ -662,9 +776,177 @@ def bench_scroll(ctx, data, env, name, timeout_s=400):
             f"rAF: {r['raf']}")
         return r
     finally:
-        if sess:
-            sess.quit()
-        stop_group(drv)
+        drv.stop()
+
+
+# ------------------------------------------------------------------------------ start breakdown
+
+PAGE_TIMING = r"""
+const nav = performance.getEntriesByType('navigation')[0];
+return {
+  timeOrigin: performance.timeOrigin,
+  nav: nav ? {responseEnd: nav.responseEnd, domInteractive: nav.domInteractive,
+              domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd} : null,
+  paint: performance.getEntriesByType('paint').map(e => [e.name, e.startTime]),
+  resources: performance.getEntriesByType('resource').map(e => [e.name, e.initiatorType, e.startTime, e.responseEnd]),
+};
+"""
+
+
+IPC_TIMING = r"""
+const done = arguments[arguments.length - 1];
+(async () => {
+  const invoke = window.__TAURI_INTERNALS__.invoke;
+  const out = {};
+  for (const cmd of ['info', 'lines']) {
+    const xs = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await invoke(cmd);
+      xs.push(performance.now() - t);
+    }
+    xs.sort((a, b) => a - b);
+    out[cmd] = {median: xs[10], min: xs[0], max: xs[19]};
+  }
+  return out;
+})().then(done, (e) => done(String(e)));
+"""
+
+
+def page_reloads(sess, n):
+    """The page part of a start alone: reload the page (the process, the embedded server and
+    the core stay up) and read navigation start → DOMContentLoaded → first contentful paint."""
+    out = []
+    for _ in range(n):
+        sess.refresh()
+        t0 = time.monotonic()
+        while not sess.js("return !!document.querySelector('[data-testid=line-item]')"):
+            if time.monotonic() - t0 > 30:
+                break
+            time.sleep(0.05)
+        page = sess.js(PAGE_TIMING)
+        nav = page["nav"] or {}
+        out.append({"response_end": nav.get("responseEnd"), "dom_content_loaded": nav.get("domContentLoaded"),
+                    "first_contentful_paint": dict(page["paint"]).get("first-contentful-paint")})
+        time.sleep(0.5)
+    return out
+
+
+def strace_timeline(ctx, data):
+    """One warm start under strace (seccomp-filtered: execve and openat of a few paths only)
+    for the order of events inside the process: embedded server database opened, client cache
+    opened, WebKit's processes started; plus the X probe's marks."""
+    if not shutil.which("strace"):
+        return {"skipped": "no strace"}
+    wk = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1"
+    trace = os.path.join(ctx.out, "strace.txt")
+    paths = [ctx.app, f"{wk}/WebKitWebProcess", f"{wk}/WebKitNetworkProcess",
+             os.path.join(data, "server", "okno.db"), os.path.join(data, "client", "cache.db")]
+    wait_quiet(ctx.quiet_wait)
+    app = App(ctx, data, "strace")
+    real = ctx.app
+    # App.start runs ctx.app with no arguments; run strace through a tiny wrapper instead.
+    wrapper = os.path.join(ctx.out, "strace-wrap.sh")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec strace -f -tt --seccomp-bpf -e trace=execve,openat "
+                + " ".join(f"-P '{p}'" for p in paths) + f" -o '{trace}' '{real}'\n")
+    os.chmod(wrapper, 0o755)
+    ctx.app = wrapper
+    try:
+        app.start()
+        marks = ctx.watch.run(app.t0, 1, timeout_s=90, alive=app.alive)
+        listening, _ = app.server_listening()
+        time.sleep(2)
+        app.stop()
+    finally:
+        ctx.app = real
+    events = {}
+    day = dt.datetime.fromtimestamp(app.wall0).date()
+    with open(trace) as f:
+        for line in f:
+            m = re.match(r"^\d+\s+(\d\d:\d\d:\d\d\.\d+) (\w+)\(\"?([^\",]*)", line)
+            if not m or "resumed" in line or "= -1" in line:
+                continue
+            t = dt.datetime.combine(day, dt.time.fromisoformat(m.group(1))).timestamp()
+            key = f"{m.group(2)} {os.path.basename(m.group(3))}"
+            events.setdefault(key, round((t - app.wall0) * 1000))
+    return {"events_ms": dict(sorted(events.items(), key=lambda kv: kv[1])),
+            "server_listening_ms": listening, "window_ms": marks.get("window"),
+            "lines_ms": marks.get("lines")}
+
+
+def proc_start_epoch(pid):
+    """A process's start as Unix time (10 ms granularity: clock ticks since boot)."""
+    with open(f"/proc/{pid}/stat") as f:
+        s = f.read()
+    ticks = int(s[s.rfind(")") + 2:].split()[19])
+    # /proc/stat's btime is whole seconds; the boot clock gives the boot instant exactly.
+    boot = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def bench_breakdown(ctx, data, runs=3, env=None):
+    """Where a warm start's time goes, from the app's own clocks: the process start
+    (/proc, 10 ms ticks), the embedded server's `listening` log line, and the page's
+    navigation, resource (each IPC call is a fetch of ipc://localhost/<command>) and paint
+    timings. Through tauri-driver (the page cannot be read otherwise); diagnostics only."""
+    out = []
+    for i in range(runs):
+        wait_quiet(ctx.quiet_wait)
+        drv = Driver(ctx, data, env or {}, f"breakdown-{i}")
+        try:
+            t_req = time.time()
+            sess = drv.session()
+            t_sess = time.time()
+            pid = drv.app_pid()
+            start = proc_start_epoch(pid) if pid else None
+            # First sight of a line item by polling through WebDriver (granularity: one round trip).
+            seen, polls, t_poll0 = None, 0, time.monotonic()
+            while seen is None and time.monotonic() - t_poll0 < 60:
+                polls += 1
+                if sess.js("return !!document.querySelector('[data-testid=line-item]')"):
+                    seen = time.time()
+            rtt = (time.monotonic() - t_poll0) / max(1, polls) * 1000
+            page = sess.js(PAGE_TIMING)
+            m = re.search(r"^(\S+)\s+INFO\s.*listening", _read_logs(drv.logs), re.M)
+            listening = dt.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp() if m else None
+            rel = lambda t: None if t is None or start is None else round((t - start) * 1000)  # noqa: E731
+            origin = page["timeOrigin"] / 1000
+            po = lambda ms: None if ms is None else rel(origin + ms / 1000)  # noqa: E731
+            ipc = {}
+            for name, kind, s0, s1 in page["resources"]:
+                cmd = name.split("ipc://localhost/", 1)[1] if name.startswith("ipc://localhost/") else None
+                if cmd and cmd in ("info", "lines") and cmd not in ipc:
+                    ipc[cmd] = [po(s0), po(s1)]
+            r = {
+                "session_requested": rel(t_req), "session_ready": rel(t_sess),
+                "server_listening": rel(listening), "page_navigation_start": rel(origin),
+                "page_response_end": po((page["nav"] or {}).get("responseEnd")),
+                "dom_content_loaded": po((page["nav"] or {}).get("domContentLoaded")),
+                "load_event": po((page["nav"] or {}).get("load")),
+                "paint": {n: po(t) for n, t in page["paint"]},
+                "ipc_info": ipc.get("info"), "ipc_lines": ipc.get("lines"),
+                "line_item_seen_by_polling": rel(seen), "webdriver_poll_ms": round(rtt, 1),
+                "resources": [[n.rsplit('/', 1)[-1][:40], k, po(a), po(b)] for n, k, a, b in page["resources"]][:40],
+            }
+            if i == runs - 1:
+                r["ipc_ms"] = sess.js_async(IPC_TIMING, timeout_s=60)
+                r["reloads"] = page_reloads(sess, 5)
+            out.append(r)
+            log(f"breakdown {i + 1}/{runs}: " + ", ".join(f"{k} {v}" for k, v in r.items() if k != "resources"))
+        finally:
+            drv.stop()
+        time.sleep(1.5)
+    return out
+
+
+def _read_logs(d):
+    txt = ""
+    for f in sorted(os.listdir(d)):
+        if f.startswith("okno"):
+            with open(os.path.join(d, f), errors="replace") as fh:
+                txt += fh.read()
+    return txt
 
 
 def bench_chromium(ctx, timeout_s=400):
@@ -749,7 +1031,11 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--idle", type=float, default=20)
     ap.add_argument("--messages", type=int, default=10_000)
-    ap.add_argument("--steps", default="start,memory,scroll,chromium")
+    ap.add_argument("--steps", default="start,memory,breakdown,scroll,chromium")
+    ap.add_argument("--app-env", default="",
+                    help="K=V,… added to the app's environment in every step (experiments)")
+    ap.add_argument("--quiet-wait", type=float, default=60,
+                    help="seconds to wait for a quiet machine before each timed start and step")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     ctx = Ctx(a)
@@ -762,10 +1048,28 @@ def main():
         shutil.rmtree(data, ignore_errors=True)
         res["start"] = bench_start(ctx, data, a.runs)
         ctx.save()
+    if "floor" in steps:
+        res["floor"] = bench_floor(ctx, max(3, a.runs // 2))
+        ctx.save()
+    if "warm" in steps:  # warm starts only, on the data directory of an earlier run
+        res["start"] = bench_start(ctx, data, a.runs, cold=False)
+        ctx.save()
     if "memory" in steps:
         if not os.path.exists(os.path.join(data, "client", "cache.db")):
             bench_start(ctx, data, 0)
         res["memory"] = bench_memory(ctx, data, a.messages, a.idle, max(3, a.runs // 2))
+        ctx.save()
+    if "breakdown" in steps:
+        if not os.path.exists(os.path.join(data, "client", "cache.db")):
+            bench_start(ctx, data, 0)
+        try:
+            res["breakdown"] = {"webdriver": bench_breakdown(ctx, data),
+                                "webdriver-nodmabuf": bench_breakdown(
+                                    ctx, data, env={"WEBKIT_DISABLE_DMABUF_RENDERER": "1"}),
+                                "strace": strace_timeline(ctx, data)}
+        except Exception as e:  # noqa: BLE001
+            log(f"breakdown failed: {e}")
+            res["breakdown"] = {"error": str(e)}
         ctx.save()
     if "scroll" in steps:
         sdata = os.path.join(a.out, "data-scroll")

@@ -10,7 +10,10 @@
 #   RUNS=10          warm starts (the start with 10,000 cached messages gets RUNS/2)
 #   IDLE=20          seconds of idling before each memory reading
 #   MESSAGES=10000   messages put into the demo user's IT Support chat
-#   STEPS=start,memory,scroll,chromium
+#   STEPS=start,memory,breakdown,scroll,chromium
+#   APP_ENV=K=V,…    extra environment for the app in every step (experiments)
+#   QUIET_WAIT=60    seconds to wait (each time) for a quiet machine (< 15 % CPU busy) before a
+#                    timed start or a step; the figures record how busy it was
 #   TIME_LIMIT=1800  seconds for the measurements (builds not counted); then everything stops
 #   OUT=…            where results, logs, screenshots and data go (a fresh temp dir by default)
 #   NO_BUILD=0       1 skips `npm run build` and `cargo build --release`
@@ -23,7 +26,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/okno-target}"
 RUNS="${RUNS:-10}"
 IDLE="${IDLE:-20}"
 MESSAGES="${MESSAGES:-10000}"
-STEPS="${STEPS:-start,memory,scroll,chromium}"
+STEPS="${STEPS:-start,memory,breakdown,scroll,chromium}"
+QUIET_WAIT="${QUIET_WAIT:-60}"
 TIME_LIMIT="${TIME_LIMIT:-1800}"
 NO_BUILD="${NO_BUILD:-0}"
 OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/okno-desktop-bench.XXXXXX")}"
@@ -85,7 +89,7 @@ set +e
 OKNO_BENCH_PGIDS="$PGIDS" setsid timeout --signal=TERM --kill-after=20 "$TIME_LIMIT" \
     python3 "$HERE/desktop_bench.py" --app "$APP_BIN" --server-bin "$SERVER_BIN" \
     --tauri-driver "$TAURI_DRIVER" --display "$DISPLAY_NUM" --bus "$BUS" --out "$OUT" \
-    --runs "$RUNS" --idle "$IDLE" --messages "$MESSAGES" --steps "$STEPS" &
+    --runs "$RUNS" --idle "$IDLE" --messages "$MESSAGES" --steps "$STEPS" --quiet-wait "$QUIET_WAIT" --app-env "${APP_ENV:-}" &
 DRIVER_PID=$!
 wait "$DRIVER_PID"
 status=$?

@@ -5,7 +5,7 @@ import time
 import urllib.error
 import urllib.request
 
-ELEMENT = "element-6066-11e4-a6ab-7e1d6d3c7a5e"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 
 class WebDriverError(RuntimeError):
@@ -38,11 +38,24 @@ class Session:
             raise WebDriverError(f"{method} {path}: {e.code} {e.read()[:300]!r}") from None
         return out
 
-    def cmd(self, method, path, body=None, timeout_s=60.0):
-        return self._req(method, f"/session/{self.id}{path}", body, timeout_s).get("value")
+    def cmd(self, method, path, body=None, timeout_s=60.0, attempts=3):
+        # tauri-driver sometimes drops a connection to WebKitWebDriver ("SendRequest"): retry.
+        for i in range(attempts):
+            try:
+                return self._req(method, f"/session/{self.id}{path}", body, timeout_s).get("value")
+            except OSError:
+                if i == attempts - 1:
+                    raise
+                time.sleep(0.5)
 
     def js(self, script: str, *args, timeout_s=60.0):
         return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)}, timeout_s)
+
+    def js_async(self, script: str, *args, timeout_s=60.0):
+        return self.cmd("POST", "/execute/async", {"script": script, "args": list(args)}, timeout_s)
+
+    def refresh(self):
+        self.cmd("POST", "/refresh", {}, timeout_s=120)
 
     def go(self, url: str):
         self.cmd("POST", "/url", {"url": url}, timeout_s=120)
@@ -52,7 +65,9 @@ class Session:
         while True:
             try:
                 v = self.cmd("POST", "/element", {"using": "css selector", "value": css})
-                return v[ELEMENT]
+                if isinstance(v, dict) and (ELEMENT in v or "ELEMENT" in v):
+                    return v.get(ELEMENT) or v["ELEMENT"]
+                raise WebDriverError(f"find {css}: {str(v)[:200]}")
             except WebDriverError:
                 if time.monotonic() > deadline:
                     raise
