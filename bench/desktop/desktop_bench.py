@@ -189,6 +189,28 @@ def cpu_busy(window_s=1.0):
     return 1 - (i2 - i1) / max(1, t2 - t1)
 
 
+def cpu_jiffies():
+    """(busy, total) clock ticks of the whole machine so far."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v) - v[3] - v[4], sum(v)
+
+
+def tree_cpu_ms(pid):
+    """CPU time used so far by `pid` and its live descendants (user + system), ms."""
+    pids, _ = tree(pid)
+    ms = 0.0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                s = f.read()
+            f_ = s[s.rfind(")") + 2:].split()
+            ms += (int(f_[11]) + int(f_[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return ms
+
+
 def wait_quiet(max_wait_s, limit=0.15):
     """Waits (at most `max_wait_s`) until the machine is quiet: less than `limit` of the CPUs
     busy over two seconds. Returns the last busy share seen."""
@@ -215,6 +237,76 @@ def top_mappings(pid, n=14):
     except OSError:
         pass
     return sorted(agg.items(), key=lambda kv: -kv[1])[:n]
+
+
+class Foreign(threading.Thread):
+    """Samples every second how much CPU processes outside this benchmark use (anything not
+    descended from run.sh, from this driver or from the bench's own D-Bus daemon), so that a
+    figure disturbed by another job on the machine can be told apart."""
+
+    def __init__(self, roots):
+        super().__init__(daemon=True)
+        self.roots = set(roots)
+        self.total_s = 0.0
+        self.by_comm = {}
+        self.lock = threading.Lock()
+
+    def snapshot(self):
+        with self.lock:
+            return self.total_s, dict(self.by_comm)
+
+    def run(self):
+        tck = os.sysconf("SC_CLK_TCK")
+        prev = {}
+        while True:
+            cur = {}
+            ppid = {}
+            comm = {}
+            for d in os.listdir("/proc"):
+                if not d.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        st = f.read()
+                except OSError:
+                    continue
+                r = st.rfind(")")
+                fl = st[r + 2:].split()
+                pid = int(d)
+                cur[pid] = int(fl[11]) + int(fl[12])
+                ppid[pid] = int(fl[1])
+                comm[pid] = st[st.find("(") + 1:r]
+            ours = {}
+
+            def is_ours(p):
+                seen = []
+                while p > 1 and p not in ours:
+                    if p in self.roots:
+                        ours[p] = True
+                        break
+                    seen.append(p)
+                    p = ppid.get(p, 1)
+                res = ours.get(p, False)
+                for q in seen:
+                    ours[q] = res
+                return res
+
+            with self.lock:
+                for pid, t in cur.items():
+                    d = t - prev.get(pid, t)
+                    if d > 0 and not is_ours(pid) and comm[pid] not in ("kworker", "swapper"):
+                        self.total_s += d / tck
+                        self.by_comm[comm[pid]] = self.by_comm.get(comm[pid], 0) + d / tck
+            prev = cur
+            time.sleep(1.0)
+
+
+def foreign_since(ctx, mark):
+    """Foreign CPU seconds (and the top commands) since `mark` (a snapshot)."""
+    t1, c1 = ctx.foreign.snapshot()
+    t0, c0 = mark
+    top = sorted(((k, v - c0.get(k, 0)) for k, v in c1.items()), key=lambda kv: -kv[1])
+    return {"cpu_s": round(t1 - t0, 1), "top": [(k, round(v, 1)) for k, v in top[:4] if v >= 0.1]}
 
 
 # ------------------------------------------------------------------------------ the app
@@ -261,8 +353,13 @@ class App:
         return self.p is not None and self.p.poll() is None
 
     def stop(self):
-        """Quits as a user does (closing the window); signals only if that does not end it."""
-        if self.p is not None and self.alive():
+        """Quits as a user does (closing the window); signals only if that does not end it.
+        Returns once every process of the tree is gone (WebKit's children outlive the app for
+        a moment; the single-instance guard would hand a new start to a running one)."""
+        if self.p is None:
+            return
+        pids = set(tree(self.p.pid)[0])
+        if self.alive():
             w = self.ctx.xs.find_window()
             if w:
                 self.ctx.xs.close_window(w[0])
@@ -270,11 +367,19 @@ class App:
                     self.p.wait(timeout=8)
                 except subprocess.TimeoutExpired:
                     log(f"  {self.name}: did not quit on window close; signalling")
-        if self.p is not None:
-            stop_group(self.p)
-        # The single-instance plugin hands a new start to a running one: wait for every process.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.p is not None and tree(self.p.pid)[0]:
+        gone = lambda: all(not os.path.exists(f"/proc/{q}") or _zombie(q) for q in pids)  # noqa: E731
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not gone():
+            time.sleep(0.05)
+        stop_group(self.p)
+        for q in pids:
+            if not gone():
+                try:
+                    os.kill(q, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not gone():
             time.sleep(0.05)
         self.p = None
 
@@ -409,6 +514,9 @@ class Ctx:
         self.watch = xprobe.StartWatch(self.xs)
         self.results = {}
         self.quiet_wait = a.quiet_wait
+        roots = [os.getpid()] + [int(x) for x in os.environ.get("OKNO_BENCH_ROOTS", "").split(",") if x]
+        self.foreign = Foreign(roots)
+        self.foreign.start()
         self.app_env = dict(kv.split("=", 1) for kv in a.app_env.split(",") if "=" in kv)
 
     def save(self):
@@ -452,10 +560,18 @@ def click_row(ctx, index):
 # ------------------------------------------------------------------------------ 1. start
 
 def timed_start(ctx, app, expect, click_check=False):
+    busy0, _ = cpu_jiffies()
     app.start()
     marks = ctx.watch.run(app.t0, expect, timeout_s=90, alive=app.alive)
     if "error" in marks:
         return marks
+    # How much CPU went elsewhere meanwhile (not the app's processes, not the probe): a run
+    # disturbed by another job shows here.
+    busy1, _ = cpu_jiffies()
+    app_ms = tree_cpu_ms(app.p.pid)
+    marks["app_cpu_ms"] = round(app_ms)
+    marks["other_cpu_ms"] = round((busy1 - busy0) * 1000 / os.sysconf("SC_CLK_TCK")
+                                  - app_ms - marks.get("probe_cpu_ms", 0))
     if click_check:
         # Interactive? Click the first line at once and time until the main pane changes.
         before = main_pane_row(ctx)
@@ -473,7 +589,7 @@ def timed_start(ctx, app, expect, click_check=False):
     return marks
 
 
-def bench_start(ctx, data, runs, tag="", settle_s=8.0, cold=True):
+def bench_start(ctx, data, runs, tag="", settle_s=8.0, cold=True, env=None):
     res = {"runs": []}
     expect = 1
     if cold:
@@ -487,7 +603,7 @@ def bench_start(ctx, data, runs, tag="", settle_s=8.0, cold=True):
         app.stop()
         time.sleep(1)
     # How many avatars the settled list shows: the readiness criterion of the warm runs.
-    app = App(ctx, data, f"start-calibrate{tag}").start()
+    app = App(ctx, data, f"start-calibrate{tag}", env).start()
     ctx.watch.run(app.t0, 1, timeout_s=90, alive=app.alive)
     time.sleep(settle_s)
     expect = ctx.watch.avatars_now() or 1
@@ -497,7 +613,7 @@ def bench_start(ctx, data, runs, tag="", settle_s=8.0, cold=True):
     time.sleep(1.5)
     for i in range(runs):
         busy = wait_quiet(ctx.quiet_wait)
-        app = App(ctx, data, f"start-warm{tag}-{i}")
+        app = App(ctx, data, f"start-warm{tag}-{i}", env)
         m = timed_start(ctx, app, expect, click_check=True)
         m["busy_before"] = busy
         if i == 0:
@@ -716,25 +832,39 @@ class Driver:
         e.pop("OKNO_SERVER_URL", None)
         e.update(env)
         out = open(os.path.join(self.logs, "tauri-driver.log"), "wb")
+        self.native = native
         self.p = subprocess.Popen([ctx.tauri_driver, "--port", str(self.port), "--native-port", str(native)],
                                   env=e, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
                                   start_new_session=True)
         track(self.p)
         out.close()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("tauri-driver did not start")
-                time.sleep(0.1)
         self.sess = None
+        deadline = time.monotonic() + 20
+        for port in (self.port, self.native):  # tauri-driver, then its WebKitWebDriver
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        self.stop()
+                        raise RuntimeError("tauri-driver did not start")
+                    time.sleep(0.1)
 
     def session(self):
-        self.sess = Session(f"http://127.0.0.1:{self.port}", self.ctx.app)
+        # A failed first attempt can leave an app behind (the single-instance guard would then
+        # swallow the next one): stop any before each attempt.
+        def before_attempt():
+            pids, t = tree(self.p.pid)
+            for p in pids:
+                if t[p]["comm"] == "okno-desktop":
+                    for q in tree(p)[0]:
+                        try:
+                            os.kill(q, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+            time.sleep(0.3)
+        self.sess = Session(f"http://127.0.0.1:{self.port}", self.ctx.app, before_attempt=before_attempt)
         return self.sess
 
     def app_pid(self):
@@ -919,6 +1049,8 @@ def bench_breakdown(ctx, data, runs=3, env=None):
                 if cmd and cmd in ("info", "lines") and cmd not in ipc:
                     ipc[cmd] = [po(s0), po(s1)]
             r = {
+                # The app must start after the request (else a stray one was measured).
+                "valid": rel(t_req) is not None and rel(t_req) > -50,
                 "session_requested": rel(t_req), "session_ready": rel(t_sess),
                 "server_listening": rel(listening), "page_navigation_start": rel(origin),
                 "page_response_end": po((page["nav"] or {}).get("responseEnd")),
@@ -983,11 +1115,39 @@ def summary(res):
                          ("click_to_chat_ms", "  click at ready → chat drawn")):
             if k in s:
                 rows.append((label + " (median)", f"{fmt(s[k]['median'])} ms", "", ""))
+    sn = (res.get("start_nodmabuf") or {}).get("lines")
+    if sn:
+        rows.append(("warm start, DMABUF renderer off (median / p90)",
+                     f"{fmt(sn['median'])} / {fmt(sn['p90'])} ms", "≤ 600 ms", ok(sn["median"], 600)))
+    fl = res.get("floor") or {}
+    for k, label in (("default", "floor: bare WebKitGTK window"),
+                     ("nodmabuf", "floor, DMABUF off")):
+        v = fl.get(k)
+        if v and v.get("median") is not None:
+            rows.append((f"{label} (incl. {fmt(v.get('python_imports_median'))} ms Python)",
+                         f"{fmt(v['median'])} ms", "", ""))
+    bd = res.get("breakdown") or {}
+    for k, label in (("webdriver", "default"), ("webdriver-nodmabuf", "DMABUF off")):
+        runs = [r for r in (bd.get(k) or []) if isinstance(r, dict) and r.get("valid", True)]
+        if runs:
+            def med(f):
+                xs = [f(r) for r in runs if f(r) is not None]
+                return statistics.median(xs) if xs else None
+            rows.append((f"timeline, {label} (WebDriver): listening/nav/DCL/FCP",
+                         " / ".join(fmt(med(f)) for f in (
+                             lambda r: r.get("server_listening"), lambda r: r.get("page_navigation_start"),
+                             lambda r: r.get("dom_content_loaded"),
+                             lambda r: (r.get("paint") or {}).get("first-contentful-paint"))), "", ""))
+            rl = [x for r in runs for x in r.get("reloads", []) if x.get("first_contentful_paint")]
+            if rl:
+                rows.append(("  page reloaded in the running app: FCP after nav",
+                             f"{fmt(statistics.median(x['first_contentful_paint'] for x in rl))} ms", "", ""))
     m = res.get("memory")
     if m:
         sw = m.get("start_with_messages", {}).get("lines")
         if sw:
-            rows.append(("warm start with 10,000 cached (median / p90)",
+            n = m.get("populate", {}).get("cached", "?")
+            rows.append((f"warm start with {n} cached messages (median / p90)",
                          f"{fmt(sw['median'])} / {fmt(sw['p90'])} ms", "≤ 600 ms", ok(sw["median"], 600)))
         for k in ("embedded", "embedded-nodmabuf", "external-server"):
             v = m.get(k)
@@ -1008,6 +1168,10 @@ def summary(res):
                          "max ≤ 16.7 ms", ok(a["max"], 16.7)))
             rows.append((f"  missed frames (rAF gaps) / rendered", f"{v['raf']['missed']} / {v['raf']['rendered']}",
                          "0", "yes" if v["raf"]["missed"] == 0 else "no"))
+    fc = res.get("foreign_cpu") or {}
+    if fc:
+        rows.append(("CPU used by other jobs during each step (s)",
+                     ", ".join(f"{k} {v['cpu_s']}" for k, v in fc.items()), "≈ 0", ""))
     w = max(len(r[0]) for r in rows) if rows else 10
     out = [f"{'figure'.ljust(w)}  {'measured':<22} {'goal':<14} met"]
     out += [f"{a.ljust(w)}  {b:<22} {c:<14} {d}" for a, b, c, d in rows]
@@ -1044,34 +1208,37 @@ def main():
     res = ctx.results
     res["date"] = dt.datetime.now().isoformat(timespec="seconds")
     res["machine"] = {"cpus": os.cpu_count(), "load_before": os.getloadavg()}
-    if "start" in steps:
+    def ensure_data():
+        if not os.path.exists(os.path.join(data, "client", "cache.db")):
+            bench_start(ctx, data, 0)
+
+    def step_start():
         shutil.rmtree(data, ignore_errors=True)
         res["start"] = bench_start(ctx, data, a.runs)
         ctx.save()
-    if "floor" in steps:
+        res["start_nodmabuf"] = bench_start(ctx, data, max(3, a.runs // 2), tag="-nodmabuf", cold=False,
+                                            settle_s=3, env={"WEBKIT_DISABLE_DMABUF_RENDERER": "1"})
+
+    def step_floor():
         res["floor"] = bench_floor(ctx, max(3, a.runs // 2))
-        ctx.save()
-    if "warm" in steps:  # warm starts only, on the data directory of an earlier run
+
+    def step_warm():  # warm starts only, on the data directory of an earlier run
+        ensure_data()
         res["start"] = bench_start(ctx, data, a.runs, cold=False)
-        ctx.save()
-    if "memory" in steps:
-        if not os.path.exists(os.path.join(data, "client", "cache.db")):
-            bench_start(ctx, data, 0)
+
+    def step_memory():
+        ensure_data()
         res["memory"] = bench_memory(ctx, data, a.messages, a.idle, max(3, a.runs // 2))
-        ctx.save()
-    if "breakdown" in steps:
-        if not os.path.exists(os.path.join(data, "client", "cache.db")):
-            bench_start(ctx, data, 0)
-        try:
-            res["breakdown"] = {"webdriver": bench_breakdown(ctx, data),
-                                "webdriver-nodmabuf": bench_breakdown(
-                                    ctx, data, env={"WEBKIT_DISABLE_DMABUF_RENDERER": "1"}),
-                                "strace": strace_timeline(ctx, data)}
-        except Exception as e:  # noqa: BLE001
-            log(f"breakdown failed: {e}")
-            res["breakdown"] = {"error": str(e)}
-        ctx.save()
-    if "scroll" in steps:
+
+    def step_breakdown():
+        ensure_data()
+        res["breakdown"] = {
+            "webdriver": bench_breakdown(ctx, data),
+            "webdriver-nodmabuf": bench_breakdown(ctx, data, env={"WEBKIT_DISABLE_DMABUF_RENDERER": "1"}),
+            "strace": strace_timeline(ctx, data),
+        }
+
+    def step_scroll():
         sdata = os.path.join(a.out, "data-scroll")
         for key, env in (("scroll", {}), ("scroll-nodmabuf", {"WEBKIT_DISABLE_DMABUF_RENDERER": "1"})):
             try:
@@ -1080,11 +1247,20 @@ def main():
                 log(f"{key} failed: {e}")
                 res[key] = {"error": str(e)}
             ctx.save()
-    if "chromium" in steps:
+
+    def step_chromium():
+        res["chromium"] = bench_chromium(ctx)
+
+    known = {"start": step_start, "floor": step_floor, "warm": step_warm, "memory": step_memory,
+             "breakdown": step_breakdown, "scroll": step_scroll, "chromium": step_chromium}
+    for name in [n for n in known if n in steps]:
+        mark = ctx.foreign.snapshot()
         try:
-            res["chromium"] = bench_chromium(ctx)
+            known[name]()
         except Exception as e:  # noqa: BLE001
-            res["chromium"] = {"error": str(e)}
+            log(f"{name} failed: {e}")
+            res.setdefault("errors", {})[name] = str(e)
+        res.setdefault("foreign_cpu", {})[name] = foreign_since(ctx, mark)
         ctx.save()
     res["machine"]["load_after"] = os.getloadavg()
     ctx.save()

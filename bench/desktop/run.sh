@@ -10,7 +10,7 @@
 #   RUNS=10          warm starts (the start with 10,000 cached messages gets RUNS/2)
 #   IDLE=20          seconds of idling before each memory reading
 #   MESSAGES=10000   messages put into the demo user's IT Support chat
-#   STEPS=start,memory,breakdown,scroll,chromium
+#   STEPS=start,floor,memory,breakdown,scroll,chromium
 #   APP_ENV=K=V,…    extra environment for the app in every step (experiments)
 #   QUIET_WAIT=60    seconds to wait (each time) for a quiet machine (< 15 % CPU busy) before a
 #                    timed start or a step; the figures record how busy it was
@@ -26,7 +26,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/okno-target}"
 RUNS="${RUNS:-10}"
 IDLE="${IDLE:-20}"
 MESSAGES="${MESSAGES:-10000}"
-STEPS="${STEPS:-start,memory,breakdown,scroll,chromium}"
+STEPS="${STEPS:-start,floor,memory,breakdown,scroll,chromium}"
 QUIET_WAIT="${QUIET_WAIT:-60}"
 TIME_LIMIT="${TIME_LIMIT:-1800}"
 NO_BUILD="${NO_BUILD:-0}"
@@ -86,7 +86,7 @@ for _ in $(seq 1 100); do [[ -e /tmp/.X11-unix/X$n ]] && break; sleep 0.1; done
 
 echo "== measuring (display $DISPLAY_NUM, results in $OUT)" >&2
 set +e
-OKNO_BENCH_PGIDS="$PGIDS" setsid timeout --signal=TERM --kill-after=20 "$TIME_LIMIT" \
+OKNO_BENCH_PGIDS="$PGIDS" OKNO_BENCH_ROOTS="$$,$DBUS_PID" setsid timeout --signal=TERM --kill-after=20 "$TIME_LIMIT" \
     python3 "$HERE/desktop_bench.py" --app "$APP_BIN" --server-bin "$SERVER_BIN" \
     --tauri-driver "$TAURI_DRIVER" --display "$DISPLAY_NUM" --bus "$BUS" --out "$OUT" \
     --runs "$RUNS" --idle "$IDLE" --messages "$MESSAGES" --steps "$STEPS" --quiet-wait "$QUIET_WAIT" --app-env "${APP_ENV:-}" &

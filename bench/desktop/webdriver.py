@@ -13,11 +13,14 @@ class WebDriverError(RuntimeError):
 
 
 class Session:
-    def __init__(self, base: str, application: str, timeout_s: float = 60.0, attempts: int = 4):
+    def __init__(self, base: str, application: str, timeout_s: float = 60.0, attempts: int = 4,
+                 before_attempt=None):
         self.base = base.rstrip("/")
         caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
         last = None
-        for _ in range(attempts):
+        for i in range(attempts):
+            if i and before_attempt:
+                before_attempt()
             try:
                 r = self._req("POST", "/session", caps, timeout_s)
                 self.id = r["sessionId"] if "sessionId" in r else r["value"]["sessionId"]
