@@ -359,7 +359,7 @@ pub fn send_message(
         "UPDATE chats SET last_seq = $1, last_message_at = $2 WHERE id = $3",
         params![last, ctx.now, c.id],
     )?;
-    mark_read(ctx, c.id, sender, seq)?;
+    advance_read(ctx, c.id, sender, seq)?;
     Ok((message, true))
 }
 
@@ -411,6 +411,18 @@ fn register_ticket(
         recipients,
     )?;
     tracing::info!(ticket = %id, number, "ticket registered");
+    Ok(())
+}
+
+/// `mark_read` without reading the marker back: no `RETURNING`, which SQLite runs through a
+/// temporary table (the send path moves the sender's marker on every message).
+fn advance_read(ctx: &mut WriteCtx<'_>, chat: ChatId, reader: UserId, seq: i64) -> ApiResult<()> {
+    ctx.db.execute(
+        "INSERT INTO chat_reads (chat_id, user_id, seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET seq = excluded.seq \
+         WHERE excluded.seq > chat_reads.seq",
+        params![chat, reader, seq],
+    )?;
     Ok(())
 }
 
