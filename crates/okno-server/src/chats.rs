@@ -196,57 +196,88 @@ fn insert_message(
     m: NewMessage<'_>,
     recipients: &[UserId],
 ) -> ApiResult<Message> {
+    let message = insert_row(ctx, &m)?
+        .ok_or_else(|| AppError::internal("a message without a client id conflicted"))?;
+    emit_created(ctx, &message, recipients)?;
+    Ok(message)
+}
+
+/// Inserts the message row; `None` when the sender already used its `client_msg_id` (nothing
+/// is stored then). The sender's name comes back with the insert: one statement.
+fn insert_row(ctx: &mut WriteCtx<'_>, m: &NewMessage<'_>) -> ApiResult<Option<Message>> {
     let files_json = serde_json::to_string(m.files).map_err(AppError::internal)?;
     let notice_json = m
         .notice
         .map(serde_json::to_string)
         .transpose()
         .map_err(AppError::internal)?;
-    let id = ctx
-        .db
-        .query_one(
-            "INSERT INTO messages (chat_id, seq, sender_id, kind, text, files, notice, client_msg_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            params![
-                m.chat.id,
-                m.seq,
-                m.sender,
-                kind_str(m.kind),
-                m.text,
-                files_json,
-                notice_json,
-                m.client_msg_id.map(|u| u.to_string()),
-                ctx.now
-            ],
-        )?
-        .int(0)?;
-    let sender_name = match m.sender {
-        Some(u) => ctx
-            .db
-            .query_one("SELECT display_name FROM users WHERE id = $1", params![u])?
-            .text(0)?,
-        None => String::new(),
+    let Some(row) = ctx.db.query_opt(
+        "INSERT INTO messages (chat_id, seq, sender_id, kind, text, files, notice, client_msg_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (sender_id, client_msg_id) DO NOTHING \
+         RETURNING id, COALESCE((SELECT display_name FROM users WHERE id = $3), '')",
+        params![
+            m.chat.id,
+            m.seq,
+            m.sender,
+            kind_str(m.kind),
+            m.text,
+            files_json,
+            notice_json,
+            m.client_msg_id.map(|u| u.to_string()),
+            ctx.now
+        ],
+    )?
+    else {
+        return Ok(None);
     };
-    let message = Message {
-        id: MessageId(id),
+    Ok(Some(Message {
+        id: MessageId(row.int(0)?),
         chat_id: m.chat.id,
         seq: m.seq,
         sender_id: m.sender,
-        sender_name,
+        sender_name: row.text(1)?,
         kind: m.kind,
         text: m.text.to_owned(),
         files: m.files.to_vec(),
         notice: m.notice.cloned(),
         client_msg_id: m.client_msg_id,
         created_at: ctx.now,
-    };
+    }))
+}
+
+fn emit_created(ctx: &mut WriteCtx<'_>, message: &Message, recipients: &[UserId]) -> ApiResult<()> {
     ctx.emit_many(
         recipients,
         &EventBody::MessageCreated {
             message: message.clone(),
         },
-    )?;
-    Ok(message)
+    )
+}
+
+/// The message `sender` already sent under this `client_msg_id`, if any. The same id with a
+/// different chat, text or files is a conflict.
+fn find_sent(
+    db: &mut dyn Db,
+    sender: UserId,
+    chat: ChatId,
+    req: &SendMessageRequest,
+) -> ApiResult<Option<Message>> {
+    let Some(r) = db.query_opt(
+        &format!("{MSG_SELECT} WHERE m.sender_id = $1 AND m.client_msg_id = $2"),
+        params![sender, req.client_msg_id.to_string()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let original = message_from_row(&r)?;
+    let same_files: Vec<FileId> = original.files.iter().map(|f| f.id).collect();
+    if original.chat_id != chat || original.text != req.text || same_files != req.file_ids {
+        return Err(AppError::Conflict(
+            "this client_msg_id was already used for a different message".into(),
+        ));
+    }
+    Ok(Some(original))
 }
 
 /// Stores a message; the same `client_msg_id` from the same sender returns the original.
@@ -257,21 +288,17 @@ pub fn send_message(
     chat: ChatId,
     req: &SendMessageRequest,
 ) -> ApiResult<(Message, bool)> {
-    let client_id = req.client_msg_id.to_string();
-    if let Some(r) = ctx.db.query_opt(
-        &format!("{MSG_SELECT} WHERE m.sender_id = $1 AND m.client_msg_id = $2"),
-        params![sender, &client_id],
-    )? {
-        let original = message_from_row(&r)?;
-        let same_files: Vec<FileId> = original.files.iter().map(|f| f.id).collect();
-        if original.chat_id != chat || original.text != req.text || same_files != req.file_ids {
-            return Err(AppError::Conflict(
-                "this client_msg_id was already used for a different message".into(),
-            ));
-        }
-        return Ok((original, false));
-    }
-    let c = chat_access(ctx.db, sender, chat)?;
+    // A repeated send returns the original. That is looked up only when something stands in
+    // the way of storing a new message (access lost, files already sent, the insert
+    // conflicting), so a new message costs no extra query.
+    let repeated = |db: &mut dyn Db, e: AppError| match find_sent(db, sender, chat, req)? {
+        Some(original) => Ok((original, false)),
+        None => Err(e),
+    };
+    let c = match chat_access(ctx.db, sender, chat) {
+        Ok(c) => c,
+        Err(e) => return repeated(ctx.db, e),
+    };
     let mut files = Vec::with_capacity(req.file_ids.len());
     for fid in &req.file_ids {
         let r = ctx
@@ -282,18 +309,21 @@ pub fn send_message(
                 ),
                 params![*fid],
             )?
-            .filter(|r| r.int(6).ok() == Some(sender.0))
-            .ok_or_else(|| AppError::invalid(format!("file {fid} is not one of your uploads")))?;
+            .filter(|r| r.int(6).ok() == Some(sender.0));
+        let Some(r) = r else {
+            let e = AppError::invalid(format!("file {fid} is not one of your uploads"));
+            return repeated(ctx.db, e);
+        };
         if r.opt_int(7)?.is_some() {
-            return Err(AppError::invalid(format!("file {fid} was already sent")));
+            let e = AppError::invalid(format!("file {fid} was already sent"));
+            return repeated(ctx.db, e);
         }
         files.push(file_from_row(&r, 0)?);
     }
-    let recipients = recipients(ctx.db, &c)?;
     let seq = c.last_seq + 1;
-    let message = insert_message(
+    let inserted = insert_row(
         ctx,
-        NewMessage {
+        &NewMessage {
             chat: &c,
             seq,
             sender: Some(sender),
@@ -307,8 +337,13 @@ pub fn send_message(
             notice: None,
             client_msg_id: Some(req.client_msg_id),
         },
-        &recipients,
     )?;
+    let Some(message) = inserted else {
+        let e = AppError::internal("client_msg_id conflicted, but no original was found");
+        return repeated(ctx.db, e);
+    };
+    let recipients = recipients(ctx.db, &c)?;
+    emit_created(ctx, &message, &recipients)?;
     for f in &files {
         ctx.db.execute(
             "UPDATE files SET chat_id = $1, message_id = $2 WHERE id = $3",
@@ -324,7 +359,7 @@ pub fn send_message(
         "UPDATE chats SET last_seq = $1, last_message_at = $2 WHERE id = $3",
         params![last, ctx.now, c.id],
     )?;
-    mark_read(ctx, c.id, sender, seq)?;
+    advance_read(ctx, c.id, sender, seq)?;
     Ok((message, true))
 }
 
@@ -376,6 +411,18 @@ fn register_ticket(
         recipients,
     )?;
     tracing::info!(ticket = %id, number, "ticket registered");
+    Ok(())
+}
+
+/// `mark_read` without reading the marker back: no `RETURNING`, which SQLite runs through a
+/// temporary table (the send path moves the sender's marker on every message).
+fn advance_read(ctx: &mut WriteCtx<'_>, chat: ChatId, reader: UserId, seq: i64) -> ApiResult<()> {
+    ctx.db.execute(
+        "INSERT INTO chat_reads (chat_id, user_id, seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET seq = excluded.seq \
+         WHERE excluded.seq > chat_reads.seq",
+        params![chat, reader, seq],
+    )?;
     Ok(())
 }
 

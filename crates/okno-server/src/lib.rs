@@ -26,6 +26,7 @@ pub mod sync;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
 use axum::Router;
 use error::AppError;
 use std::net::SocketAddr;
@@ -239,6 +240,13 @@ impl Server {
             AppError::internal(format!("cannot listen on {}: {e}", state.config.listen))
         })?;
         let addr = listener.local_addr().map_err(AppError::internal)?;
+        // Small frames (acks, pushed events) go out at once, not held back by Nagle's
+        // algorithm waiting for an ACK of the previous segment.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         if let Some(url) = &state.config.database_url {
             spawn_pg_listener(url.clone(), state.clone());
         }

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::hub::{Hub, Published};
 use crate::{migrations, params};
 use okno_proto::{Event, EventBody, UserId};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -34,6 +35,7 @@ pub struct WriteCtx<'a> {
     pub now: i64,
     events: Vec<Published>,
     notify: Vec<(i64, i64)>,
+    seqs: &'a mut SeqCache,
 }
 
 impl WriteCtx<'_> {
@@ -56,13 +58,7 @@ impl WriteCtx<'_> {
     }
 
     fn emit_json(&mut self, user: UserId, body_json: &str) -> Result<i64, AppError> {
-        let seq = self
-            .db
-            .query_one(
-                "UPDATE users SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
-                params![user],
-            )?
-            .int(0)?;
+        let seq = self.seqs.next(self.db, user)?;
         self.db.execute(
             "INSERT INTO events (user_id, seq, at, body) VALUES ($1, $2, $3, $4)",
             params![user, seq, self.now, body_json],
@@ -74,6 +70,120 @@ impl WriteCtx<'_> {
         });
         self.notify.push((user.0, seq));
         Ok(seq)
+    }
+}
+
+/// A user's event counter as the writer knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct UserSeq {
+    /// What `users.event_seq` holds in the database as this transaction sees it.
+    stored: i64,
+    /// The last seq handed out (`stored` until an event is appended).
+    last: i64,
+}
+
+/// The writer's in-memory copy of `users.event_seq`, so that appending an event costs one
+/// `INSERT`, not an `UPDATE … RETURNING` as well.
+///
+/// A user's counter is read from the database on first use in a batch (on PostgreSQL with
+/// `FOR UPDATE`: several nodes may write the same user, and the row lock orders them, as the
+/// `UPDATE` did), counted up in memory, and written back once per batch before `COMMIT`
+/// (`flush`). Every change a job makes is recorded in an undo log, replayed when the job's
+/// savepoint rolls back. When a commit fails, everything is forgotten. On SQLite, where this
+/// process's writer is the only one, the counters stay cached across batches; `PRAGMA
+/// data_version` tells if another connection committed anyway, and then they are dropped too.
+/// On PostgreSQL they are dropped after every batch.
+#[derive(Debug, Default)]
+pub(crate) struct SeqCache {
+    users: HashMap<i64, UserSeq>,
+    /// Users given a seq in this batch (may repeat; those rolled back are skipped by `flush`).
+    touched: Vec<i64>,
+    /// The running job's changes: (user, the entry before; `None` = it was not loaded).
+    undo: Vec<(i64, Option<UserSeq>)>,
+}
+
+/// At most this many counters are kept across SQLite batches.
+const SEQ_CACHE_MAX: usize = 100_000;
+
+impl SeqCache {
+    fn next(&mut self, db: &mut dyn Db, user: UserId) -> Result<i64, AppError> {
+        let prev = self.users.get(&user.0).copied();
+        let cur = match prev {
+            Some(c) => c,
+            None => {
+                let sql = match db.backend() {
+                    Backend::Sqlite => "SELECT event_seq FROM users WHERE id = $1",
+                    Backend::Postgres => "SELECT event_seq FROM users WHERE id = $1 FOR UPDATE",
+                };
+                let stored = db.query_one(sql, params![user])?.int(0)?;
+                UserSeq {
+                    stored,
+                    last: stored,
+                }
+            }
+        };
+        let seq = cur.last + 1;
+        self.undo.push((user.0, prev));
+        self.users.insert(user.0, UserSeq { last: seq, ..cur });
+        if cur.last == cur.stored {
+            self.touched.push(user.0);
+        }
+        Ok(seq)
+    }
+
+    /// A job starts (or is retried): its undo log starts empty.
+    fn begin_job(&mut self) {
+        self.undo.clear();
+    }
+
+    /// The job's savepoint rolled back: its counters go back to where they were.
+    fn rollback_job(&mut self) {
+        while let Some((user, prev)) = self.undo.pop() {
+            match prev {
+                Some(p) => {
+                    self.users.insert(user, p);
+                }
+                None => {
+                    self.users.remove(&user);
+                }
+            }
+        }
+    }
+
+    /// Writes each changed counter once; call inside the transaction, before `COMMIT`.
+    fn flush(&mut self, db: &mut dyn Db) -> Result<(), DbError> {
+        self.undo.clear();
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        for user in touched {
+            if let Some(s) = self.users.get_mut(&user) {
+                if s.last != s.stored {
+                    db.execute(
+                        "UPDATE users SET event_seq = $1 WHERE id = $2",
+                        params![s.last, user],
+                    )?;
+                    s.stored = s.last;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets everything (a failed commit, or the end of a PostgreSQL batch).
+    fn clear(&mut self) {
+        self.users.clear();
+        self.touched.clear();
+        self.undo.clear();
+    }
+
+    /// After a successful commit: what may be kept for the next batch.
+    fn committed(&mut self, keep: bool) {
+        self.touched.clear();
+        self.undo.clear();
+        if !keep || self.users.len() > SEQ_CACHE_MAX {
+            self.users.clear();
+        }
     }
 }
 
@@ -118,7 +228,7 @@ impl Store {
     pub async fn open(config: DbConfig, hub: Arc<Hub>) -> Result<Arc<Self>, AppError> {
         let node_id = crate::auth::random_token(9);
         let cfg = config.clone();
-        let (writer, readers, backend) = tokio::task::spawn_blocking(move || {
+        let (writer, readers, checkpointer, backend) = tokio::task::spawn_blocking(move || {
             let open = |read_only: bool| -> Result<Box<dyn Db>, DbError> {
                 Ok(match &cfg {
                     DbConfig::Sqlite { path, durability } => {
@@ -130,10 +240,21 @@ impl Store {
             let mut writer = open(false)?;
             migrations::migrate(writer.as_mut())?;
             let backend = writer.backend();
+            let checkpointer = if backend == Backend::Sqlite {
+                // The writer never checkpoints (that would sit between one batch's commit and
+                // the next, with an fsync of the database file); `checkpoint_loop` does, on
+                // its own connection. A WAL that grew under load is cut back when it restarts.
+                writer.batch(&format!(
+                    "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
+                ))?;
+                Some(open(false)?)
+            } else {
+                None
+            };
             let readers = (0..READERS)
                 .map(|_| open(true))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, DbError>((writer, readers, backend))
+            Ok::<_, DbError>((writer, readers, checkpointer, backend))
         })
         .await
         .map_err(AppError::internal)??;
@@ -141,9 +262,20 @@ impl Store {
         let (tx, rx) = mpsc::unbounded_channel::<Job>();
         let hub2 = hub.clone();
         let node = node_id.clone();
+        // The checkpointer stops when the writer does (its sender is dropped).
+        let (alive_tx, alive_rx) = std::sync::mpsc::channel::<()>();
+        if let Some(conn) = checkpointer {
+            std::thread::Builder::new()
+                .name("okno-checkpoint".into())
+                .spawn(move || checkpoint_loop(conn, alive_rx))
+                .map_err(AppError::internal)?;
+        }
         std::thread::Builder::new()
             .name("okno-writer".into())
-            .spawn(move || writer_loop(writer, rx, hub2, node))
+            .spawn(move || {
+                writer_loop(writer, rx, hub2, node);
+                drop(alive_tx);
+            })
             .map_err(AppError::internal)?;
 
         Ok(Arc::new(Self {
@@ -248,6 +380,8 @@ fn writer_loop(
     node_id: String,
 ) {
     let pg = db.backend() == Backend::Postgres;
+    let mut seqs = SeqCache::default();
+    let mut data_version: Option<i64> = None;
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -258,36 +392,53 @@ fn writer_loop(
         }
         let now = now_ms();
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
+        if let Err(e) = db.begin() {
+            // Dropping the jobs answers each caller with `Busy`.
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            continue;
+        }
+        if !pg {
+            // The cached event counters are only valid if no other connection has committed
+            // since this one's last transaction.
+            let version = db
+                .query_one("PRAGMA data_version", params![])
+                .and_then(|r| r.int(0));
+            if let Err(e) = &version {
+                tracing::warn!(error = %e, "cannot read data_version");
+            }
+            let version = version.ok();
+            if version.is_none() || version != data_version {
+                seqs.clear();
+            }
+            data_version = version;
+        }
         let mut ctx = WriteCtx {
             db: db.as_mut(),
             now,
             events: Vec::new(),
             notify: Vec::new(),
+            seqs: &mut seqs,
         };
-        let began = ctx.db.begin();
-        if let Err(e) = began {
-            // Dropping the jobs answers each caller with `Busy`.
-            tracing::error!(error = %e, "cannot begin a write transaction");
-            continue;
-        }
         for mut job in batch {
             let mut attempts = 0;
             loop {
                 attempts += 1;
                 let mark_events = ctx.events.len();
                 let mark_notify = ctx.notify.len();
-                if let Err(e) = ctx.db.batch("SAVEPOINT job") {
+                ctx.seqs.begin_job();
+                if let Err(e) = control(ctx.db, "SAVEPOINT job") {
                     tracing::error!(error = %e, "savepoint failed");
                 }
                 let (ok, outcome) = job(&mut ctx);
                 if ok {
-                    let _ = ctx.db.batch("RELEASE SAVEPOINT job");
+                    let _ = control(ctx.db, "RELEASE SAVEPOINT job");
                 } else {
                     let _ = ctx
                         .db
                         .batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
                     ctx.events.truncate(mark_events);
                     ctx.notify.truncate(mark_notify);
+                    ctx.seqs.rollback_job();
                 }
                 match outcome {
                     Some(o) => {
@@ -302,7 +453,8 @@ fn writer_loop(
                 }
             }
         }
-        if pg && !ctx.notify.is_empty() {
+        let flushed = ctx.seqs.flush(ctx.db);
+        if pg && !ctx.notify.is_empty() && flushed.is_ok() {
             for chunk in ctx.notify.chunks(400) {
                 let payload = notify_payload(&node_id, chunk);
                 let _ = ctx
@@ -311,8 +463,10 @@ fn writer_loop(
             }
         }
         let events = std::mem::take(&mut ctx.events);
-        match ctx.db.batch("COMMIT") {
+        let committed = flushed.and_then(|()| ctx.db.batch("COMMIT"));
+        match committed {
             Ok(()) => {
+                seqs.committed(!pg);
                 for o in outcomes {
                     o(Ok(()));
                 }
@@ -320,7 +474,8 @@ fn writer_loop(
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit failed");
-                let _ = ctx.db.batch("ROLLBACK");
+                seqs.clear();
+                let _ = db.batch("ROLLBACK");
                 for o in outcomes {
                     o(Err(AppError::Busy));
                 }
@@ -328,6 +483,61 @@ fn writer_loop(
         }
     }
     tracing::info!("writer stopped");
+}
+
+/// A transaction-control statement run once or twice per job: a cached prepared statement
+/// on SQLite (not parsed again every time); PostgreSQL takes it as a simple query.
+fn control(db: &mut dyn Db, sql: &str) -> Result<(), DbError> {
+    match db.backend() {
+        Backend::Sqlite => db.execute(sql, params![]).map(|_| ()),
+        Backend::Postgres => db.batch(sql),
+    }
+}
+
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// A WAL longer than this many frames (pages) is truncated once fully copied, even if that
+/// waits briefly for the writer.
+const WAL_TRUNCATE_FRAMES: i64 = 65_536;
+/// The WAL file is cut back to this size whenever it restarts.
+const WAL_SIZE_LIMIT: i64 = 64 << 20;
+
+/// SQLite: copies committed pages from the WAL into the database file, off the writer thread.
+/// `PASSIVE` never blocks the writer or readers; once everything is copied, the writer's next
+/// transaction starts the WAL over. Should readers keep it from restarting while it grows past
+/// `WAL_TRUNCATE_FRAMES`, a `TRUNCATE` checkpoint (allowed to wait 100 ms for the writer and
+/// readers) cuts it back.
+fn checkpoint_loop(mut db: Box<dyn Db>, alive: std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    loop {
+        match alive.recv_timeout(CHECKPOINT_EVERY) {
+            Err(RecvTimeoutError::Disconnected) => break,
+            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+        }
+        let log = match db
+            .query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])
+            .and_then(|r| r.int(1))
+        {
+            Ok(log) => log,
+            Err(e) => {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+                continue;
+            }
+        };
+        if log > WAL_TRUNCATE_FRAMES {
+            let truncated = db
+                .query_one("PRAGMA busy_timeout = 100", params![])
+                .and_then(|_| db.query_one("PRAGMA wal_checkpoint(TRUNCATE)", params![]))
+                .and_then(|r| r.int(0));
+            let _ = db.query_one("PRAGMA busy_timeout = 10000", params![]);
+            match truncated {
+                Ok(0) => tracing::debug!(frames = log, "WAL truncated"),
+                Ok(_) => tracing::debug!(frames = log, "WAL truncation busy; later"),
+                Err(e) => tracing::warn!(error = %e, "WAL truncation failed"),
+            }
+        }
+    }
+    tracing::debug!("checkpointer stopped");
 }
 
 /// `node|user:seq,user:seq…`

@@ -14,6 +14,306 @@ use std::time::Duration;
 both! {
     a_failing_job_changes_nothing_and_its_batch_neighbours_commit => failing_job_isolated;
     event_positions_are_gapless_under_concurrency => gapless_events;
+    event_seqs_stay_consecutive_across_rolled_back_and_retried_jobs => seqs_across_rollbacks;
+    a_failed_commit_leaves_no_cached_event_seq_behind => seqs_after_failed_commit;
+    event_seqs_continue_after_a_restart => seqs_after_restart;
+    a_repeated_send_returns_the_original_even_when_a_new_one_is_refused => repeated_send_paths;
+}
+
+/// Blocks the writer thread for a moment so that the jobs sent meanwhile form one batch.
+async fn hold_writer(state: &std::sync::Arc<okno_server::AppState>) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    let h = tokio::spawn(async move {
+        state
+            .store
+            .write(|_| {
+                std::thread::sleep(Duration::from_millis(300));
+                Ok(())
+            })
+            .await
+            .unwrap();
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    h
+}
+
+fn read_body(i: i64) -> EventBody {
+    EventBody::ChatRead {
+        chat_id: ChatId(1),
+        seq: i,
+    }
+}
+
+/// Each listed user's stored event seqs, and their `users.event_seq`.
+async fn stored_seqs(
+    state: &std::sync::Arc<okno_server::AppState>,
+    users: Vec<UserId>,
+) -> Vec<(Vec<i64>, i64)> {
+    state
+        .store
+        .read(move |db| {
+            let mut out = Vec::new();
+            for u in users {
+                let seqs = db
+                    .query(
+                        "SELECT seq FROM events WHERE user_id = $1 ORDER BY seq",
+                        params![u],
+                    )?
+                    .iter()
+                    .map(|r| r.int(0))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let counter = db
+                    .query_one("SELECT event_seq FROM users WHERE id = $1", params![u])?
+                    .int(0)?;
+                out.push((seqs, counter));
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap()
+}
+
+async fn seqs_across_rollbacks(backend: Backend) {
+    let srv = TestServer::demo(backend).await;
+    let state = srv.server.as_ref().unwrap().state.clone();
+    let a = srv.login("user").await.me().await.id;
+    let b = srv.login("specialist").await.me().await.id;
+    let (a0, b0) = {
+        let s = stored_seqs(&state, vec![a, b]).await;
+        (s[0].1, s[1].1)
+    };
+    let mut ws_a = srv.login("user").await.ws(Some(a0)).await;
+
+    // One batch: jobs that append to A and B and commit, jobs that append and then fail, and
+    // jobs that fail with `Busy` once (rolled back, then retried) before they commit.
+    let blocker = hold_writer(&state).await;
+    let jobs = (0..60i64).map(|i| {
+        let state = state.clone();
+        async move {
+            let mut attempts = 0;
+            state
+                .store
+                .write(move |ctx| {
+                    attempts += 1;
+                    ctx.emit(a, &read_body(i))?;
+                    if i % 2 == 0 {
+                        ctx.emit_many(&[a, b], &read_body(i))?;
+                    }
+                    match i % 3 {
+                        1 => Err(AppError::invalid("rolled back")),
+                        2 if attempts == 1 => Err(AppError::Busy),
+                        _ => Ok(()),
+                    }
+                })
+                .await
+        }
+    });
+    let results = futures_util::future::join_all(jobs).await;
+    blocker.await.unwrap();
+    let mut want_a = 0;
+    let mut want_b = 0;
+    for (i, r) in (0i64..).zip(&results) {
+        assert_eq!(r.is_ok(), i % 3 != 1, "job {i}: {r:?}");
+        if r.is_ok() {
+            want_a += if i % 2 == 0 { 2 } else { 1 };
+            want_b += i64::from(i % 2 == 0);
+        }
+    }
+    let s = stored_seqs(&state, vec![a, b]).await;
+    assert_eq!(s[0].0, ((a0 + 1)..=(a0 + want_a)).collect::<Vec<_>>());
+    assert_eq!(
+        s[0].1,
+        a0 + want_a,
+        "users.event_seq is the last stored seq"
+    );
+    assert_eq!(s[1].0, ((b0 + 1)..=(b0 + want_b)).collect::<Vec<_>>());
+    assert_eq!(s[1].1, b0 + want_b);
+
+    // The next batch continues right after.
+    let next = state
+        .store
+        .write(move |ctx| ctx.emit(a, &read_body(0)))
+        .await
+        .unwrap();
+    assert_eq!(next, a0 + want_a + 1);
+    let pushed = ws_a.drain_events(Duration::from_millis(700)).await;
+    assert_contiguous(&pushed, a0 + 1);
+    assert_eq!(
+        pushed.len() as i64,
+        want_a + 1,
+        "only committed events are pushed"
+    );
+}
+
+async fn seqs_after_failed_commit(backend: Backend) {
+    let srv = TestServer::demo(backend).await;
+    let state = srv.server.as_ref().unwrap().state.clone();
+    let a = srv.login("user").await.me().await.id;
+    let a0 = stored_seqs(&state, vec![a]).await[0].1;
+    // A batch whose COMMIT fails: one job leaves a deferred foreign key violation behind, which
+    // is only checked at COMMIT; the other appends events to A.
+    let blocker = hold_writer(&state).await;
+    let appended = {
+        let state = state.clone();
+        async move {
+            state
+                .store
+                .write(move |ctx| {
+                    for i in 0..5 {
+                        ctx.emit(a, &read_body(i))?;
+                    }
+                    Ok(())
+                })
+                .await
+        }
+    };
+    let violating = {
+        let state = state.clone();
+        async move {
+            state
+                .store
+                .write(|ctx| {
+                    ctx.db.batch(
+                        "CREATE TABLE deferred_fk (u BIGINT REFERENCES users(id) \
+                         DEFERRABLE INITIALLY DEFERRED)",
+                    )?;
+                    ctx.db
+                        .execute("INSERT INTO deferred_fk (u) VALUES (999999)", params![])?;
+                    Ok(())
+                })
+                .await
+        }
+    };
+    let (r1, r2) = futures_util::future::join(appended, violating).await;
+    blocker.await.unwrap();
+    assert!(
+        r1.is_err() && r2.is_err(),
+        "the whole batch failed: {r1:?} {r2:?}"
+    );
+    let s = stored_seqs(&state, vec![a]).await;
+    assert_eq!(s[0].1, a0);
+    assert!(
+        s[0].0.iter().all(|q| *q <= a0),
+        "no event of the failed batch is stored"
+    );
+
+    // Nothing of the failed batch survives, in the database or in the writer's memory.
+    let next = state
+        .store
+        .write(move |ctx| ctx.emit(a, &read_body(0)))
+        .await
+        .unwrap();
+    assert_eq!(next, a0 + 1);
+    let s = stored_seqs(&state, vec![a]).await;
+    assert_eq!(s[0].1, a0 + 1);
+    assert_eq!(s[0].0.last(), Some(&(a0 + 1)));
+}
+
+async fn seqs_after_restart(backend: Backend) {
+    let mut srv = TestServer::demo(backend).await;
+    let user = srv.login("user").await;
+    let a = user.me().await.id;
+    let emit_n = |state: std::sync::Arc<okno_server::AppState>, n: i64| async move {
+        let mut got = Vec::new();
+        for i in 0..n {
+            got.push(
+                state
+                    .store
+                    .write(move |ctx| ctx.emit(a, &read_body(i)))
+                    .await
+                    .unwrap(),
+            );
+        }
+        got
+    };
+    let state = srv.server.as_ref().unwrap().state.clone();
+    let a0 = stored_seqs(&state, vec![a]).await[0].1;
+    let first = emit_n(state.clone(), 3).await;
+    assert_eq!(first, vec![a0 + 1, a0 + 2, a0 + 3]);
+    drop(state);
+    srv.restart().await;
+    let state = srv.server.as_ref().unwrap().state.clone();
+    let second = emit_n(state.clone(), 3).await;
+    assert_eq!(second, vec![a0 + 4, a0 + 5, a0 + 6]);
+    let s = stored_seqs(&state, vec![a]).await;
+    assert_eq!(s[0].1, a0 + 6);
+    let tail: Vec<i64> = s[0].0.iter().copied().filter(|q| *q > a0).collect();
+    assert_eq!(tail, (a0 + 1..=a0 + 6).collect::<Vec<_>>());
+}
+
+async fn repeated_send_paths(backend: Backend) {
+    let srv = TestServer::demo(backend).await;
+    let user = srv.login("user").await;
+    let snapshot: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
+    let chat = snapshot.connections.iter().find_map(|c| c.chat_id).unwrap();
+    let send = |req: SendMessageRequest| {
+        let user = user.clone();
+        async move {
+            user.send_raw(
+                user.request(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/chats/{chat}/messages"),
+                )
+                .json(&req),
+            )
+            .await
+        }
+    };
+
+    // A file message sent twice: the second time its file is already sent, and the original
+    // comes back (200) rather than an error.
+    let meta = user.upload("notes.txt", b"hello".to_vec()).await.unwrap();
+    let req = SendMessageRequest {
+        client_msg_id: uuid::Uuid::new_v4(),
+        text: "with a file".into(),
+        file_ids: vec![meta.id],
+    };
+    let (s1, m1) = send(req.clone()).await;
+    assert_eq!(s1, 201, "{m1}");
+    let (s2, m2) = send(req.clone()).await;
+    assert_eq!(s2, 200, "{m2}");
+    assert_eq!(m1["id"], m2["id"]);
+    // The same id for a different text: refused, nothing stored.
+    let (s3, _) = send(SendMessageRequest {
+        text: "other".into(),
+        ..req.clone()
+    })
+    .await;
+    assert_eq!(s3, 409);
+
+    // A text message, then the user leaves the line: sending it again still returns it, a new
+    // one is refused.
+    let req = SendMessageRequest {
+        client_msg_id: uuid::Uuid::new_v4(),
+        text: "before leaving".into(),
+        file_ids: vec![],
+    };
+    let (s1, m1) = send(req.clone()).await;
+    assert_eq!(s1, 201, "{m1}");
+    let connection = snapshot
+        .connections
+        .iter()
+        .find(|c| c.chat_id == Some(chat))
+        .unwrap()
+        .id;
+    user.delete(&format!("/api/v1/connections/{connection}"))
+        .await
+        .unwrap();
+    let (s2, m2) = send(req.clone()).await;
+    assert_eq!(s2, 200, "{m2}");
+    assert_eq!(m1["id"], m2["id"]);
+    let (s3, _) = send(SendMessageRequest {
+        client_msg_id: uuid::Uuid::new_v4(),
+        ..req.clone()
+    })
+    .await;
+    assert_eq!(s3, 404);
+    let (s4, _) = send(SendMessageRequest {
+        text: "changed".into(),
+        ..req
+    })
+    .await;
+    assert_eq!(s4, 409);
 }
 
 async fn failing_job_isolated(backend: Backend) {

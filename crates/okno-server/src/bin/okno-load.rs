@@ -514,6 +514,26 @@ fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
+/// Seconds a thread of a process, found by its name (`okno-writer`), has run on a CPU and has
+/// waited for one, from its schedstat (nanoseconds, unlike the tick-based /proc stat).
+fn thread_sched_seconds(pid: Option<u32>, name: &str) -> Option<(f64, f64)> {
+    let pid = pid?;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() == name {
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+            let mut f = stat.split_whitespace();
+            let run: f64 = f.next()?.parse().ok()?;
+            let wait: f64 = f.next()?.parse().ok()?;
+            return Some((run / 1e9, wait / 1e9));
+        }
+    }
+    None
+}
+
 /// Busy CPU seconds of the whole machine (all cores), from /proc/stat.
 fn machine_busy_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
@@ -796,16 +816,24 @@ async fn main() -> Result<ExitCode> {
             cpu_seconds(None),
             cpu_pid.and_then(|p| cpu_seconds(Some(p))),
             machine_busy_seconds(),
+            thread_sched_seconds(cpu_pid, "okno-writer"),
         );
         tokio::time::sleep_until(at(cpu_shared.window_end).into()).await;
         let b = (
             cpu_seconds(None),
             cpu_pid.and_then(|p| cpu_seconds(Some(p))),
             machine_busy_seconds(),
+            thread_sched_seconds(cpu_pid, "okno-writer"),
         );
         let w = (cpu_shared.window_end - cpu_shared.window_start) as f64 / 1e6;
         let pct = |x: Option<f64>, y: Option<f64>| Some(100.0 * (y? - x?) / w);
-        (pct(a.0, b.0), pct(a.1, b.1), pct(a.2, b.2))
+        (
+            pct(a.0, b.0),
+            pct(a.1, b.1),
+            pct(a.2, b.2),
+            pct(a.3.map(|x| x.0), b.3.map(|x| x.0)),
+            pct(a.3.map(|x| x.1), b.3.map(|x| x.1)),
+        )
     });
 
     // Progress once a second until the window ends, then drain.
@@ -867,7 +895,8 @@ async fn main() -> Result<ExitCode> {
         let _ =
             tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(None))).await;
     }
-    let (cpu_driver, cpu_server, cpu_machine) = cpu.await.unwrap_or((None, None, None));
+    let (cpu_driver, cpu_server, cpu_machine, cpu_writer, writer_waiting) =
+        cpu.await.unwrap_or((None, None, None, None, None));
     // What neither the driver nor the server used: other processes (a build, say) skew the run.
     let cpu_others = match (cpu_machine, cpu_driver) {
         (Some(m), Some(d)) => Some((m - d - cpu_server.unwrap_or(0.0)).max(0.0)),
@@ -993,6 +1022,17 @@ async fn main() -> Result<ExitCode> {
             ""
         }
     );
+    // The writer thread's own CPU per acknowledged message: independent of how busy the
+    // machine was, unlike the throughput.
+    let writer_us_per_msg = cpu_writer
+        .filter(|_| acked_in_window > 0)
+        .map(|w| w / 100.0 * window_s * 1e6 / acked_in_window as f64);
+    println!(
+        "writer thread: on a CPU {} of the window, waiting for one {}; {} CPU per acked message",
+        pct(cpu_writer),
+        pct(writer_waiting),
+        writer_us_per_msg.map_or("n/a".to_owned(), |u| format!("{u:.0} µs")),
+    );
     println!(
         "goals: >= {goal_rate:.0} acked msg/s: {} ({throughput:.1}); p99 delivery <= {} ms: {} ({delivery_p99:.2} ms); nothing lost or doubled: {}",
         if throughput_met { "MET" } else { "NOT MET" },
@@ -1047,6 +1087,9 @@ async fn main() -> Result<ExitCode> {
             "cpu_server_pct": cpu_server,
             "cpu_machine_pct": cpu_machine,
             "cpu_others_pct": cpu_others,
+            "cpu_writer_pct": cpu_writer,
+            "writer_runqueue_pct": writer_waiting,
+            "writer_us_per_msg": writer_us_per_msg,
             "goal_throughput_met": throughput_met,
             "goal_p99_met": latency_met,
         });
