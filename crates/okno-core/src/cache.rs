@@ -922,11 +922,8 @@ fn upsert_summary(tx: &Transaction<'_>, s: &ChatSummary) -> CoreResult<()> {
 }
 
 fn upsert_ticket(tx: &Transaction<'_>, t: &Ticket) -> CoreResult<()> {
-    let state = if t.state == TicketState::Open {
-        "open"
-    } else {
-        "closed"
-    };
+    // The cache only needs open (queued or assigned) versus closed.
+    let state = if t.state.is_open() { "open" } else { "closed" };
     exec(
         tx,
         "INSERT INTO tickets (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
@@ -1064,6 +1061,21 @@ fn apply_event(
             ch.chats.insert(m.chat_id);
             ch.lines = true;
         }
+        EventBody::MessageUpdated { message: m } => {
+            // Only the content changes (a queue-position notice): position, sender and kind stay,
+            // so unread counts do not move. A message the cache never saw is left to history.
+            let n = exec(
+                tx,
+                "UPDATE messages SET text = ?1, data = ?2 WHERE id = ?3",
+                params![m.text, json(m)?, m.id.0],
+            )?;
+            if n > 0 {
+                ch.messages.insert(m.chat_id);
+            }
+        }
+        // Presence, capacity and competences are read live by the specialist's views; the
+        // cache keeps nothing of them.
+        EventBody::AgentChanged { .. } => {}
         EventBody::ChatRead { chat_id, seq } => {
             exec(
                 tx,
@@ -1132,7 +1144,7 @@ fn apply_event(
         }
         EventBody::TicketChanged { ticket } => {
             upsert_ticket(tx, ticket)?;
-            let open = (ticket.state == TicketState::Open).then_some(ticket.id.0);
+            let open = ticket.state.is_open().then_some(ticket.id.0);
             exec(
                 tx,
                 "INSERT INTO chats (id, open_ticket_id) VALUES (?1, ?2)
