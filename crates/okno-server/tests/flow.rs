@@ -153,10 +153,15 @@ async fn whole_flow(backend: Backend) {
         .unwrap();
     assert_eq!(
         page.messages.len(),
-        2,
-        "one message and one notice: {page:?}"
+        3,
+        "one message, the registration notice and the queue notice: {page:?}"
     );
     assert_eq!(page.messages[0].id, first.id);
+    // Nobody has a competence on the new line: the ticket waits, first in the queue.
+    assert!(matches!(
+        page.messages[2].notice,
+        Some(Notice::TicketQueued { position: 1, .. })
+    ));
     let notice = &page.messages[1];
     assert_eq!(notice.kind, MessageKind::Notice);
     let Some(Notice::TicketRegistered { ticket_id, number }) = notice.notice.clone() else {
@@ -166,7 +171,8 @@ async fn whole_flow(backend: Backend) {
     let summary: ChatSummary = alice.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
     let ticket = summary.open_ticket.expect("the ticket is open");
     assert_eq!(ticket.id, ticket_id);
-    assert_eq!(ticket.state, TicketState::Open);
+    assert_eq!(ticket.state, TicketState::Queued);
+    assert_eq!(ticket.queue_position, Some(1));
     let t: Ticket = alice
         .get(&format!("/api/v1/tickets/{ticket_id}"))
         .await
@@ -563,10 +569,20 @@ async fn service_request_flow(backend: Backend) {
     let mut ws_cursor = 0;
 
     // Neither the user nor another company may register one.
+    let services: Vec<Service> = specialist
+        .get(&format!("/api/v1/companies/{}/services", ticket.company_id))
+        .await
+        .unwrap();
+    let wt = services
+        .iter()
+        .flat_map(|s| &s.work_types)
+        .find(|w| w.name == "Printer repair")
+        .expect("the demo catalog")
+        .clone();
     let denied = user
         .post::<_, ServiceRequest>(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "x"}),
+            &json!({"title": "x", "work_type_id": wt.id}),
         )
         .await
         .unwrap_err();
@@ -574,7 +590,7 @@ async fn service_request_flow(backend: Backend) {
     let walled = acme
         .post::<_, ServiceRequest>(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "x"}),
+            &json!({"title": "x", "work_type_id": wt.id}),
         )
         .await
         .unwrap_err();
@@ -582,7 +598,7 @@ async fn service_request_flow(backend: Backend) {
     let empty = specialist
         .post::<_, ServiceRequest>(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "  "}),
+            &json!({"title": "  ", "work_type_id": wt.id, "fields": {"Inventory number": "PR-1"}}),
         )
         .await
         .unwrap_err();
@@ -591,11 +607,16 @@ async fn service_request_flow(backend: Backend) {
     let sr: ServiceRequest = specialist
         .post(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "Replace the battery"}),
+            &json!({"title": "Replace the battery", "work_type_id": wt.id,
+                "fields": {"Inventory number": "LT-42", "Floor": " 3 "}}),
         )
         .await
         .unwrap();
     assert_eq!(sr.status, ServiceRequestStatus::Open);
+    assert_eq!(sr.work_type_id, Some(wt.id));
+    assert_eq!(sr.work_type_name, "Printer repair");
+    assert_eq!(sr.service_name, "Workplace");
+    assert_eq!(sr.fields.get("Floor").map(String::as_str), Some("3"));
     assert_eq!(sr.chat_id, chat);
     assert!(sr.number >= 1);
     let list: Vec<ServiceRequest> = user
