@@ -241,8 +241,9 @@ async fn whole_flow(backend: Backend) {
             "connection",
             "connection",
             "message",
-            "ticket",
             "notice",
+            "notice",
+            "ticket",
             "message"
         ]
     );
@@ -326,9 +327,13 @@ async fn concurrent_sends(backend: Backend) {
         .get(&format!("/api/v1/chats/{chat}/messages?limit=200"))
         .await
         .unwrap();
-    assert_eq!(page.messages.len(), 52, "50 + 1 notice + 1 deduplicated");
+    assert_eq!(
+        page.messages.len(),
+        53,
+        "50 + 2 notices (registered, routed) + 1 deduplicated"
+    );
     let positions: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
-    assert_eq!(positions, (1..=52).collect::<Vec<_>>());
+    assert_eq!(positions, (1..=53).collect::<Vec<_>>());
     // The same id with a different text is refused, not stored.
     let clash = user
         .post::<_, Message>(
@@ -415,12 +420,12 @@ async fn history_and_unread(backend: Backend) {
     let specialist = srv.login("specialist").await;
     let snapshot: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
     let chat = snapshot.connections.iter().find_map(|c| c.chat_id).unwrap();
-    user.send_text(chat, "question").await; // seq 1, notice seq 2
+    user.send_text(chat, "question").await; // seq 1, notices 2 (registered) and 3 (routed)
     for i in 0..30 {
-        specialist.send_text(chat, &format!("answer {i}")).await; // seq 3..=32
+        specialist.send_text(chat, &format!("answer {i}")).await; // seq 4..=33
     }
     let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
-    assert_eq!(summary.last_seq, 32);
+    assert_eq!(summary.last_seq, 33);
     assert_eq!(summary.unread, 30);
     assert_eq!(summary.read_seq, 1, "one's own message counts as read");
 
@@ -431,22 +436,22 @@ async fn history_and_unread(backend: Backend) {
     assert!(newest.has_more);
     assert_eq!(
         newest.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        (23..=32).collect::<Vec<_>>()
+        (24..=33).collect::<Vec<_>>()
     );
     let older: MessagePage = user
-        .get(&format!("/api/v1/chats/{chat}/messages?before=23&limit=10"))
+        .get(&format!("/api/v1/chats/{chat}/messages?before=24&limit=10"))
         .await
         .unwrap();
     assert_eq!(
         older.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        (13..=22).collect::<Vec<_>>()
+        (14..=23).collect::<Vec<_>>()
     );
     let oldest: MessagePage = user
-        .get(&format!("/api/v1/chats/{chat}/messages?before=3&limit=10"))
+        .get(&format!("/api/v1/chats/{chat}/messages?before=4&limit=10"))
         .await
         .unwrap();
     assert!(!oldest.has_more);
-    assert_eq!(oldest.messages.len(), 2);
+    assert_eq!(oldest.messages.len(), 3);
     let newer: MessagePage = user
         .get(&format!("/api/v1/chats/{chat}/messages?after=28&limit=10"))
         .await
@@ -454,7 +459,7 @@ async fn history_and_unread(backend: Backend) {
     assert!(!newer.has_more);
     assert_eq!(
         newer.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        (29..=32).collect::<Vec<_>>()
+        (29..=33).collect::<Vec<_>>()
     );
 
     let mut ws = user.ws(None).await;
@@ -462,7 +467,7 @@ async fn history_and_unread(backend: Backend) {
         .post(&format!("/api/v1/chats/{chat}/read"), &json!({"seq": 20}))
         .await
         .unwrap();
-    assert_eq!(read.unread, 12);
+    assert_eq!(read.unread, 13);
     let e = ws.next_event().await;
     assert_eq!(
         e.body,

@@ -86,6 +86,7 @@ impl Fx {
         lines: &[(LineId, i64)],
         presence: Presence,
     ) -> Person {
+        let login = &format!("sp-{login}");
         let api = self.srv.new_user(login).await;
         let _: Member = self
             .admin
@@ -117,6 +118,7 @@ impl Fx {
 
     /// A new client user connected to `line` by the admin.
     async fn client(&self, login: &str, line: LineId) -> Client {
+        let login = &format!("cl-{login}");
         let api = self.srv.new_user(login).await;
         let c: Connection = self
             .admin
@@ -604,9 +606,10 @@ async fn take_race(backend: Backend) {
     for t in &tickets {
         assert_eq!(t.state, TicketState::Queued);
         let path = format!("/api/v1/tickets/{}/take", t.id);
+        let empty = json!({});
         let (a, b) = tokio::join!(
-            s1.api.post::<_, Ticket>(&path, &json!({})),
-            s2.api.post::<_, Ticket>(&path, &json!({}))
+            s1.api.post::<_, Ticket>(&path, &empty),
+            s2.api.post::<_, Ticket>(&path, &empty)
         );
         let wins: Vec<&Ticket> = [&a, &b].iter().filter_map(|r| r.as_ref().ok()).collect();
         assert_eq!(wins.len(), 1, "exactly one takes it: {a:?} {b:?}");
@@ -786,7 +789,7 @@ async fn lists_detail_and_figures(backend: Backend) {
     assert_eq!(mine[0].ticket.id, ta.id);
     assert_eq!(mine[0].unread, 1, "the client's message");
     assert_eq!(mine[0].ticket.channel, Channel::Desktop);
-    assert_eq!(mine[0].ticket.client_name, "a");
+    assert_eq!(mine[0].ticket.client_name, "cl-a");
     assert_eq!(mine[0].ticket.line_name, "Level 1");
     let queued: Vec<TicketItem> = s1.api.get("/api/v1/tickets?view=queued").await.unwrap();
     assert_eq!(queued.iter().map(|i| i.ticket.id).collect::<Vec<_>>(), vec![tb.id]);
@@ -822,7 +825,7 @@ async fn lists_detail_and_figures(backend: Backend) {
     let d: TicketDetail = s1.api.get(&format!("/api/v1/tickets/{}/detail", ta.id)).await.unwrap();
     assert_eq!(d.client.organization, "Romashka LLC");
     assert_eq!(d.client.contact, "a@romashka.example");
-    assert_eq!(d.client.login, "a");
+    assert_eq!(d.client.login, "cl-a");
     assert_eq!(d.unread, 1);
     // Users have no detail view.
     assert_eq!(
