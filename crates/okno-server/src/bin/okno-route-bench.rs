@@ -124,11 +124,13 @@ async fn main() -> Result<()> {
                         "INSERT INTO agents (company_id, user_id, presence, capacity) VALUES ($1, $2, 'offline', $3)",
                         params![company, u, capacity],
                     )?;
-                    for (i, l) in line_ids.iter().enumerate() {
+                    // One priority for all: a freed specialist takes the oldest ticket across
+                    // their lines, so every queue moves (and its position notices with it).
+                    for l in &line_ids {
                         ctx.db.execute(
                             "INSERT INTO competences (line_id, user_id, company_id, level, priority) \
-                             VALUES ($1, $2, $3, 1, $4)",
-                            params![*l, u, company, (i % 3) as i64 + 1],
+                             VALUES ($1, $2, $3, 1, 1)",
+                            params![*l, u, company],
                         )?;
                     }
                     specs.push((company, u));
@@ -256,8 +258,9 @@ async fn main() -> Result<()> {
     ensure!(again == 0, "a second refresh changed {again} notices");
     let events2 = count(&state, "SELECT COUNT(*) FROM events").await?;
     println!(
-        "events written: {} by the assignments, {} by the refresh",
+        "events written: {} by the assignments ({:.1} per assignment), {} by the refresh",
         events1 - events0,
+        (events1 - events0) as f64 / (assigned.max(1)) as f64,
         events2 - events1
     );
     ensure!(
