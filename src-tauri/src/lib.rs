@@ -359,11 +359,13 @@ async fn start(
     dir: PathBuf,
     configured: Option<String>,
 ) -> Result<(Started, Option<okno_server::Server>), Box<dyn std::error::Error>> {
+    let t0 = std::time::Instant::now();
     let (embedded, embedded_url) = match configured {
         Some(_) => (None, None),
         None => {
             let server = start_embedded(dir.join("server")).await?;
             let url = server.url();
+            tracing::info!(ms = t0.elapsed().as_millis() as u64, "embedded server started");
             (Some(server), Some(url))
         }
     };
@@ -377,6 +379,7 @@ async fn start(
                 .await?;
         }
     }
+    tracing::info!(ms = t0.elapsed().as_millis() as u64, "core ready");
     Ok((Started { core, embedded_url }, embedded))
 }
 

@@ -19,6 +19,8 @@ wire! {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     MessageCreated { message: Message },
+    /// A message changed in place (today: a queue-position notice).
+    MessageUpdated { message: Message },
     ChatRead { chat_id: ChatId, seq: i64 },
     ChatChanged { chat: ChatSummary },
     LineChanged { line: Line },
@@ -26,6 +28,9 @@ pub enum EventBody {
     ConnectionRemoved { connection_id: ConnectionId, line_id: LineId },
     TicketChanged { ticket: Ticket },
     ServiceRequestChanged { request: ServiceRequest },
+    /// A specialist's presence, capacity, load or competences changed (to them and the
+    /// company's admins).
+    AgentChanged { agent: Agent },
 }
 }
 
