@@ -11,18 +11,48 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::{AppHandle, Emitter, Manager, State};
+use tokio::sync::watch;
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 /// What the shell keeps.
 pub struct Shell {
-    core: Core,
+    /// Set once the start (embedded server, core, first sign-in) is done. The window opens and
+    /// loads the UI meanwhile; commands wait for it.
+    started: watch::Receiver<Option<Result<Started, ApiError>>>,
     /// The in-process server used when none is configured.
     embedded: Mutex<Option<okno_server::Server>>,
-    embedded_url: Mutex<Option<String>>,
     focus: Mutex<Focus>,
     settings_path: PathBuf,
     _log_guard: Option<tracing_appender_guard::Guard>,
+}
+
+/// What the start makes.
+#[derive(Clone)]
+struct Started {
+    core: Core,
+    /// The embedded server's address, when it runs.
+    embedded_url: Option<String>,
+}
+
+impl Shell {
+    /// Waits for the start to finish; its error, if it failed.
+    async fn started(&self) -> Res<Started> {
+        let mut rx = self.started.clone();
+        let done = rx
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| err("startup", "Okno stopped while starting"))?;
+        match &*done {
+            Some(Ok(s)) => Ok(s.clone()),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(err("startup", "Okno is still starting")),
+        }
+    }
+
+    async fn core(&self) -> Res<Core> {
+        Ok(self.started().await?.core)
+    }
 }
 
 mod tracing_appender_guard {
@@ -91,14 +121,14 @@ fn system_locale() -> Option<String> {
 
 #[tauri::command]
 async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
-    let embedded_url = shell.embedded_url.lock().ok().and_then(|u| u.clone());
-    let server_url = shell.core.server_url().map_err(core_err)?;
+    let Started { core, embedded_url } = shell.started().await?;
+    let server_url = core.server_url().map_err(core_err)?;
     Ok(AppInfo {
-        me: shell.core.me().map_err(core_err)?,
+        me: core.me().map_err(core_err)?,
         embedded: embedded_url.is_some()
             && Settings::load(&shell.settings_path).server_url.is_none(),
         server_url: embedded_url.or(server_url),
-        sync_state: *shell.core.sync_state().borrow(),
+        sync_state: *core.sync_state().borrow(),
         locale: system_locale(),
     })
 }
@@ -110,31 +140,22 @@ async fn login(
     login: String,
     password: String,
 ) -> Res<Me> {
+    let Started { core, embedded_url } = shell.started().await?;
     let url = match server_url
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
         Some(u) => okno_core::api::normalize_url(u).map_err(core_err)?,
-        None => shell
-            .embedded_url
-            .lock()
-            .ok()
-            .and_then(|u| u.clone())
+        None => embedded_url
+            .clone()
             .ok_or_else(|| err("invalid_input", "give the server's address"))?,
     };
-    let me = shell
-        .core
+    let me = core
         .login(&url, &login, &password)
         .await
         .map_err(core_err)?;
-    let is_embedded = shell
-        .embedded_url
-        .lock()
-        .ok()
-        .and_then(|u| u.clone())
-        .as_deref()
-        == Some(url.as_str());
+    let is_embedded = embedded_url.as_deref() == Some(url.as_str());
     Settings {
         server_url: (!is_embedded).then_some(url),
     }
@@ -144,12 +165,12 @@ async fn login(
 
 #[tauri::command]
 async fn logout(shell: State<'_, Shell>) -> Res<()> {
-    shell.core.logout().await.map_err(core_err)
+    shell.core().await?.logout().await.map_err(core_err)
 }
 
 #[tauri::command]
 async fn lines(shell: State<'_, Shell>) -> Res<Vec<LineItem>> {
-    shell.core.lines().map_err(core_err)
+    shell.core().await?.lines().map_err(core_err)
 }
 
 #[tauri::command]
@@ -160,7 +181,8 @@ async fn messages(
     limit: Option<i64>,
 ) -> Res<ChatPage> {
     shell
-        .core
+        .core()
+        .await?
         .messages(chat, before, limit.unwrap_or(50))
         .await
         .map_err(core_err)
@@ -175,7 +197,8 @@ async fn send(
 ) -> Res<String> {
     let files: Vec<PathBuf> = files.into_iter().map(PathBuf::from).collect();
     shell
-        .core
+        .core()
+        .await?
         .send(chat, &text, &files)
         .map(|id| id.to_string())
         .map_err(core_err)
@@ -189,7 +212,8 @@ fn parse_id(s: &str) -> Res<uuid::Uuid> {
 #[tauri::command]
 async fn retry(shell: State<'_, Shell>, client_msg_id: String) -> Res<()> {
     shell
-        .core
+        .core()
+        .await?
         .retry(parse_id(&client_msg_id)?)
         .map_err(core_err)
 }
@@ -197,61 +221,63 @@ async fn retry(shell: State<'_, Shell>, client_msg_id: String) -> Res<()> {
 #[tauri::command]
 async fn cancel(shell: State<'_, Shell>, client_msg_id: String) -> Res<()> {
     shell
-        .core
+        .core()
+        .await?
         .cancel(parse_id(&client_msg_id)?)
         .map_err(core_err)
 }
 
 #[tauri::command]
 async fn cancel_transfer(shell: State<'_, Shell>, transfer_id: String) -> Res<()> {
-    shell.core.cancel_transfer(&transfer_id);
+    shell.core().await?.cancel_transfer(&transfer_id);
     Ok(())
 }
 
 #[tauri::command]
 async fn mark_read(shell: State<'_, Shell>, chat: ChatId, seq: i64) -> Res<()> {
-    shell.core.mark_read(chat, seq).await.map_err(core_err)
+    shell.core().await?.mark_read(chat, seq).await.map_err(core_err)
 }
 
 #[tauri::command]
 async fn search(shell: State<'_, Shell>, query: String) -> Res<Vec<SearchHit>> {
-    shell.core.search(&query, 50).map_err(core_err)
+    shell.core().await?.search(&query, 50).map_err(core_err)
 }
 
 #[tauri::command]
 async fn directory(shell: State<'_, Shell>, query: String) -> Res<Vec<Line>> {
-    shell.core.directory(&query).await.map_err(core_err)
+    shell.core().await?.directory(&query).await.map_err(core_err)
 }
 
 #[tauri::command]
 async fn recommended(shell: State<'_, Shell>) -> Res<Vec<Line>> {
-    shell.core.recommended().await.map_err(core_err)
+    shell.core().await?.recommended().await.map_err(core_err)
 }
 
 #[tauri::command]
 async fn request_connection(shell: State<'_, Shell>, line: LineId) -> Res<Connection> {
-    shell.core.request_connection(line).await.map_err(core_err)
+    shell.core().await?.request_connection(line).await.map_err(core_err)
 }
 
 #[tauri::command]
 async fn disconnect(shell: State<'_, Shell>, connection: ConnectionId) -> Res<()> {
-    shell.core.disconnect(connection).await.map_err(core_err)
+    shell.core().await?.disconnect(connection).await.map_err(core_err)
 }
 
 #[tauri::command]
 async fn chat_files(shell: State<'_, Shell>, chat: ChatId) -> Res<Vec<FileMeta>> {
-    shell.core.chat_files(chat).map_err(core_err)
+    shell.core().await?.chat_files(chat).map_err(core_err)
 }
 
 #[tauri::command]
 async fn service_requests(shell: State<'_, Shell>, chat: ChatId) -> Res<Vec<ServiceRequest>> {
-    shell.core.service_requests(chat).map_err(core_err)
+    shell.core().await?.service_requests(chat).map_err(core_err)
 }
 
 #[tauri::command]
 async fn open_file(shell: State<'_, Shell>, file: FileId) -> Res<()> {
     shell
-        .core
+        .core()
+        .await?
         .open_file(file)
         .await
         .map(|_| ())
@@ -307,6 +333,33 @@ async fn start_embedded(dir: PathBuf) -> Result<okno_server::Server, Box<dyn std
     Ok(okno_server::Server::start_with(state).await?)
 }
 
+/// Starts the embedded server (when no server is configured) and the core; on the very first
+/// start signs in as the demo user, so a working product shows at once.
+async fn start(
+    dir: PathBuf,
+    configured: Option<String>,
+) -> Result<(Started, Option<okno_server::Server>), Box<dyn std::error::Error>> {
+    let (embedded, embedded_url) = match configured {
+        Some(_) => (None, None),
+        None => {
+            let server = start_embedded(dir.join("server")).await?;
+            let url = server.url();
+            (Some(server), Some(url))
+        }
+    };
+    let mut cfg = CoreConfig::new(dir.join("client"));
+    cfg.server_override = embedded_url.clone();
+    cfg.use_os_secret_store = std::env::var("OKNO_NO_KEYRING").is_err();
+    let core = Core::open(cfg).await?;
+    if core.me()?.is_none() {
+        if let Some(url) = &embedded_url {
+            core.login(url, "user", okno_server::demo::DEMO_PASSWORD)
+                .await?;
+        }
+    }
+    Ok((Started { core, embedded_url }, embedded))
+}
+
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
     let dir = data_dir(&handle)?;
@@ -325,33 +378,10 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .or(settings.server_url.clone());
 
-    let (core, embedded, embedded_url) = tauri::async_runtime::block_on(async {
-        let (embedded, embedded_url) = match configured {
-            Some(_) => (None, None),
-            None => {
-                let server = start_embedded(dir.join("server")).await?;
-                let url = server.url();
-                (Some(server), Some(url))
-            }
-        };
-        let mut cfg = CoreConfig::new(dir.join("client"));
-        cfg.server_override = embedded_url.clone();
-        cfg.use_os_secret_store = std::env::var("OKNO_NO_KEYRING").is_err();
-        let core = Core::open(cfg).await?;
-        if core.me()?.is_none() {
-            if let Some(url) = &embedded_url {
-                // First start: sign in as the demo user, so a working product shows at once.
-                core.login(url, "user", okno_server::demo::DEMO_PASSWORD)
-                    .await?;
-            }
-        }
-        Ok::<_, Box<dyn std::error::Error>>((core, embedded, embedded_url))
-    })?;
-
+    let (tx, rx) = watch::channel(None);
     app.manage(Shell {
-        core: core.clone(),
-        embedded: Mutex::new(embedded),
-        embedded_url: Mutex::new(embedded_url),
+        started: rx,
+        embedded: Mutex::new(None),
         focus: Mutex::new(Focus {
             window_focused: true,
             open_chat: None,
@@ -359,7 +389,27 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         settings_path,
         _log_guard: log_guard,
     });
-    notifications::spawn_forwarder(handle.clone(), core);
+    // The window is already open and loading the UI; the server and the core start beside it
+    // instead of holding up the event loop.
+    let h = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        let result = match start(dir, configured).await {
+            Ok((started, server)) => {
+                if let Some(shell) = h.try_state::<Shell>() {
+                    if let Ok(mut slot) = shell.embedded.lock() {
+                        *slot = server;
+                    }
+                }
+                notifications::spawn_forwarder(h.clone(), started.core.clone());
+                Ok(started)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Okno could not start");
+                Err(err("startup", format!("Okno could not start: {e}")))
+            }
+        };
+        let _ = tx.send(Some(result));
+    });
     notifications::setup_tray(&handle)?;
     Ok(())
 }
@@ -411,9 +461,14 @@ pub fn run() {
             if let tauri::RunEvent::Exit = event {
                 if let Some(shell) = handle.try_state::<Shell>() {
                     let server = shell.embedded.lock().ok().and_then(|mut s| s.take());
-                    let core = shell.core.clone();
+                    let core = match &*shell.started.borrow() {
+                        Some(Ok(s)) => Some(s.core.clone()),
+                        _ => None,
+                    };
                     tauri::async_runtime::block_on(async move {
-                        core.shutdown().await;
+                        if let Some(core) = core {
+                            core.shutdown().await;
+                        }
                         if let Some(s) = server {
                             s.stop().await;
                         }
