@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::{AppHandle, Emitter, Manager, State};
-use tokio::sync::watch;
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
+use tokio::sync::watch;
 
 /// What the shell keeps.
 pub struct Shell {
@@ -235,7 +235,12 @@ async fn cancel_transfer(shell: State<'_, Shell>, transfer_id: String) -> Res<()
 
 #[tauri::command]
 async fn mark_read(shell: State<'_, Shell>, chat: ChatId, seq: i64) -> Res<()> {
-    shell.core().await?.mark_read(chat, seq).await.map_err(core_err)
+    shell
+        .core()
+        .await?
+        .mark_read(chat, seq)
+        .await
+        .map_err(core_err)
 }
 
 #[tauri::command]
@@ -245,7 +250,12 @@ async fn search(shell: State<'_, Shell>, query: String) -> Res<Vec<SearchHit>> {
 
 #[tauri::command]
 async fn directory(shell: State<'_, Shell>, query: String) -> Res<Vec<Line>> {
-    shell.core().await?.directory(&query).await.map_err(core_err)
+    shell
+        .core()
+        .await?
+        .directory(&query)
+        .await
+        .map_err(core_err)
 }
 
 #[tauri::command]
@@ -255,12 +265,22 @@ async fn recommended(shell: State<'_, Shell>) -> Res<Vec<Line>> {
 
 #[tauri::command]
 async fn request_connection(shell: State<'_, Shell>, line: LineId) -> Res<Connection> {
-    shell.core().await?.request_connection(line).await.map_err(core_err)
+    shell
+        .core()
+        .await?
+        .request_connection(line)
+        .await
+        .map_err(core_err)
 }
 
 #[tauri::command]
 async fn disconnect(shell: State<'_, Shell>, connection: ConnectionId) -> Res<()> {
-    shell.core().await?.disconnect(connection).await.map_err(core_err)
+    shell
+        .core()
+        .await?
+        .disconnect(connection)
+        .await
+        .map_err(core_err)
 }
 
 #[tauri::command]
