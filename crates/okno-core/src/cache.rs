@@ -129,6 +129,11 @@ CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
 END;
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 "#,
+    // 4: the signed-in employee's own agent records (presence, load, competences), one per
+    // company, so the notification policy knows which queues are theirs.
+    r#"
+CREATE TABLE agents (company_id INTEGER PRIMARY KEY, data TEXT NOT NULL) STRICT;
+"#,
 ];
 
 /// What a change touched, to tell the UI (ids only).
@@ -143,6 +148,12 @@ pub struct Changes {
     pub delivered: Vec<(ChatId, Uuid)>,
     /// Chats whose summary the cache cannot compute alone: fetch it from the server.
     pub stale_chats: BTreeSet<ChatId>,
+    /// Tickets that changed: (ticket, chat).
+    pub tickets: Vec<(TicketId, ChatId)>,
+    /// Tickets that entered the queue of a line the signed-in employee serves.
+    pub queued: Vec<(TicketId, ChatId)>,
+    /// The signed-in employee's own agent record changed.
+    pub agent: bool,
 }
 
 impl Changes {
@@ -307,7 +318,7 @@ impl Cache {
             tx.execute_batch(
                 "DELETE FROM account; DELETE FROM lines; DELETE FROM connections; DELETE FROM chats;
                  DELETE FROM messages; DELETE FROM tickets; DELETE FROM service_requests;
-                 DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox;",
+                 DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox; DELETE FROM agents;",
             )?;
             Ok(())
         })
@@ -403,6 +414,18 @@ impl Cache {
             Ok(())
         })?;
         Ok(ch)
+    }
+
+    /// Stores a ticket the server answered with (the stream brings the same change later).
+    pub fn store_ticket(&self, t: &Ticket) -> CoreResult<()> {
+        self.tx(|tx| {
+            upsert_ticket(tx, t)?;
+            set_open_ticket(tx, t)
+        })
+    }
+
+    pub fn store_service_request(&self, r: &ServiceRequest) -> CoreResult<()> {
+        self.tx(|tx| upsert_service_request(tx, r))
     }
 
     pub fn set_chat_summary(&self, s: &ChatSummary) -> CoreResult<()> {
@@ -612,14 +635,75 @@ impl Cache {
         })
     }
 
-    /// The unread total over all chats (for the badge), muted chats excluded.
+    /// The unread total for the badge over the chats the account follows (its own lines, and
+    /// for an employee the tickets assigned to them), muted chats excluded. An employee's cache
+    /// holds every chat of their companies; the others do not count.
     pub fn unread_total(&self) -> CoreResult<i64> {
         self.with(|c| {
             Ok(c.query_row(
-                "SELECT COALESCE(SUM(unread), 0) FROM chats WHERE muted = 0",
+                &format!("SELECT COALESCE(SUM(ch.unread), 0) FROM chats ch WHERE ch.muted = 0 AND {FOLLOWED}"),
                 [],
                 |r| r.get(0),
             )?)
+        })
+    }
+
+    /// Whether the account follows this chat: one of its own lines, or a ticket assigned to it.
+    pub fn follows_chat(&self, chat: ChatId) -> CoreResult<bool> {
+        self.with(|c| {
+            Ok(c.query_row(
+                &format!("SELECT 1 FROM chats ch WHERE ch.id = ?1 AND {FOLLOWED}"),
+                [chat.0],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+    }
+
+    /// The chat's open ticket, if the cache knows it.
+    pub fn open_ticket_of(&self, chat: ChatId) -> CoreResult<Option<Ticket>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT t.data FROM chats ch JOIN tickets t ON t.id = ch.open_ticket_id WHERE ch.id = ?1",
+                [chat.0],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|d| parse(&d))
+            .transpose()
+        })
+    }
+
+    /// A cached ticket.
+    pub fn ticket(&self, id: TicketId) -> CoreResult<Option<Ticket>> {
+        self.with(|c| {
+            c.query_row("SELECT data FROM tickets WHERE id = ?1", [id.0], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+            .map(|d| parse(&d))
+            .transpose()
+        })
+    }
+
+    /// The signed-in employee's agent records, one per company.
+    pub fn agents(&self) -> CoreResult<Vec<Agent>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached("SELECT data FROM agents ORDER BY company_id")?;
+            let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            rows.iter().map(|d| parse(d)).collect()
+        })
+    }
+
+    /// Replaces the signed-in employee's agent records (read from the server).
+    pub fn set_agents(&self, agents: &[Agent]) -> CoreResult<()> {
+        self.tx(|tx| {
+            tx.execute("DELETE FROM agents", [])?;
+            for a in agents {
+                store_agent(tx, a)?;
+            }
+            Ok(())
         })
     }
 
@@ -761,6 +845,12 @@ impl Cache {
         Ok(ch)
     }
 }
+
+/// The chats an account follows (`ch` is the chat): its own lines' chats, and chats whose open
+/// ticket is assigned to the signed-in account.
+const FOLLOWED: &str = "(EXISTS (SELECT 1 FROM connections cn WHERE cn.chat_id = ch.id)
+     OR EXISTS (SELECT 1 FROM tickets t, account a WHERE t.id = ch.open_ticket_id
+                AND json_extract(t.data, '$.assignee_id') = json_extract(a.me, '$.id')))";
 
 /// The lines list order: lines with messages first, newest message first, then the rest by name.
 pub fn sort_line_items(items: &mut [LineItem]) {
@@ -933,6 +1023,60 @@ fn upsert_ticket(tx: &Transaction<'_>, t: &Ticket) -> CoreResult<()> {
     Ok(())
 }
 
+fn set_open_ticket(tx: &Transaction<'_>, ticket: &Ticket) -> CoreResult<()> {
+    let open = ticket.state.is_open().then_some(ticket.id.0);
+    exec(
+        tx,
+        "INSERT INTO chats (id, open_ticket_id) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET open_ticket_id =
+             CASE WHEN ?2 IS NOT NULL THEN ?2
+                  WHEN open_ticket_id = ?3 THEN NULL ELSE open_ticket_id END",
+        params![ticket.chat_id.0, open, ticket.id.0],
+    )?;
+    Ok(())
+}
+
+fn upsert_service_request(tx: &Transaction<'_>, request: &ServiceRequest) -> CoreResult<()> {
+    let state = match request.status {
+        ServiceRequestStatus::Open => "open",
+        ServiceRequestStatus::InProgress => "in_progress",
+        ServiceRequestStatus::Done => "done",
+        ServiceRequestStatus::Cancelled => "cancelled",
+    };
+    exec(
+        tx,
+        "INSERT INTO service_requests (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET state = ?3, data = ?4",
+        params![request.id, request.chat_id.0, state, json(request)?],
+    )?;
+    Ok(())
+}
+
+fn store_agent(tx: &Transaction<'_>, a: &Agent) -> CoreResult<()> {
+    exec(
+        tx,
+        "INSERT INTO agents (company_id, data) VALUES (?1, ?2)
+         ON CONFLICT (company_id) DO UPDATE SET data = ?2",
+        params![a.company_id.0, json(a)?],
+    )?;
+    Ok(())
+}
+
+/// Whether the signed-in employee has a competence for this line of this company.
+fn serves_line(tx: &Transaction<'_>, company: CompanyId, line: LineId) -> CoreResult<bool> {
+    let data: Option<String> = row(
+        tx,
+        "SELECT data FROM agents WHERE company_id = ?1",
+        [company.0],
+        |r| r.get(0),
+    )
+    .optional()?;
+    Ok(data
+        .map(|d| parse::<Agent>(&d))
+        .transpose()?
+        .is_some_and(|a| a.competences.iter().any(|c| c.line_id == line)))
+}
+
 /// Inserts a message unless it is there already. Returns whether it is new.
 fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     let kind = match m.kind {
@@ -1073,9 +1217,14 @@ fn apply_event(
                 ch.messages.insert(m.chat_id);
             }
         }
-        // Presence, capacity and competences are read live by the specialist's views; the
-        // cache keeps nothing of them.
-        EventBody::AgentChanged { .. } => {}
+        // Other agents' presence and load are read live by the specialist's views; the cache
+        // keeps only the signed-in employee's own records.
+        EventBody::AgentChanged { agent } => {
+            if agent.user_id == me {
+                store_agent(tx, agent)?;
+                ch.agent = true;
+            }
+        }
         EventBody::ChatRead { chat_id, seq } => {
             exec(
                 tx,
@@ -1128,31 +1277,30 @@ fn apply_event(
             }
         }
         EventBody::ServiceRequestChanged { request } => {
-            let state = match request.status {
-                ServiceRequestStatus::Open => "open",
-                ServiceRequestStatus::InProgress => "in_progress",
-                ServiceRequestStatus::Done => "done",
-                ServiceRequestStatus::Cancelled => "cancelled",
-            };
-            exec(
-                tx,
-                "INSERT INTO service_requests (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET state = ?3, data = ?4",
-                params![request.id, request.chat_id.0, state, json(request)?],
-            )?;
+            upsert_service_request(tx, request)?;
             ch.chats.insert(request.chat_id);
         }
         EventBody::TicketChanged { ticket } => {
-            upsert_ticket(tx, ticket)?;
-            let open = ticket.state.is_open().then_some(ticket.id.0);
-            exec(
+            let before: Option<String> = row(
                 tx,
-                "INSERT INTO chats (id, open_ticket_id) VALUES (?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET open_ticket_id =
-                     CASE WHEN ?2 IS NOT NULL THEN ?2
-                          WHEN open_ticket_id = ?3 THEN NULL ELSE open_ticket_id END",
-                params![ticket.chat_id.0, open, ticket.id.0],
-            )?;
+                "SELECT data FROM tickets WHERE id = ?1",
+                [ticket.id.0],
+                |r| r.get(0),
+            )
+            .optional()?;
+            let was_queued = before
+                .map(|d| parse::<Ticket>(&d))
+                .transpose()?
+                .is_some_and(|t| t.state == TicketState::Queued);
+            if ticket.state == TicketState::Queued
+                && !was_queued
+                && serves_line(tx, ticket.company_id, ticket.line_id)?
+            {
+                ch.queued.push((ticket.id, ticket.chat_id));
+            }
+            ch.tickets.push((ticket.id, ticket.chat_id));
+            upsert_ticket(tx, ticket)?;
+            set_open_ticket(tx, ticket)?;
             ch.chats.insert(ticket.chat_id);
             ch.lines = true;
         }

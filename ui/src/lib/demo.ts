@@ -216,7 +216,7 @@ export function createDemo(lang: Lang, opts: MemoryOptions & { signedIn?: boolea
   mb.addMessage(itChat, { from: "me", text: L[7], at: at(now, -2, 9, 50) });
   mb.addMessage(itChat, { from: d2, text: L[8], at: at(now, -1, 11, 5) });
   mb.addMessage(itChat, { from: "me", text: L[9], at: at(now, -1, 11, 20) });
-  mb.closeTicket(itChat, at(now, -1, 11, 21));
+  mb.closeChatTicket(itChat, at(now, -1, 11, 21));
   mb.addMessage(itChat, { from: "me", text: L[10], at: recent(now, 42) });
   mb.openTicket(itChat, recent(now, 42));
   mb.addServiceRequest(itChat, lang === "ru" ? "Принтер PR-3-14: ложное замятие" : "Printer PR-3-14: false paper jam", "open", recent(now, 20));
@@ -238,7 +238,7 @@ export function createDemo(lang: Lang, opts: MemoryOptions & { signedIn?: boolea
   mb.addMessage(acctChat, { from: "me", text: s.acct[2], files: [{ name: "statement_2024-11.xml", size: 31_774 }], at: at(now, -1, 15, 8) });
   mb.addMessage(acctChat, { from: sp3, text: s.acct[3], at: at(now, -1, 15, 25) });
   mb.addMessage(acctChat, { from: "me", text: s.acct[4], at: at(now, -1, 16, 2) });
-  mb.closeTicket(acctChat, at(now, -1, 16, 3));
+  mb.closeChatTicket(acctChat, at(now, -1, 16, 3));
 
   // Facilities: last week; closed now.
   const facChat = mb.connect(fac.id).chat_id!;
