@@ -704,7 +704,11 @@ export class MemoryBackend implements Backend {
       t.queue_position = position;
       const m = this.queueNotice.get(t.id);
       if (m && m.notice?.type === "ticket_queued") {
-        m.notice = { ...m.notice, position };
+        // Updated in place, as the server's message_updated: a new object with the same id.
+        const updated: Message = { ...m, notice: { ...m.notice, position } };
+        const rec = this.chats.get(t.chat_id)!;
+        rec.messages[updated.seq - 1] = updated;
+        this.queueNotice.set(t.id, updated);
         this.emit({ type: "messages_changed", chat_id: t.chat_id });
       }
       this.ticketChanged(t);
