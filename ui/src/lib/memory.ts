@@ -624,6 +624,20 @@ export class MemoryBackend implements Backend {
     this.requeue(t.line_id);
   }
 
+  /** Runs a call as another account (a colleague or a client elsewhere), for tests: the
+   * call's synchronous part runs as them; the signed-in account is back before it resolves. */
+  as<T>(login: string, f: () => Promise<T>): Promise<T> {
+    const acc = this.accounts.get(login.toLowerCase());
+    if (!acc) throw new Error(`no account ${login}`);
+    const me = this.me;
+    this.me = acc.me;
+    try {
+      return f();
+    } finally {
+      this.me = me;
+    }
+  }
+
   ticketById(id: TicketId): Ticket | undefined {
     const t = this.ticketMap.get(id);
     return t ? { ...t } : undefined;

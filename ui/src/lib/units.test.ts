@@ -104,10 +104,12 @@ describe("MemoryBackend", () => {
     const id = await mb.send(chat, "hi", []);
     expect((await mb.messages(chat, null, 1)).pending.map((p) => [p.client_msg_id, p.state])).toEqual([[id, "sending"]]);
     mb.deliverAll();
-    const after = await mb.messages(chat, null, 2);
+    const after = await mb.messages(chat, null, 3);
     expect(after.pending).toHaveLength(0);
-    // The first message with no open ticket registers one: the message, then the notice.
-    expect(after.messages.map((m) => m.kind)).toEqual(["text", "notice"]);
+    // The first message with no open ticket registers one: the message, then the notice, then
+    // the routing step (no specialist serves the line: it waits in the queue, first).
+    expect(after.messages.map((m) => m.kind)).toEqual(["text", "notice", "notice"]);
+    expect(after.messages.map((m) => m.notice?.type ?? null)).toEqual([null, "ticket_registered", "ticket_queued"]);
     expect(after.messages[0].client_msg_id).toBe(id);
   });
 
