@@ -341,6 +341,16 @@ impl Core {
         limit: i64,
     ) -> CoreResult<ChatPage> {
         let limit = limit.clamp(1, 200);
+        // An employee opens a ticket of a chat the cache has not seen yet (it was busy before
+        // they signed in): its summary says how far the history goes.
+        if before.is_none() && self.inner.cache.chat_summary(chat)?.is_none_or(|s| s.0 == 0) {
+            if let Ok(api) = self.inner.api() {
+                match api.chat(chat).await {
+                    Ok(s) => self.inner.cache.set_chat_summary(&s)?,
+                    Err(e) => tracing::info!(error = %e.code(), chat = %chat, "chat summary not read"),
+                }
+            }
+        }
         let top = match before {
             Some(b) => b - 1,
             None => self.inner.cache.last_seq(chat)?,
