@@ -834,7 +834,8 @@ export class MemoryBackend implements Backend {
 
   private item(t: Ticket): TicketItem {
     const rec = this.chats.get(t.chat_id)!;
-    return { ticket: { ...t }, unread: this.unreadFor(rec, this.requireMeSync().id), last_message_at: this.lastAt(rec) };
+    const queue_position = t.state === "queued" ? this.queueOf(t.line_id).findIndex((q) => q.id === t.id) + 1 : null;
+    return { ticket: { ...t, queue_position }, unread: this.unreadFor(rec, this.requireMeSync().id), last_message_at: this.lastAt(rec) };
   }
 
   // ------------------------------------------------------------------ tickets: Backend
