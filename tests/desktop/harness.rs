@@ -173,7 +173,11 @@ impl Api {
         r.json().await.unwrap()
     }
 
-    pub async fn put<T: serde::de::DeserializeOwned>(&self, path: &str, body: serde_json::Value) -> T {
+    pub async fn put<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> T {
         let r = self
             .http
             .put(format!("{}{path}", self.base))

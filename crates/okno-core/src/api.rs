@@ -237,7 +237,11 @@ impl Api {
 
     // ------------------------------------------------------------ tickets (staff and users)
 
-    pub async fn tickets(&self, view: TicketView, line: Option<LineId>) -> CoreResult<Vec<TicketItem>> {
+    pub async fn tickets(
+        &self,
+        view: TicketView,
+        line: Option<LineId>,
+    ) -> CoreResult<Vec<TicketItem>> {
         let view = match view {
             TicketView::Queued => "queued",
             TicketView::Mine => "mine",
@@ -259,8 +263,11 @@ impl Api {
     }
 
     pub async fn take(&self, ticket: TicketId) -> CoreResult<Ticket> {
-        self.post(&format!("/api/v1/tickets/{ticket}/take"), &serde_json::json!({}))
-            .await
+        self.post(
+            &format!("/api/v1/tickets/{ticket}/take"),
+            &serde_json::json!({}),
+        )
+        .await
     }
 
     pub async fn transfer(&self, ticket: TicketId, req: &TransferRequest) -> CoreResult<Ticket> {

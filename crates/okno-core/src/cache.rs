@@ -691,7 +691,9 @@ impl Cache {
     pub fn agents(&self) -> CoreResult<Vec<Agent>> {
         self.with(|c| {
             let mut stmt = c.prepare_cached("SELECT data FROM agents ORDER BY company_id")?;
-            let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             rows.iter().map(|d| parse(d)).collect()
         })
     }

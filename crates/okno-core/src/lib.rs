@@ -343,11 +343,19 @@ impl Core {
         let limit = limit.clamp(1, 200);
         // An employee opens a ticket of a chat the cache has not seen yet (it was busy before
         // they signed in): its summary says how far the history goes.
-        if before.is_none() && self.inner.cache.chat_summary(chat)?.is_none_or(|s| s.0 == 0) {
+        if before.is_none()
+            && self
+                .inner
+                .cache
+                .chat_summary(chat)?
+                .is_none_or(|s| s.0 == 0)
+        {
             if let Ok(api) = self.inner.api() {
                 match api.chat(chat).await {
                     Ok(s) => self.inner.cache.set_chat_summary(&s)?,
-                    Err(e) => tracing::info!(error = %e.code(), chat = %chat, "chat summary not read"),
+                    Err(e) => {
+                        tracing::info!(error = %e.code(), chat = %chat, "chat summary not read")
+                    }
                 }
             }
         }
@@ -624,7 +632,8 @@ impl Core {
             ticket_id: t.id,
             chat_id: t.chat_id,
         });
-        self.inner.emit(CoreEvent::ChatChanged { chat_id: t.chat_id });
+        self.inner
+            .emit(CoreEvent::ChatChanged { chat_id: t.chat_id });
         Ok(())
     }
 
@@ -781,7 +790,9 @@ impl Core {
             .await?;
         tracing::info!(ticket = %ticket, request = sr.id, "service request registered");
         self.inner.cache.store_service_request(&sr)?;
-        self.inner.emit(CoreEvent::ChatChanged { chat_id: sr.chat_id });
+        self.inner.emit(CoreEvent::ChatChanged {
+            chat_id: sr.chat_id,
+        });
         Ok(sr)
     }
 
