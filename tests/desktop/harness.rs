@@ -647,12 +647,25 @@ impl Desktop {
     /// Types into a field (clearing it first).
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
+        self.into_view(css).await;
         el.clear().await.unwrap();
         el.send_keys(text).await.unwrap();
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
+        let el = self.find(css).await;
+        self.into_view(css).await;
+        el.click().await.unwrap();
+    }
+
+    /// Scrolls the element into the middle of its scroller (rows of the chat can sit under the
+    /// composer's edge right after they grow).
+    pub async fn into_view(&self, css: &str) {
+        self.js(&format!(
+            "document.querySelector({css:?}).scrollIntoView({{block: 'center'}}); return true"
+        ))
+        .await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
     }
 
     /// Saves a screenshot of the window as `<test>-<name>.png` under the build directory.

@@ -163,7 +163,7 @@ const en = {
   "tickets.waiting": "waiting {time}",
   "tickets.inWork": "in work {time}",
   "tickets.unassigned": "Unassigned",
-  "tickets.place": "{n} in the queue",
+  "tickets.place": "place {n} in the queue",
   "tickets.choose": "Choose a ticket",
   "tickets.chooseHint": "Every request from every channel lands here: take one from the queue or open one of yours.",
   "tickets.loadError": "Tickets could not be loaded: {message}",
