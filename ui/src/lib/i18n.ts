@@ -242,7 +242,7 @@ const en = {
   "rate.star": "{n} of 5",
   "rate.comment": "A comment (optional)",
   "rate.submit": "Send rating",
-  "rate.thanks": "Thank you! You rated ticket #{n}: {stars}",
+  "rate.thanks": "Thank you for your rating!",
 } as const;
 
 export type Key = keyof typeof en;
@@ -485,7 +485,7 @@ const ru: Record<Key, string> = {
   "rate.star": "{n} из 5",
   "rate.comment": "Комментарий (необязательно)",
   "rate.submit": "Отправить оценку",
-  "rate.thanks": "Спасибо! Ваша оценка обращения №{n}: {stars}",
+  "rate.thanks": "Спасибо за оценку!",
 };
 
 export type Lang = "en" | "ru";
