@@ -634,33 +634,23 @@ impl Desktop {
         serde_json::from_value(v).unwrap_or_default()
     }
 
-    /// Picks an option of a `<select>` by value, as a user's choice does (a `change` event).
-    pub async fn choose(&self, css: &str, value: &str) {
-        self.find(css).await;
-        self.js(&format!(
-            "const s = document.querySelector({css:?}); s.value = {value:?}; \
-             s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value"
-        ))
-        .await;
-    }
-
     /// Types into a field (clearing it first).
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.into_view(css).await;
+        self.scroll_to(css).await;
         el.clear().await.unwrap();
         el.send_keys(text).await.unwrap();
     }
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.into_view(css).await;
+        self.scroll_to(css).await;
         el.click().await.unwrap();
     }
 
     /// Scrolls the element into the middle of its scroller (rows of the chat can sit under the
     /// composer's edge right after they grow).
-    pub async fn into_view(&self, css: &str) {
+    pub async fn scroll_to(&self, css: &str) {
         self.js(&format!(
             "document.querySelector({css:?}).scrollIntoView({{block: 'center'}}); return true"
         ))

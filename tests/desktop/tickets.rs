@@ -276,6 +276,27 @@ async fn specialist_flow(app: &Desktop, cloud: &Cloud, ru: bool) {
     .await;
     app.screenshot("ticket-view").await;
 
+    // Away from the ticket (the Lines section), a message in it raises a notification; a click
+    // on it brings the ticket back.
+    app.click("[data-testid=section-lines]").await;
+    app.find("[data-testid=lines-list]").await;
+    let before = app.notifications.lock().unwrap().len();
+    user.send(chat, "One more thing: the scanner too").await;
+    app.until("a notification for the own ticket", 20, || async {
+        app.notifications.lock().unwrap().len() > before
+    })
+    .await;
+    let n = app.notifications.lock().unwrap().last().cloned().unwrap();
+    assert!(n.summary.contains("IT Support"), "{n:?}");
+    assert!(n.body.contains("One more thing"), "{n:?}");
+    app.click_notification(n.id).await;
+    app.until("the ticket open again", 20, || async {
+        !app.find_all("[data-testid=ticket-view][data-state=assigned]")
+            .await
+            .is_empty()
+    })
+    .await;
+
     app.click("[data-testid=ticket-close]").await;
     app.type_into("[data-testid=close-result]", "Spooler restarted")
         .await;
