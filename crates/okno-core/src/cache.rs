@@ -130,9 +130,12 @@ END;
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 "#,
     // 4: the signed-in employee's own agent records (presence, load, competences), one per
-    // company, so the notification policy knows which queues are theirs.
+    // company, so the notification policy knows which queues are theirs; and, per ticket, the
+    // queue entry already announced (a summary read from the server may bring a queued ticket
+    // before its event does: the entry is announced once all the same).
     r#"
 CREATE TABLE agents (company_id INTEGER PRIMARY KEY, data TEXT NOT NULL) STRICT;
+ALTER TABLE tickets ADD COLUMN announced_queued_at INTEGER;
 "#,
 ];
 
@@ -1290,25 +1293,28 @@ fn apply_event(
             ch.chats.insert(request.chat_id);
         }
         EventBody::TicketChanged { ticket } => {
-            let before: Option<String> = row(
-                tx,
-                "SELECT data FROM tickets WHERE id = ?1",
-                [ticket.id.0],
-                |r| r.get(0),
-            )
-            .optional()?;
-            let was_queued = before
-                .map(|d| parse::<Ticket>(&d))
-                .transpose()?
-                .is_some_and(|t| t.state == TicketState::Queued);
-            if ticket.state == TicketState::Queued
-                && !was_queued
-                && serves_line(tx, ticket.company_id, ticket.line_id)?
-            {
-                ch.queued.push((ticket.id, ticket.chat_id));
+            upsert_ticket(tx, ticket)?;
+            if ticket.state == TicketState::Queued {
+                // Each entry into a queue (`queued_at`) is announced once.
+                let entered = ticket.queued_at.unwrap_or(ticket.opened_at);
+                let announced: Option<i64> = row(
+                    tx,
+                    "SELECT announced_queued_at FROM tickets WHERE id = ?1",
+                    [ticket.id.0],
+                    |r| r.get(0),
+                )?;
+                if announced != Some(entered) {
+                    exec(
+                        tx,
+                        "UPDATE tickets SET announced_queued_at = ?1 WHERE id = ?2",
+                        params![entered, ticket.id.0],
+                    )?;
+                    if serves_line(tx, ticket.company_id, ticket.line_id)? {
+                        ch.queued.push((ticket.id, ticket.chat_id));
+                    }
+                }
             }
             ch.tickets.push((ticket.id, ticket.chat_id));
-            upsert_ticket(tx, ticket)?;
             set_open_ticket(tx, ticket)?;
             ch.chats.insert(ticket.chat_id);
             ch.lines = true;
@@ -1371,6 +1377,126 @@ mod tests {
                 .unwrap();
             assert_eq!(found, 1, "the message from version {start} is searchable");
         }
+    }
+
+    fn ticket(state: TicketState, queued_at: Option<i64>) -> Ticket {
+        Ticket {
+            id: TicketId(5),
+            number: 1,
+            company_id: CompanyId(1),
+            line_id: LineId(2),
+            line_name: "IT".into(),
+            chat_id: ChatId(3),
+            user_id: UserId(9),
+            client_name: "Anna".into(),
+            channel: Channel::Desktop,
+            state,
+            assignee_id: None,
+            assignee_name: None,
+            opened_at: 10,
+            queued_at,
+            queue_position: queued_at.map(|_| 1),
+            assigned_at: None,
+            closed_at: None,
+            result: None,
+            rating: None,
+            rating_comment: None,
+        }
+    }
+
+    /// A queued ticket is announced once per queue entry, to the employees who serve its line,
+    /// even when a chat summary read from the server brought the ticket before its event.
+    #[test]
+    fn a_queue_entry_is_announced_once_to_those_who_serve_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let me = Me {
+            id: UserId(7),
+            login: "specialist".into(),
+            display_name: "S".into(),
+            service_admin: false,
+            memberships: vec![Membership {
+                company_id: CompanyId(1),
+                company_name: "C".into(),
+                role: CompanyRole::Specialist,
+            }],
+        };
+        cache
+            .apply_snapshot(
+                Some("http://x"),
+                &Snapshot {
+                    cursor: 0,
+                    me,
+                    connections: vec![],
+                    chats: vec![],
+                },
+            )
+            .unwrap();
+        let agent = |lines: &[i64]| Agent {
+            company_id: CompanyId(1),
+            user_id: UserId(7),
+            display_name: "S".into(),
+            role: CompanyRole::Specialist,
+            presence: Presence::Away,
+            capacity: 3,
+            load: 0,
+            competences: lines
+                .iter()
+                .map(|l| Competence {
+                    line_id: LineId(*l),
+                    level: 1,
+                    priority: 1,
+                })
+                .collect(),
+        };
+        cache.set_agents(&[agent(&[2])]).unwrap();
+        let ev = |seq: i64, t: Ticket| Event {
+            seq,
+            at: 0,
+            body: EventBody::TicketChanged { ticket: t },
+        };
+        // The summary (a stale chat refreshed) brings the queued ticket first.
+        cache
+            .set_chat_summary(&ChatSummary {
+                id: ChatId(3),
+                line_id: LineId(2),
+                user_id: UserId(9),
+                user_display_name: "Anna".into(),
+                last_seq: 1,
+                last_message_at: Some(10),
+                read_seq: 0,
+                unread: 1,
+                open_ticket: Some(ticket(TicketState::Queued, Some(10))),
+            })
+            .unwrap();
+        let ch = cache
+            .apply_events(&[ev(1, ticket(TicketState::Queued, Some(10)))])
+            .unwrap();
+        assert_eq!(ch.queued, [(TicketId(5), ChatId(3))]);
+        assert_eq!(ch.tickets, [(TicketId(5), ChatId(3))]);
+        // The same entry again (a position change): not again.
+        let ch = cache
+            .apply_events(&[ev(2, ticket(TicketState::Queued, Some(10)))])
+            .unwrap();
+        assert!(ch.queued.is_empty());
+        // Taken, then back in a queue (a transfer): a new entry.
+        let ch = cache
+            .apply_events(&[
+                ev(3, ticket(TicketState::Assigned, None)),
+                ev(4, ticket(TicketState::Queued, Some(20))),
+            ])
+            .unwrap();
+        assert_eq!(ch.queued, [(TicketId(5), ChatId(3))]);
+        // A line the employee does not serve stays silent.
+        cache.set_agents(&[agent(&[99])]).unwrap();
+        let ch = cache
+            .apply_events(&[ev(5, ticket(TicketState::Queued, Some(30)))])
+            .unwrap();
+        assert!(ch.queued.is_empty());
+        assert_eq!(
+            cache.agents().unwrap()[0].competences[0].line_id,
+            LineId(99)
+        );
     }
 
     #[test]
