@@ -21,6 +21,19 @@ const COMMANDS: &[&str] = &[
     "open_url",
     "pick_files",
     "set_open_chat",
+    "tickets",
+    "ticket",
+    "ticket_detail",
+    "take_ticket",
+    "transfer_ticket",
+    "close_ticket",
+    "rate_ticket",
+    "my_agents",
+    "set_presence",
+    "company_agents",
+    "company_lines",
+    "services",
+    "register_service_request",
 ];
 
 fn main() {

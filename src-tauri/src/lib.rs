@@ -104,7 +104,7 @@ pub struct AppInfo {
 }
 
 /// The system locale from the environment (POSIX order), or the platform's default.
-fn system_locale() -> Option<String> {
+pub(crate) fn system_locale() -> Option<String> {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
@@ -328,6 +328,133 @@ async fn pick_files(app: AppHandle) -> Res<Vec<String>> {
         .collect())
 }
 
+// ---- tickets: the specialist's single window, and the user's rating
+
+#[tauri::command]
+async fn tickets(shell: State<'_, Shell>, view: TicketView) -> Res<Vec<TicketItem>> {
+    shell.core().await?.tickets(view).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn ticket(shell: State<'_, Shell>, ticket: TicketId) -> Res<Ticket> {
+    shell.core().await?.ticket(ticket).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn ticket_detail(shell: State<'_, Shell>, ticket: TicketId) -> Res<TicketDetail> {
+    shell
+        .core()
+        .await?
+        .ticket_detail(ticket)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn take_ticket(shell: State<'_, Shell>, ticket: TicketId) -> Res<Ticket> {
+    shell.core().await?.take(ticket).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn transfer_ticket(
+    shell: State<'_, Shell>,
+    ticket: TicketId,
+    to_user: Option<UserId>,
+    to_line: Option<LineId>,
+    comment: String,
+) -> Res<Ticket> {
+    shell
+        .core()
+        .await?
+        .transfer(ticket, to_user, to_line, &comment)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn close_ticket(shell: State<'_, Shell>, ticket: TicketId, result: String) -> Res<Ticket> {
+    shell
+        .core()
+        .await?
+        .close_ticket(ticket, &result)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn rate_ticket(
+    shell: State<'_, Shell>,
+    ticket: TicketId,
+    rating: i64,
+    comment: String,
+) -> Res<Ticket> {
+    shell
+        .core()
+        .await?
+        .rate(ticket, rating, &comment)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn my_agents(shell: State<'_, Shell>) -> Res<Vec<Agent>> {
+    shell.core().await?.my_agents().await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn set_presence(shell: State<'_, Shell>, presence: Presence) -> Res<Vec<Agent>> {
+    shell
+        .core()
+        .await?
+        .set_presence(presence)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn company_agents(shell: State<'_, Shell>, company: CompanyId) -> Res<Vec<Agent>> {
+    shell
+        .core()
+        .await?
+        .company_agents(company)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn company_lines(shell: State<'_, Shell>, company: CompanyId) -> Res<Vec<Line>> {
+    shell
+        .core()
+        .await?
+        .company_lines(company)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn services(shell: State<'_, Shell>, company: CompanyId) -> Res<Vec<Service>> {
+    shell
+        .core()
+        .await?
+        .services(company)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn register_service_request(
+    shell: State<'_, Shell>,
+    ticket: TicketId,
+    input: ServiceRequestInput,
+) -> Res<ServiceRequest> {
+    shell
+        .core()
+        .await?
+        .register_service_request(ticket, input)
+        .await
+        .map_err(core_err)
+}
+
 #[tauri::command]
 async fn set_open_chat(shell: State<'_, Shell>, chat: Option<ChatId>) -> Res<()> {
     if let Ok(mut f) = shell.focus.lock() {
@@ -477,6 +604,19 @@ pub fn run() {
             open_url,
             pick_files,
             set_open_chat,
+            tickets,
+            ticket,
+            ticket_detail,
+            take_ticket,
+            transfer_ticket,
+            close_ticket,
+            rate_ticket,
+            my_agents,
+            set_presence,
+            company_agents,
+            company_lines,
+            services,
+            register_service_request,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match result {

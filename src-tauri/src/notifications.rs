@@ -38,6 +38,7 @@ pub fn spawn_forwarder(app: AppHandle, core: Core) {
                 }
             }
             let mut arrived = Vec::new();
+            let mut queued = Vec::new();
             let mut lines_changed = false;
             for e in &batch {
                 let _ = app.emit("core", e);
@@ -46,8 +47,10 @@ pub fn spawn_forwarder(app: AppHandle, core: Core) {
                         chat_id,
                         message_id,
                     } => arrived.push((*chat_id, *message_id)),
+                    CoreEvent::TicketQueued { ticket_id, .. } => queued.push(*ticket_id),
                     CoreEvent::LinesChanged
                     | CoreEvent::ChatChanged { .. }
+                    | CoreEvent::TicketChanged { .. }
                     | CoreEvent::SignedOut => lines_changed = true,
                     _ => {}
                 }
@@ -57,6 +60,9 @@ pub fn spawn_forwarder(app: AppHandle, core: Core) {
             }
             if !arrived.is_empty() {
                 notify_arrivals(&app, &core, &arrived);
+            }
+            if !queued.is_empty() {
+                notify_queued(&app, &core, &queued);
             }
         }
     });
@@ -75,8 +81,10 @@ fn notify_arrivals(app: &AppHandle, core: &Core, arrived: &[(ChatId, MessageId)]
                 sender_id: m.sender_id,
                 kind: m.kind,
                 muted: core.is_muted(*chat).unwrap_or(false),
+                followed: core.follows_chat(*chat).unwrap_or(true),
                 line_name: line
                     .map(|l| l.line.name.clone())
+                    .or_else(|| ticket_title(core, *chat))
                     .unwrap_or_else(|| "Okno".into()),
                 sender_name: m.sender_name.clone(),
                 preview: m.text.clone(),
@@ -85,6 +93,29 @@ fn notify_arrivals(app: &AppHandle, core: &Core, arrived: &[(ChatId, MessageId)]
         .collect();
     for n in notify::decide(me.id, crate::focus(app), &incoming) {
         show(app.clone(), n);
+    }
+}
+
+/// The title for a message in a ticket's chat (an employee's view): "#12 · IT Support".
+fn ticket_title(core: &Core, chat: ChatId) -> Option<String> {
+    core.open_ticket_of(chat)
+        .ok()
+        .flatten()
+        .map(|t| format!("#{} · {}", t.number, t.line_name))
+}
+
+/// New tickets waiting in the queues of the specialist's lines.
+fn notify_queued(app: &AppHandle, core: &Core, tickets: &[TicketId]) {
+    let russian = crate::system_locale().is_some_and(|l| l.to_lowercase().starts_with("ru"));
+    let focus = crate::focus(app);
+    for id in tickets {
+        let Ok(Some(t)) = core.cached_ticket(*id) else {
+            continue;
+        };
+        if let Some(n) = notify::ticket_queued(focus, &t, russian) {
+            tracing::info!(ticket = %id, "new ticket in the queue: notifying");
+            show(app.clone(), n);
+        }
     }
 }
 

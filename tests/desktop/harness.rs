@@ -173,6 +173,23 @@ impl Api {
         r.json().await.unwrap()
     }
 
+    pub async fn put<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> T {
+        let r = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "PUT {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
     pub async fn send(&self, chat: ChatId, text: &str) -> Message {
         self.post(
             &format!("/api/v1/chats/{chat}/messages"),
@@ -370,6 +387,12 @@ impl Desktop {
 
     /// Starts with the given system locale (`LANG`).
     pub async fn start_in(name: &str, server_url: &str, lang: &str) -> Self {
+        Self::start_with(name, server_url, lang, false).await
+    }
+
+    /// Starts with the given system locale and, with `dark`, a dark GTK theme (WebKitGTK then
+    /// reports `prefers-color-scheme: dark` to the page).
+    pub async fn start_with(name: &str, server_url: &str, lang: &str, dark: bool) -> Self {
         let data = tempfile::tempdir().unwrap();
         // A display of our own.
         let mut n = 100 + (std::process::id() % 300) + free_port() as u32 % 400;
@@ -466,6 +489,7 @@ impl Desktop {
                 .env("LANG", lang)
                 .env("LC_ALL", lang)
                 .env("LANGUAGE", lang.split('.').next().unwrap_or("en"))
+                .env("GTK_THEME", if dark { "Adwaita:dark" } else { "Adwaita" })
                 .stdout(Stdio::null())
                 .stderr(log),
         );
@@ -610,6 +634,30 @@ impl Desktop {
         serde_json::from_value(v).unwrap_or_default()
     }
 
+    /// Types into a field (clearing it first).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.scroll_to(css).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.scroll_to(css).await;
+        el.click().await.unwrap();
+    }
+
+    /// Scrolls the element into the middle of its scroller (rows of the chat can sit under the
+    /// composer's edge right after they grow).
+    pub async fn scroll_to(&self, css: &str) {
+        self.js(&format!(
+            "document.querySelector({css:?}).scrollIntoView({{block: 'center'}}); return true"
+        ))
+        .await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+
     /// Saves a screenshot of the window as `<test>-<name>.png` under the build directory.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = screens_dir().join(format!("{}-{name}.png", self.name));
@@ -644,7 +692,9 @@ impl Desktop {
             .await
             .unwrap();
         eprintln!("[{}] signing in", self.name);
-        self.find("[data-testid=lines-list]").await;
+        // Users land on their lines; employees on the Tickets section.
+        self.find("[data-testid=lines-list], [data-testid=tickets-panel]")
+            .await;
         eprintln!("[{}] signed in", self.name);
     }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod tickets;
 
 use harness::*;
 use okno_proto::*;
@@ -15,6 +16,19 @@ async fn user_chats(cloud: &Cloud) -> (Api, Vec<Connection>) {
     let user = cloud.api("user").await;
     let snap = user.snapshot().await;
     (user, snap.connections)
+}
+
+/// A work type of the company's service catalog, by name.
+pub(crate) async fn work_type_named(api: &Api, company: CompanyId, name: &str) -> i64 {
+    let services: Vec<Service> = api
+        .get(&format!("/api/v1/companies/{company}/services"))
+        .await;
+    services
+        .iter()
+        .flat_map(|s| &s.work_types)
+        .find(|w| w.name == name)
+        .unwrap()
+        .id
 }
 
 fn line_named<'a>(conns: &'a [Connection], name: &str) -> &'a Connection {
@@ -167,21 +181,12 @@ async fn chat_send_and_the_information_panel() {
     let specialist = cloud.api("specialist").await;
     let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await;
     let ticket = summary.open_ticket.unwrap();
-    // From the demo catalog: a work type with one required field.
-    let services: Vec<Service> = specialist
-        .get(&format!("/api/v1/companies/{}/services", ticket.company_id))
-        .await;
-    let work_type = services
-        .iter()
-        .flat_map(|s| &s.work_types)
-        .find(|w| w.name == "Printer repair")
-        .expect("the demo catalog")
-        .id;
+    let work_type = work_type_named(&specialist, ticket.company_id, "Printer repair").await;
     let sr: ServiceRequest = specialist
         .post(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
             json!({"title": "Reissue the VPN certificate", "work_type_id": work_type,
-                "fields": {"Inventory number": "VPN-7"}}),
+                   "fields": {"Inventory number": "VPN-7"}}),
         )
         .await;
     app.until("the request's notice", 15, || async {

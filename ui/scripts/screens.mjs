@@ -4,6 +4,7 @@
 //   node scripts/screens.mjs            # screenshots into ui/screens/
 //   node scripts/screens.mjs --bench    # also run bench.html and print its figures
 //   node scripts/screens.mjs --only-bench
+//   node scripts/screens.mjs --only-tickets   # the Tickets section and the rating card only
 //
 // Uses Debian's chromium (/usr/bin/chromium) through playwright-core; serves dist/ with
 // `vite preview`.
@@ -154,8 +155,75 @@ async function shots(locale, scheme) {
   await context.close();
 }
 
+// The specialist's single window (signed in as "specialist"), and the user's rating card.
+async function ticketShots(locale, scheme) {
+  const tag = `${locale.slice(0, 2)}-${scheme}`;
+  const ru = locale.startsWith("ru");
+  const context = await browser.newContext({ locale, colorScheme: scheme, viewport: { width: 1280, height: 800 }, timezoneId: "Europe/Moscow" });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error(`[${tag}] page error:`, e.message));
+  const shot = async (name) => {
+    await sleep(250);
+    await page.screenshot({ path: join(out, `${tag}-${name}.png`) });
+  };
+  await page.goto(`${BASE}/index.html`);
+  await page.waitForSelector("[data-testid=lines-list] [data-testid=line-item]");
+  // The user's side: a ticket closed by the support asks for a rating.
+  await page.click("[data-testid=line-item] >> nth=0");
+  await page.waitForSelector("[data-testid=message]");
+  await page.evaluate(async () => {
+    const b = window.__okno.backend;
+    const t = [1, 2, 3, 4, 5, 6].map((i) => b.ticketById(i)).find((x) => x && x.chat_id === window.__okno.ids.itChat && x.state !== "closed");
+    await b.as("admin", () => b.closeTicket(t.id, "Printer PR-3-14 repaired"));
+  });
+  await page.waitForSelector("[data-testid=rating-prompt]");
+  await page.click("[data-testid=rating-star][data-value='4']");
+  await shot("20-rating");
+
+  await page.click("[data-testid=sign-out]");
+  await page.waitForSelector("[data-testid=login-form]");
+  await page.fill("[data-testid=login-name]", "specialist");
+  await page.fill("[data-testid=login-password]", "okno-demo");
+  await page.click("[data-testid=login-submit]");
+  await page.waitForSelector("[data-testid=tickets-panel] [data-testid=ticket-item]");
+  await shot("21-tickets-queue");
+  await page.click("[data-testid=ticket-item] >> nth=0");
+  await page.waitForSelector("[data-testid=ticket-view] [data-testid=client-name]");
+  await shot("22-ticket-queued");
+  await page.click("[data-testid=ticket-take]");
+  await page.waitForSelector("[data-testid=ticket-view][data-state=assigned]");
+  await page.fill("[data-testid=composer-input]", ru ? "Сейчас проверю настройки VPN." : "Checking your VPN settings now.");
+  await page.keyboard.press("Enter");
+  await sleep(800);
+  await page.click("[data-testid=tickets-tab-mine]");
+  await shot("23-ticket-mine");
+  await page.click("[data-testid=ticket-request]");
+  await page.waitForSelector("[data-testid=request-dialog]");
+  await page.selectOption("[data-testid=request-service]", { index: 1 });
+  await page.selectOption("[data-testid=request-work-type]", { index: 1 });
+  await page.fill("[data-testid=request-title]", ru ? "Заменить картридж" : "Replace the cartridge");
+  await page.click("[data-testid=request-dialog-submit]");
+  await page.waitForSelector("[data-testid=dialog-error]");
+  await shot("24-request-dialog");
+  await page.click("[data-testid=cancel-dialog]");
+  await page.click("[data-testid=ticket-transfer]");
+  await page.waitForSelector("[data-testid=transfer-dialog]");
+  await page.fill("[data-testid=transfer-comment]", ru ? "Нужна вторая линия" : "Needs the second line");
+  await shot("25-transfer-dialog");
+  await page.click("[data-testid=cancel-dialog]");
+  await page.click("[data-testid=ticket-close]");
+  await page.waitForSelector("[data-testid=close-dialog]");
+  await page.fill("[data-testid=close-result]", ru ? "Перенастроили VPN-клиент" : "VPN client reconfigured");
+  await shot("26-close-dialog");
+  await context.close();
+}
+
 if (!args.has("--only-bench")) {
-  for (const locale of ["en-US", "ru-RU"]) for (const scheme of ["light", "dark"]) await shots(locale, scheme);
+  for (const locale of ["en-US", "ru-RU"])
+    for (const scheme of ["light", "dark"]) {
+      if (!args.has("--only-tickets")) await shots(locale, scheme);
+      await ticketShots(locale, scheme);
+    }
   console.log(`screenshots in ${out}`);
 }
 

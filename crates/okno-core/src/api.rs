@@ -235,6 +235,96 @@ impl Api {
         self.get(&format!("/api/v1/chats/{chat}/files")).await
     }
 
+    // ------------------------------------------------------------ tickets (staff and users)
+
+    pub async fn tickets(
+        &self,
+        view: TicketView,
+        line: Option<LineId>,
+    ) -> CoreResult<Vec<TicketItem>> {
+        let view = match view {
+            TicketView::Queued => "queued",
+            TicketView::Mine => "mine",
+            TicketView::Open => "open",
+        };
+        let mut path = format!("/api/v1/tickets?view={view}");
+        if let Some(l) = line {
+            path.push_str(&format!("&line_id={l}"));
+        }
+        self.get(&path).await
+    }
+
+    pub async fn ticket(&self, ticket: TicketId) -> CoreResult<Ticket> {
+        self.get(&format!("/api/v1/tickets/{ticket}")).await
+    }
+
+    pub async fn ticket_detail(&self, ticket: TicketId) -> CoreResult<TicketDetail> {
+        self.get(&format!("/api/v1/tickets/{ticket}/detail")).await
+    }
+
+    pub async fn take(&self, ticket: TicketId) -> CoreResult<Ticket> {
+        self.post(
+            &format!("/api/v1/tickets/{ticket}/take"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn transfer(&self, ticket: TicketId, req: &TransferRequest) -> CoreResult<Ticket> {
+        self.post(&format!("/api/v1/tickets/{ticket}/transfer"), req)
+            .await
+    }
+
+    pub async fn close(&self, ticket: TicketId, req: &CloseRequest) -> CoreResult<Ticket> {
+        self.post(&format!("/api/v1/tickets/{ticket}/close"), req)
+            .await
+    }
+
+    pub async fn rate(&self, ticket: TicketId, req: &RatingRequest) -> CoreResult<Ticket> {
+        self.post(&format!("/api/v1/tickets/{ticket}/rating"), req)
+            .await
+    }
+
+    pub async fn my_agents(&self) -> CoreResult<Vec<Agent>> {
+        self.get("/api/v1/me/agents").await
+    }
+
+    pub async fn set_presence(&self, presence: Presence) -> CoreResult<Vec<Agent>> {
+        self.call(
+            self.request(reqwest::Method::PUT, "/api/v1/me/presence")
+                .json(&PresenceRequest { presence }),
+        )
+        .await
+    }
+
+    pub async fn company_agents(&self, company: CompanyId) -> CoreResult<Vec<Agent>> {
+        self.get(&format!("/api/v1/companies/{company}/agents"))
+            .await
+    }
+
+    pub async fn company_lines(&self, company: CompanyId) -> CoreResult<Vec<Line>> {
+        self.get(&format!("/api/v1/companies/{company}/lines"))
+            .await
+    }
+
+    pub async fn services(&self, company: CompanyId) -> CoreResult<Vec<Service>> {
+        self.get(&format!("/api/v1/companies/{company}/services"))
+            .await
+    }
+
+    pub async fn register_service_request(
+        &self,
+        ticket: TicketId,
+        req: &ServiceRequestInput,
+    ) -> CoreResult<ServiceRequest> {
+        self.post(&format!("/api/v1/tickets/{ticket}/service-requests"), req)
+            .await
+    }
+
+    pub async fn my_service_requests(&self) -> CoreResult<Vec<ServiceRequest>> {
+        self.get("/api/v1/me/service-requests").await
+    }
+
     /// The WebSocket address of the event stream.
     pub fn ws_url(&self, since: i64) -> String {
         let base = if let Some(rest) = self.base.strip_prefix("https://") {

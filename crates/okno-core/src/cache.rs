@@ -129,6 +129,14 @@ CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
 END;
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 "#,
+    // 4: the signed-in employee's own agent records (presence, load, competences), one per
+    // company, so the notification policy knows which queues are theirs; and, per ticket, the
+    // queue entry already announced (a summary read from the server may bring a queued ticket
+    // before its event does: the entry is announced once all the same).
+    r#"
+CREATE TABLE agents (company_id INTEGER PRIMARY KEY, data TEXT NOT NULL) STRICT;
+ALTER TABLE tickets ADD COLUMN announced_queued_at INTEGER;
+"#,
 ];
 
 /// What a change touched, to tell the UI (ids only).
@@ -143,6 +151,12 @@ pub struct Changes {
     pub delivered: Vec<(ChatId, Uuid)>,
     /// Chats whose summary the cache cannot compute alone: fetch it from the server.
     pub stale_chats: BTreeSet<ChatId>,
+    /// Tickets that changed: (ticket, chat).
+    pub tickets: Vec<(TicketId, ChatId)>,
+    /// Tickets that entered the queue of a line the signed-in employee serves.
+    pub queued: Vec<(TicketId, ChatId)>,
+    /// The signed-in employee's own agent record changed.
+    pub agent: bool,
 }
 
 impl Changes {
@@ -307,7 +321,7 @@ impl Cache {
             tx.execute_batch(
                 "DELETE FROM account; DELETE FROM lines; DELETE FROM connections; DELETE FROM chats;
                  DELETE FROM messages; DELETE FROM tickets; DELETE FROM service_requests;
-                 DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox;",
+                 DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox; DELETE FROM agents;",
             )?;
             Ok(())
         })
@@ -403,6 +417,18 @@ impl Cache {
             Ok(())
         })?;
         Ok(ch)
+    }
+
+    /// Stores a ticket the server answered with (the stream brings the same change later).
+    pub fn store_ticket(&self, t: &Ticket) -> CoreResult<()> {
+        self.tx(|tx| {
+            upsert_ticket(tx, t)?;
+            set_open_ticket(tx, t)
+        })
+    }
+
+    pub fn store_service_request(&self, r: &ServiceRequest) -> CoreResult<()> {
+        self.tx(|tx| upsert_service_request(tx, r))
     }
 
     pub fn set_chat_summary(&self, s: &ChatSummary) -> CoreResult<()> {
@@ -612,14 +638,77 @@ impl Cache {
         })
     }
 
-    /// The unread total over all chats (for the badge), muted chats excluded.
+    /// The unread total for the badge over the chats the account follows (its own lines, and
+    /// for an employee the tickets assigned to them), muted chats excluded. An employee's cache
+    /// holds every chat of their companies; the others do not count.
     pub fn unread_total(&self) -> CoreResult<i64> {
         self.with(|c| {
             Ok(c.query_row(
-                "SELECT COALESCE(SUM(unread), 0) FROM chats WHERE muted = 0",
+                &format!("SELECT COALESCE(SUM(ch.unread), 0) FROM chats ch WHERE ch.muted = 0 AND {FOLLOWED}"),
                 [],
                 |r| r.get(0),
             )?)
+        })
+    }
+
+    /// Whether the account follows this chat: one of its own lines, or a ticket assigned to it.
+    pub fn follows_chat(&self, chat: ChatId) -> CoreResult<bool> {
+        self.with(|c| {
+            Ok(c.query_row(
+                &format!("SELECT 1 FROM chats ch WHERE ch.id = ?1 AND {FOLLOWED}"),
+                [chat.0],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+    }
+
+    /// The chat's open ticket, if the cache knows it.
+    pub fn open_ticket_of(&self, chat: ChatId) -> CoreResult<Option<Ticket>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT t.data FROM chats ch JOIN tickets t ON t.id = ch.open_ticket_id WHERE ch.id = ?1",
+                [chat.0],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|d| parse(&d))
+            .transpose()
+        })
+    }
+
+    /// A cached ticket.
+    pub fn ticket(&self, id: TicketId) -> CoreResult<Option<Ticket>> {
+        self.with(|c| {
+            c.query_row("SELECT data FROM tickets WHERE id = ?1", [id.0], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+            .map(|d| parse(&d))
+            .transpose()
+        })
+    }
+
+    /// The signed-in employee's agent records, one per company.
+    pub fn agents(&self) -> CoreResult<Vec<Agent>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached("SELECT data FROM agents ORDER BY company_id")?;
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            rows.iter().map(|d| parse(d)).collect()
+        })
+    }
+
+    /// Replaces the signed-in employee's agent records (read from the server).
+    pub fn set_agents(&self, agents: &[Agent]) -> CoreResult<()> {
+        self.tx(|tx| {
+            tx.execute("DELETE FROM agents", [])?;
+            for a in agents {
+                store_agent(tx, a)?;
+            }
+            Ok(())
         })
     }
 
@@ -761,6 +850,12 @@ impl Cache {
         Ok(ch)
     }
 }
+
+/// The chats an account follows (`ch` is the chat): its own lines' chats, and chats whose open
+/// ticket is assigned to the signed-in account.
+const FOLLOWED: &str = "(EXISTS (SELECT 1 FROM connections cn WHERE cn.chat_id = ch.id)
+     OR EXISTS (SELECT 1 FROM tickets t, account a WHERE t.id = ch.open_ticket_id
+                AND json_extract(t.data, '$.assignee_id') = json_extract(a.me, '$.id')))";
 
 /// The lines list order: lines with messages first, newest message first, then the rest by name.
 pub fn sort_line_items(items: &mut [LineItem]) {
@@ -933,6 +1028,60 @@ fn upsert_ticket(tx: &Transaction<'_>, t: &Ticket) -> CoreResult<()> {
     Ok(())
 }
 
+fn set_open_ticket(tx: &Transaction<'_>, ticket: &Ticket) -> CoreResult<()> {
+    let open = ticket.state.is_open().then_some(ticket.id.0);
+    exec(
+        tx,
+        "INSERT INTO chats (id, open_ticket_id) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET open_ticket_id =
+             CASE WHEN ?2 IS NOT NULL THEN ?2
+                  WHEN open_ticket_id = ?3 THEN NULL ELSE open_ticket_id END",
+        params![ticket.chat_id.0, open, ticket.id.0],
+    )?;
+    Ok(())
+}
+
+fn upsert_service_request(tx: &Transaction<'_>, request: &ServiceRequest) -> CoreResult<()> {
+    let state = match request.status {
+        ServiceRequestStatus::Open => "open",
+        ServiceRequestStatus::InProgress => "in_progress",
+        ServiceRequestStatus::Done => "done",
+        ServiceRequestStatus::Cancelled => "cancelled",
+    };
+    exec(
+        tx,
+        "INSERT INTO service_requests (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET state = ?3, data = ?4",
+        params![request.id, request.chat_id.0, state, json(request)?],
+    )?;
+    Ok(())
+}
+
+fn store_agent(tx: &Transaction<'_>, a: &Agent) -> CoreResult<()> {
+    exec(
+        tx,
+        "INSERT INTO agents (company_id, data) VALUES (?1, ?2)
+         ON CONFLICT (company_id) DO UPDATE SET data = ?2",
+        params![a.company_id.0, json(a)?],
+    )?;
+    Ok(())
+}
+
+/// Whether the signed-in employee has a competence for this line of this company.
+fn serves_line(tx: &Transaction<'_>, company: CompanyId, line: LineId) -> CoreResult<bool> {
+    let data: Option<String> = row(
+        tx,
+        "SELECT data FROM agents WHERE company_id = ?1",
+        [company.0],
+        |r| r.get(0),
+    )
+    .optional()?;
+    Ok(data
+        .map(|d| parse::<Agent>(&d))
+        .transpose()?
+        .is_some_and(|a| a.competences.iter().any(|c| c.line_id == line)))
+}
+
 /// Inserts a message unless it is there already. Returns whether it is new.
 fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     let kind = match m.kind {
@@ -1080,9 +1229,14 @@ fn apply_event(
                 ch.messages.insert(m.chat_id);
             }
         }
-        // Presence, capacity and competences are read live by the specialist's views; the
-        // cache keeps nothing of them.
-        EventBody::AgentChanged { .. } => {}
+        // Other agents' presence and load are read live by the specialist's views; the cache
+        // keeps only the signed-in employee's own records.
+        EventBody::AgentChanged { agent } => {
+            if agent.user_id == me {
+                store_agent(tx, agent)?;
+                ch.agent = true;
+            }
+        }
         EventBody::ChatRead { chat_id, seq } => {
             exec(
                 tx,
@@ -1135,31 +1289,33 @@ fn apply_event(
             }
         }
         EventBody::ServiceRequestChanged { request } => {
-            let state = match request.status {
-                ServiceRequestStatus::Open => "open",
-                ServiceRequestStatus::InProgress => "in_progress",
-                ServiceRequestStatus::Done => "done",
-                ServiceRequestStatus::Cancelled => "cancelled",
-            };
-            exec(
-                tx,
-                "INSERT INTO service_requests (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET state = ?3, data = ?4",
-                params![request.id, request.chat_id.0, state, json(request)?],
-            )?;
+            upsert_service_request(tx, request)?;
             ch.chats.insert(request.chat_id);
         }
         EventBody::TicketChanged { ticket } => {
             upsert_ticket(tx, ticket)?;
-            let open = ticket.state.is_open().then_some(ticket.id.0);
-            exec(
-                tx,
-                "INSERT INTO chats (id, open_ticket_id) VALUES (?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET open_ticket_id =
-                     CASE WHEN ?2 IS NOT NULL THEN ?2
-                          WHEN open_ticket_id = ?3 THEN NULL ELSE open_ticket_id END",
-                params![ticket.chat_id.0, open, ticket.id.0],
-            )?;
+            if ticket.state == TicketState::Queued {
+                // Each entry into a queue (`queued_at`) is announced once.
+                let entered = ticket.queued_at.unwrap_or(ticket.opened_at);
+                let announced: Option<i64> = row(
+                    tx,
+                    "SELECT announced_queued_at FROM tickets WHERE id = ?1",
+                    [ticket.id.0],
+                    |r| r.get(0),
+                )?;
+                if announced != Some(entered) {
+                    exec(
+                        tx,
+                        "UPDATE tickets SET announced_queued_at = ?1 WHERE id = ?2",
+                        params![entered, ticket.id.0],
+                    )?;
+                    if serves_line(tx, ticket.company_id, ticket.line_id)? {
+                        ch.queued.push((ticket.id, ticket.chat_id));
+                    }
+                }
+            }
+            ch.tickets.push((ticket.id, ticket.chat_id));
+            set_open_ticket(tx, ticket)?;
             ch.chats.insert(ticket.chat_id);
             ch.lines = true;
         }
@@ -1221,6 +1377,126 @@ mod tests {
                 .unwrap();
             assert_eq!(found, 1, "the message from version {start} is searchable");
         }
+    }
+
+    fn ticket(state: TicketState, queued_at: Option<i64>) -> Ticket {
+        Ticket {
+            id: TicketId(5),
+            number: 1,
+            company_id: CompanyId(1),
+            line_id: LineId(2),
+            line_name: "IT".into(),
+            chat_id: ChatId(3),
+            user_id: UserId(9),
+            client_name: "Anna".into(),
+            channel: Channel::Desktop,
+            state,
+            assignee_id: None,
+            assignee_name: None,
+            opened_at: 10,
+            queued_at,
+            queue_position: queued_at.map(|_| 1),
+            assigned_at: None,
+            closed_at: None,
+            result: None,
+            rating: None,
+            rating_comment: None,
+        }
+    }
+
+    /// A queued ticket is announced once per queue entry, to the employees who serve its line,
+    /// even when a chat summary read from the server brought the ticket before its event.
+    #[test]
+    fn a_queue_entry_is_announced_once_to_those_who_serve_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let me = Me {
+            id: UserId(7),
+            login: "specialist".into(),
+            display_name: "S".into(),
+            service_admin: false,
+            memberships: vec![Membership {
+                company_id: CompanyId(1),
+                company_name: "C".into(),
+                role: CompanyRole::Specialist,
+            }],
+        };
+        cache
+            .apply_snapshot(
+                Some("http://x"),
+                &Snapshot {
+                    cursor: 0,
+                    me,
+                    connections: vec![],
+                    chats: vec![],
+                },
+            )
+            .unwrap();
+        let agent = |lines: &[i64]| Agent {
+            company_id: CompanyId(1),
+            user_id: UserId(7),
+            display_name: "S".into(),
+            role: CompanyRole::Specialist,
+            presence: Presence::Away,
+            capacity: 3,
+            load: 0,
+            competences: lines
+                .iter()
+                .map(|l| Competence {
+                    line_id: LineId(*l),
+                    level: 1,
+                    priority: 1,
+                })
+                .collect(),
+        };
+        cache.set_agents(&[agent(&[2])]).unwrap();
+        let ev = |seq: i64, t: Ticket| Event {
+            seq,
+            at: 0,
+            body: EventBody::TicketChanged { ticket: t },
+        };
+        // The summary (a stale chat refreshed) brings the queued ticket first.
+        cache
+            .set_chat_summary(&ChatSummary {
+                id: ChatId(3),
+                line_id: LineId(2),
+                user_id: UserId(9),
+                user_display_name: "Anna".into(),
+                last_seq: 1,
+                last_message_at: Some(10),
+                read_seq: 0,
+                unread: 1,
+                open_ticket: Some(ticket(TicketState::Queued, Some(10))),
+            })
+            .unwrap();
+        let ch = cache
+            .apply_events(&[ev(1, ticket(TicketState::Queued, Some(10)))])
+            .unwrap();
+        assert_eq!(ch.queued, [(TicketId(5), ChatId(3))]);
+        assert_eq!(ch.tickets, [(TicketId(5), ChatId(3))]);
+        // The same entry again (a position change): not again.
+        let ch = cache
+            .apply_events(&[ev(2, ticket(TicketState::Queued, Some(10)))])
+            .unwrap();
+        assert!(ch.queued.is_empty());
+        // Taken, then back in a queue (a transfer): a new entry.
+        let ch = cache
+            .apply_events(&[
+                ev(3, ticket(TicketState::Assigned, None)),
+                ev(4, ticket(TicketState::Queued, Some(20))),
+            ])
+            .unwrap();
+        assert_eq!(ch.queued, [(TicketId(5), ChatId(3))]);
+        // A line the employee does not serve stays silent.
+        cache.set_agents(&[agent(&[99])]).unwrap();
+        let ch = cache
+            .apply_events(&[ev(5, ticket(TicketState::Queued, Some(30)))])
+            .unwrap();
+        assert!(ch.queued.is_empty());
+        assert_eq!(
+            cache.agents().unwrap()[0].competences[0].line_id,
+            LineId(99)
+        );
     }
 
     #[test]

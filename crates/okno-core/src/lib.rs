@@ -103,6 +103,21 @@ impl Inner {
                 client_msg_id: *client_msg_id,
             });
         }
+        for (ticket_id, chat_id) in &ch.tickets {
+            self.emit(CoreEvent::TicketChanged {
+                ticket_id: *ticket_id,
+                chat_id: *chat_id,
+            });
+        }
+        for (ticket_id, chat_id) in &ch.queued {
+            self.emit(CoreEvent::TicketQueued {
+                ticket_id: *ticket_id,
+                chat_id: *chat_id,
+            });
+        }
+        if ch.agent {
+            self.emit(CoreEvent::AgentChanged);
+        }
         for (chat_id, message_id) in &ch.arrived {
             self.emit(CoreEvent::NewMessage {
                 chat_id: *chat_id,
@@ -326,6 +341,24 @@ impl Core {
         limit: i64,
     ) -> CoreResult<ChatPage> {
         let limit = limit.clamp(1, 200);
+        // An employee opens a ticket of a chat the cache has not seen yet (it was busy before
+        // they signed in): its summary says how far the history goes.
+        if before.is_none()
+            && self
+                .inner
+                .cache
+                .chat_summary(chat)?
+                .is_none_or(|s| s.0 == 0)
+        {
+            if let Ok(api) = self.inner.api() {
+                match api.chat(chat).await {
+                    Ok(s) => self.inner.cache.set_chat_summary(&s)?,
+                    Err(e) => {
+                        tracing::info!(error = %e.code(), chat = %chat, "chat summary not read")
+                    }
+                }
+            }
+        }
         let top = match before {
             Some(b) => b - 1,
             None => self.inner.cache.last_seq(chat)?,
@@ -563,6 +596,220 @@ impl Core {
         let path = self.download(file).await?;
         opener::open(&path).map_err(|e| CoreError::Io(e.to_string()))?;
         Ok(path)
+    }
+
+    // ---------------------------------------------------------------- tickets
+
+    /// A ticket list of the specialist's single window, from the server (`view`: queued, mine
+    /// or all open tickets of the caller's lines).
+    pub async fn tickets(&self, view: TicketView) -> CoreResult<Vec<TicketItem>> {
+        self.inner.api()?.tickets(view, None).await
+    }
+
+    /// A ticket: from the server when reachable (then cached), else from the cache.
+    pub async fn ticket(&self, id: TicketId) -> CoreResult<Ticket> {
+        match self.inner.api()?.ticket(id).await {
+            Ok(t) => {
+                self.inner.cache.store_ticket(&t)?;
+                Ok(t)
+            }
+            Err(e @ CoreError::Offline(_)) => self.inner.cache.ticket(id)?.ok_or(e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A ticket with the client's card and its service requests (staff).
+    pub async fn ticket_detail(&self, id: TicketId) -> CoreResult<TicketDetail> {
+        let d = self.inner.api()?.ticket_detail(id).await?;
+        self.inner.cache.store_ticket(&d.ticket)?;
+        Ok(d)
+    }
+
+    /// Stores a ticket the server answered with and tells the UI at once (the stream follows).
+    fn ticket_changed(&self, t: &Ticket) -> CoreResult<()> {
+        self.inner.cache.store_ticket(t)?;
+        self.inner.emit(CoreEvent::TicketChanged {
+            ticket_id: t.id,
+            chat_id: t.chat_id,
+        });
+        self.inner
+            .emit(CoreEvent::ChatChanged { chat_id: t.chat_id });
+        Ok(())
+    }
+
+    /// Takes a queued ticket; `conflict` when someone else was first.
+    pub async fn take(&self, id: TicketId) -> CoreResult<Ticket> {
+        let t = self.inner.api()?.take(id).await?;
+        tracing::info!(ticket = %id, "ticket taken");
+        self.ticket_changed(&t)?;
+        Ok(t)
+    }
+
+    /// Transfers a ticket to a specialist or to a line, with a comment the user sees.
+    pub async fn transfer(
+        &self,
+        id: TicketId,
+        to_user: Option<UserId>,
+        to_line: Option<LineId>,
+        comment: &str,
+    ) -> CoreResult<Ticket> {
+        if to_user.is_some() == to_line.is_some() {
+            return Err(CoreError::Invalid(
+                "transfer to either a specialist or a line".into(),
+            ));
+        }
+        let comment = comment.trim();
+        if comment.is_empty() || comment.chars().count() > 1000 {
+            return Err(CoreError::Invalid(
+                "the comment must have 1 to 1,000 characters".into(),
+            ));
+        }
+        let t = self
+            .inner
+            .api()?
+            .transfer(
+                id,
+                &TransferRequest {
+                    to_user_id: to_user,
+                    to_line_id: to_line,
+                    comment: comment.into(),
+                },
+            )
+            .await?;
+        tracing::info!(ticket = %id, "ticket transferred");
+        self.ticket_changed(&t)?;
+        Ok(t)
+    }
+
+    /// Closes a ticket with its result; the user is then asked to rate it.
+    pub async fn close_ticket(&self, id: TicketId, result: &str) -> CoreResult<Ticket> {
+        let result = result.trim();
+        if result.is_empty() || result.chars().count() > 1000 {
+            return Err(CoreError::Invalid(
+                "the result must have 1 to 1,000 characters".into(),
+            ));
+        }
+        let t = self
+            .inner
+            .api()?
+            .close(
+                id,
+                &CloseRequest {
+                    result: result.into(),
+                },
+            )
+            .await?;
+        tracing::info!(ticket = %id, "ticket closed");
+        self.ticket_changed(&t)?;
+        Ok(t)
+    }
+
+    /// The user rates a closed ticket, 1–5, once.
+    pub async fn rate(&self, id: TicketId, rating: i64, comment: &str) -> CoreResult<Ticket> {
+        if !(1..=5).contains(&rating) {
+            return Err(CoreError::Invalid("the rating is 1 to 5".into()));
+        }
+        if comment.chars().count() > 1000 {
+            return Err(CoreError::Invalid(
+                "the comment may have at most 1,000 characters".into(),
+            ));
+        }
+        let t = self
+            .inner
+            .api()?
+            .rate(
+                id,
+                &RatingRequest {
+                    rating,
+                    comment: comment.trim().into(),
+                },
+            )
+            .await?;
+        self.ticket_changed(&t)?;
+        Ok(t)
+    }
+
+    /// The signed-in employee's agent records (presence, load, competences), one per company:
+    /// from the server when reachable, else the cached ones.
+    pub async fn my_agents(&self) -> CoreResult<Vec<Agent>> {
+        match self.inner.api()?.my_agents().await {
+            Ok(a) => {
+                self.inner.cache.set_agents(&a)?;
+                Ok(a)
+            }
+            Err(CoreError::Offline(_)) => self.inner.cache.agents(),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets the employee's presence in every company they work for.
+    pub async fn set_presence(&self, presence: Presence) -> CoreResult<Vec<Agent>> {
+        let a = self.inner.api()?.set_presence(presence).await?;
+        self.inner.cache.set_agents(&a)?;
+        tracing::info!(?presence, "presence set");
+        self.inner.emit(CoreEvent::AgentChanged);
+        Ok(a)
+    }
+
+    /// The company's specialists and admins (the transfer dialog).
+    pub async fn company_agents(&self, company: CompanyId) -> CoreResult<Vec<Agent>> {
+        self.inner.api()?.company_agents(company).await
+    }
+
+    /// The company's lines (the transfer dialog).
+    pub async fn company_lines(&self, company: CompanyId) -> CoreResult<Vec<Line>> {
+        self.inner.api()?.company_lines(company).await
+    }
+
+    /// The company's service catalog.
+    pub async fn services(&self, company: CompanyId) -> CoreResult<Vec<Service>> {
+        self.inner.api()?.services(company).await
+    }
+
+    /// Registers a service request from a ticket; the fields are checked against the work
+    /// type first (the server checks them again).
+    pub async fn register_service_request(
+        &self,
+        ticket: TicketId,
+        input: ServiceRequestInput,
+    ) -> CoreResult<ServiceRequest> {
+        let title = input.title.trim();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(CoreError::Invalid(
+                "the title must have 1 to 200 characters".into(),
+            ));
+        }
+        let input = ServiceRequestInput {
+            title: title.into(),
+            ..input
+        };
+        let sr = self
+            .inner
+            .api()?
+            .register_service_request(ticket, &input)
+            .await?;
+        tracing::info!(ticket = %ticket, request = sr.id, "service request registered");
+        self.inner.cache.store_service_request(&sr)?;
+        self.inner.emit(CoreEvent::ChatChanged {
+            chat_id: sr.chat_id,
+        });
+        Ok(sr)
+    }
+
+    /// Whether a new message in this chat concerns the account (its own line, or a ticket
+    /// assigned to it): the notification policy asks.
+    pub fn follows_chat(&self, chat: ChatId) -> CoreResult<bool> {
+        self.inner.cache.follows_chat(chat)
+    }
+
+    /// The chat's open ticket, from the cache (for notifications).
+    pub fn open_ticket_of(&self, chat: ChatId) -> CoreResult<Option<Ticket>> {
+        self.inner.cache.open_ticket_of(chat)
+    }
+
+    /// A cached ticket (for notifications).
+    pub fn cached_ticket(&self, id: TicketId) -> CoreResult<Option<Ticket>> {
+        self.inner.cache.ticket(id)
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -1,7 +1,7 @@
 //! When a new message should raise a native notification, and the unread badge. Pure logic: the
 //! desktop shell shows what this decides.
 
-use okno_proto::{ChatId, MessageKind, UserId};
+use okno_proto::{ChatId, MessageKind, Ticket, TicketState, UserId};
 
 /// What the app is showing right now.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,6 +18,9 @@ pub struct Incoming {
     pub sender_id: Option<UserId>,
     pub kind: MessageKind,
     pub muted: bool,
+    /// The account follows this chat: one of its own lines, or (an employee) a ticket assigned
+    /// to them. An employee's stream carries every chat of their companies; the rest are silent.
+    pub followed: bool,
     /// The line's name: the notification's title.
     pub line_name: String,
     pub sender_name: String,
@@ -46,7 +49,11 @@ pub const GROUP_ABOVE: usize = 3;
 
 /// Whether this message deserves a notification.
 pub fn wants_notification(me: UserId, focus: Focus, m: &Incoming) -> bool {
-    if m.sender_id == Some(me) || m.sender_id.is_none() || m.kind == MessageKind::Notice || m.muted
+    if m.sender_id == Some(me)
+        || m.sender_id.is_none()
+        || m.kind == MessageKind::Notice
+        || m.muted
+        || !m.followed
     {
         return false;
     }
@@ -104,6 +111,29 @@ pub fn decide(me: UserId, focus: Focus, batch: &[Incoming]) -> Vec<Notification>
     }]
 }
 
+/// A ticket that entered the queue of one of the specialist's lines: one notification, unless
+/// it is no longer waiting (taken already) or the window shows its chat.
+pub fn ticket_queued(focus: Focus, t: &Ticket, russian: bool) -> Option<Notification> {
+    if t.state != TicketState::Queued
+        || (focus.window_focused && focus.open_chat == Some(t.chat_id))
+    {
+        return None;
+    }
+    let body = if russian {
+        format!(
+            "Новое обращение №{} от {} ждёт в очереди",
+            t.number, t.client_name
+        )
+    } else {
+        format!("New ticket #{} from {} is waiting", t.number, t.client_name)
+    };
+    Some(Notification::Single {
+        chat_id: t.chat_id,
+        title: t.line_name.clone(),
+        body,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +144,7 @@ mod tests {
             sender_id: Some(UserId(from)),
             kind: MessageKind::Text,
             muted: false,
+            followed: true,
             line_name: format!("Line {chat}"),
             sender_name: "Sergei".into(),
             preview: "Hello,\n  please   restart".into(),
@@ -132,6 +163,12 @@ mod tests {
         let mut m = msg(1, 2);
         m.muted = true;
         assert!(!wants_notification(ME, f, &m));
+        let mut other = msg(1, 2);
+        other.followed = false;
+        assert!(
+            !wants_notification(ME, f, &other),
+            "a colleague's ticket stays silent"
+        );
         assert!(wants_notification(ME, f, &msg(1, 2)));
     }
 
@@ -185,5 +222,62 @@ mod tests {
             panic!()
         };
         assert_eq!(*chat_id, Some(ChatId(3)), "clicking opens that chat");
+    }
+
+    fn ticket(state: TicketState) -> Ticket {
+        Ticket {
+            id: okno_proto::TicketId(7),
+            number: 12,
+            company_id: okno_proto::CompanyId(1),
+            line_id: okno_proto::LineId(2),
+            line_name: "IT Support".into(),
+            chat_id: ChatId(3),
+            user_id: UserId(4),
+            client_name: "Ivan".into(),
+            channel: okno_proto::Channel::Desktop,
+            state,
+            assignee_id: None,
+            assignee_name: None,
+            opened_at: 0,
+            queued_at: Some(0),
+            queue_position: Some(1),
+            assigned_at: None,
+            closed_at: None,
+            result: None,
+            rating: None,
+            rating_comment: None,
+        }
+    }
+
+    #[test]
+    fn a_queued_ticket_notifies_once_unless_taken_or_in_view() {
+        let f = Focus::default();
+        assert_eq!(
+            ticket_queued(f, &ticket(TicketState::Queued), false),
+            Some(Notification::Single {
+                chat_id: ChatId(3),
+                title: "IT Support".into(),
+                body: "New ticket #12 from Ivan is waiting".into()
+            })
+        );
+        let Some(Notification::Single { body, .. }) =
+            ticket_queued(f, &ticket(TicketState::Queued), true)
+        else {
+            panic!()
+        };
+        assert!(body.contains("№12"), "{body}");
+        assert_eq!(
+            ticket_queued(f, &ticket(TicketState::Assigned), false),
+            None,
+            "already taken"
+        );
+        let viewing = Focus {
+            window_focused: true,
+            open_chat: Some(ChatId(3)),
+        };
+        assert_eq!(
+            ticket_queued(viewing, &ticket(TicketState::Queued), false),
+            None
+        );
     }
 }

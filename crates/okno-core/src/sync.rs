@@ -120,8 +120,30 @@ pub(crate) async fn catch_up(inner: &Arc<Inner>, api: &Api) -> CoreResult<()> {
     }
 }
 
+/// An employee's own agent records (presence, competences): the notification policy needs
+/// their lines before the first ticket arrives. The stream keeps them current afterwards.
+async fn refresh_agents(inner: &Arc<Inner>, api: &Api) {
+    let staff = inner
+        .cache
+        .account()
+        .ok()
+        .flatten()
+        .is_some_and(|a| !a.me.memberships.is_empty());
+    if !staff {
+        return;
+    }
+    match api.my_agents().await {
+        Ok(agents) => match inner.cache.set_agents(&agents) {
+            Ok(()) => inner.emit(CoreEvent::AgentChanged),
+            Err(e) => tracing::warn!(error = %e, "cannot store the agent records"),
+        },
+        Err(e) => tracing::info!(error = %e.code(), "agent records not read"),
+    }
+}
+
 async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult<()> {
     catch_up(inner, api).await?;
+    refresh_agents(inner, api).await;
     let cursor = inner.cache.cursor()?;
     let mut req = api
         .ws_url(cursor)

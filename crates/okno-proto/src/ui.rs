@@ -49,6 +49,14 @@ pub enum CoreEvent {
         #[cfg_attr(feature = "ts", ts(optional = nullable))]
         error: Option<String>,
     },
+    /// A ticket the account can see changed (registered, queued, assigned, transferred,
+    /// closed, rated): the specialist's lists and counts, and a chat's rating prompt, re-read.
+    TicketChanged { ticket_id: TicketId, chat_id: ChatId },
+    /// A ticket entered the queue of a line the signed-in specialist serves (input to the
+    /// notification policy).
+    TicketQueued { ticket_id: TicketId, chat_id: ChatId },
+    /// The signed-in specialist's presence, capacity, load or competences changed.
+    AgentChanged,
     SignedOut,
 }
 }

@@ -4,8 +4,11 @@ import { getContext, setContext } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
 import type { AppInfo, Backend, DroppedFile } from "./backend";
 import type { CoreEvent, LineItem, Me, SyncState } from "./proto/api";
-import type { ChatId, LineId } from "./proto/ids";
+import type { ChatId, LineId, TicketId } from "./proto/ids";
 import { pushEscape } from "./escape";
+import { TicketsState } from "./tickets.svelte";
+
+export type Section = "lines" | "tickets";
 
 export interface TransferState {
   done: number;
@@ -29,6 +32,11 @@ export class AppState {
   info = $state.raw<AppInfo | null>(null);
   sync = $state<SyncState>("idle");
   syncDetail = $state<string | null>(null);
+
+  /** Employees (specialists, admins) switch between their own Lines and the Tickets section. */
+  section = $state<Section>("lines");
+  readonly tickets: TicketsState;
+  isStaff = $derived(!!this.me && this.me.memberships.length > 0);
 
   lines = $state.raw<LineItem[]>([]);
   linesLoaded = $state(false);
@@ -59,6 +67,7 @@ export class AppState {
 
   constructor(backend: Backend) {
     this.backend = backend;
+    this.tickets = new TicketsState(backend);
   }
 
   /** Reads the start state and subscribes to the shell's events (once). */
@@ -87,7 +96,13 @@ export class AppState {
       this.me = null;
     }
     this.ready = true;
-    if (this.me) await this.reloadLines();
+    if (this.me) await this.afterSignIn();
+  }
+
+  private async afterSignIn(): Promise<void> {
+    const staff = !!this.me?.memberships.length;
+    this.section = staff ? "tickets" : "lines";
+    await Promise.all([this.reloadLines(), staff ? this.tickets.reload() : null, staff ? this.tickets.reloadAgents() : null]);
   }
 
   stop(): void {
@@ -100,7 +115,7 @@ export class AppState {
     this.info = await this.backend.info();
     this.sync = this.info.sync_state;
     this.me = me;
-    await this.reloadLines();
+    await this.afterSignIn();
   }
 
   async logout(): Promise<void> {
@@ -117,6 +132,8 @@ export class AppState {
     this.leaveSearch();
     this.transfers.clear();
     this.drafts.clear();
+    this.tickets.clear();
+    this.section = "lines";
     void this.backend.setOpenChat(null);
   }
 
@@ -134,12 +151,27 @@ export class AppState {
         break;
       case "chat_changed":
         void this.reloadLines();
+        // Unread counts of listed tickets follow their chats.
+        if (this.isStaff && this.tickets.byChat(e.chat_id)) void this.tickets.reload();
+        for (const l of this.chatListeners) l(e);
+        break;
+      case "new_message":
+        if (this.isStaff && this.tickets.byChat(e.chat_id)) void this.tickets.reload();
         for (const l of this.chatListeners) l(e);
         break;
       case "messages_changed":
       case "outbox_changed":
-      case "new_message":
         for (const l of this.chatListeners) l(e);
+        break;
+      case "ticket_changed":
+        if (this.isStaff) void this.tickets.reload();
+        for (const l of this.chatListeners) l(e);
+        break;
+      case "ticket_queued":
+        if (this.isStaff) void this.tickets.reload();
+        break;
+      case "agent_changed":
+        if (this.isStaff) void this.tickets.reloadAgents();
         break;
       case "transfer":
         this.transfers.set(e.transfer_id, {
@@ -189,9 +221,31 @@ export class AppState {
     this.selectedLineId = line;
   }
 
+  showSection(section: Section): void {
+    if (section === "tickets" && !this.isStaff) return;
+    if (section !== this.section) this.closeInfo();
+    this.section = section;
+    if (section === "tickets") {
+      this.leaveSearch();
+      void this.tickets.reload();
+    }
+  }
+
+  openTicket(ticket: TicketId): void {
+    this.showSection("tickets");
+    this.tickets.selectedId = ticket;
+  }
+
   openChat(chat: ChatId): void {
     const item = this.lines.find((l) => l.chat_id === chat);
+    // An employee's notification for a ticket's chat opens the ticket.
+    const ticket = !item && this.isStaff ? this.tickets.byChat(chat) : null;
+    if (ticket) {
+      this.openTicket(ticket.ticket.id);
+      return;
+    }
     if (item) {
+      this.section = "lines";
       this.leaveSearch();
       this.select(item.line.id);
     } else {
@@ -221,6 +275,7 @@ export class AppState {
   }
 
   enterSearch(focus = true): void {
+    this.section = "lines";
     if (!this.searchMode) {
       this.searchMode = true;
       this.popSearch = pushEscape(() => this.leaveSearch());

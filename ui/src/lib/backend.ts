@@ -16,8 +16,16 @@ import type {
   SyncState,
   Connection,
   ServiceRequest,
+  Agent,
+  Presence,
+  Service,
+  ServiceRequestInput,
+  Ticket,
+  TicketDetail,
+  TicketItem,
+  TicketView,
 } from "./proto/api";
-import type { ChatId, ConnectionId, FileId, LineId } from "./proto/ids";
+import type { ChatId, CompanyId, ConnectionId, FileId, LineId, TicketId, UserId } from "./proto/ids";
 export type * from "./proto/api";
 export type * from "./proto/ids";
 // `proto-ids.d.ts` lets `proto/api` answer for `ChatId` too (tauri.ts imports it from there):
@@ -74,6 +82,32 @@ export interface Backend {
   pickFiles(): Promise<DroppedFile[]>;
   /** Tells the shell which chat is open (for the notification policy). */
   setOpenChat(chat: ChatId | null): Promise<void>;
+
+  // ---- tickets: the specialist's single window (staff), and the user's rating
+
+  /** A list of the specialist's tickets: queued (oldest first), mine, or all open. */
+  tickets(view: TicketView): Promise<TicketItem[]>;
+  /** One ticket (the client sees their own: the rating prompt reads it). */
+  ticket(ticket: TicketId): Promise<Ticket>;
+  /** A ticket with the client's card and its service requests (staff). */
+  ticketDetail(ticket: TicketId): Promise<TicketDetail>;
+  /** Takes a queued ticket; rejects with `conflict` when someone else was first. */
+  takeTicket(ticket: TicketId): Promise<Ticket>;
+  /** Transfers to a specialist (`toUser`) or a line (`toLine`), exactly one, with a comment. */
+  transferTicket(ticket: TicketId, toUser: UserId | null, toLine: LineId | null, comment: string): Promise<Ticket>;
+  closeTicket(ticket: TicketId, result: string): Promise<Ticket>;
+  /** The client rates a closed ticket 1–5, once. */
+  rateTicket(ticket: TicketId, rating: number, comment: string): Promise<Ticket>;
+  /** The signed-in employee's agent records (presence, load, competences), one per company. */
+  myAgents(): Promise<Agent[]>;
+  setPresence(presence: Presence): Promise<Agent[]>;
+  /** The company's specialists and admins (transfer dialog). */
+  companyAgents(company: CompanyId): Promise<Agent[]>;
+  /** The company's lines (transfer dialog). */
+  companyLines(company: CompanyId): Promise<Line[]>;
+  /** The company's service catalog. */
+  services(company: CompanyId): Promise<Service[]>;
+  registerServiceRequest(ticket: TicketId, input: ServiceRequestInput): Promise<ServiceRequest>;
 
   /** Core events. Returns an unsubscribe function. */
   onEvent(handler: (e: CoreEvent) => void): () => void;

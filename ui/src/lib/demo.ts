@@ -216,7 +216,7 @@ export function createDemo(lang: Lang, opts: MemoryOptions & { signedIn?: boolea
   mb.addMessage(itChat, { from: "me", text: L[7], at: at(now, -2, 9, 50) });
   mb.addMessage(itChat, { from: d2, text: L[8], at: at(now, -1, 11, 5) });
   mb.addMessage(itChat, { from: "me", text: L[9], at: at(now, -1, 11, 20) });
-  mb.closeTicket(itChat, at(now, -1, 11, 21));
+  mb.closeChatTicket(itChat, at(now, -1, 11, 21));
   mb.addMessage(itChat, { from: "me", text: L[10], at: recent(now, 42) });
   mb.openTicket(itChat, recent(now, 42));
   mb.addServiceRequest(itChat, lang === "ru" ? "Принтер PR-3-14: ложное замятие" : "Printer PR-3-14: false paper jam", "open", recent(now, 20));
@@ -238,7 +238,7 @@ export function createDemo(lang: Lang, opts: MemoryOptions & { signedIn?: boolea
   mb.addMessage(acctChat, { from: "me", text: s.acct[2], files: [{ name: "statement_2024-11.xml", size: 31_774 }], at: at(now, -1, 15, 8) });
   mb.addMessage(acctChat, { from: sp3, text: s.acct[3], at: at(now, -1, 15, 25) });
   mb.addMessage(acctChat, { from: "me", text: s.acct[4], at: at(now, -1, 16, 2) });
-  mb.closeTicket(acctChat, at(now, -1, 16, 3));
+  mb.closeChatTicket(acctChat, at(now, -1, 16, 3));
 
   // Facilities: last week; closed now.
   const facChat = mb.connect(fac.id).chat_id!;
@@ -255,6 +255,43 @@ export function createDemo(lang: Lang, opts: MemoryOptions & { signedIn?: boolea
 
   const vpnConn = mb.connect(vpn.id, { state: "pending", origin: "request" });
   mb.connect(sec.id);
+
+  // The support side (sign in as "specialist" or "admin"): the specialist works the Okno Demo
+  // lines; two clients wait in the queue, one ticket is theirs.
+  mb.addAgent(demo, "specialist", { presence: "away", capacity: 3, lines: [it.id, hr.id, vpn.id, sec.id] });
+  mb.addAgent(demo, "admin", { role: "admin", presence: "online", capacity: 5, lines: [] });
+  mb.addService(demo, lang === "ru" ? "Рабочее место" : "Workplace", [
+    {
+      name: lang === "ru" ? "Ремонт принтера" : "Printer repair",
+      fields: [
+        { name: lang === "ru" ? "Инвентарный номер" : "Inventory number", type: "text", required: true },
+        { name: lang === "ru" ? "Этаж" : "Floor", type: "number", required: false },
+      ],
+    },
+    {
+      name: lang === "ru" ? "Новая учётная запись" : "New account",
+      fields: [
+        { name: lang === "ru" ? "Дата выхода" : "Start date", type: "date", required: true },
+        { name: lang === "ru" ? "Руководитель" : "Manager", type: "text", required: true },
+      ],
+    },
+  ]);
+  const clients = lang === "ru" ? ["Иван Сидоров", "Ольга Ким", "Пётр Волков"] : ["Ivan Sidorov", "Olga Kim", "Peter Volkov"];
+  const asks =
+    lang === "ru"
+      ? ["Не могу войти в 1С после смены пароля", "VPN отключается каждые 10 минут", "Нужен доступ к общей папке отдела"]
+      : ["I can't log in to the ERP after changing my password", "The VPN disconnects every 10 minutes", "I need access to the department's shared folder"];
+  clients.forEach((name, i) => {
+    const login = `client${i + 1}`;
+    const acc = mb.addAccount(login, "okno-demo", name);
+    mb.setClientCard(demo, acc.id, { organization: lang === "ru" ? "ООО «Ромашка»" : "Romashka LLC", contact: `+7 495 000-00-0${i + 1}` });
+    const chat = mb.connectUser(login, [it.id, vpn.id, it.id][i]);
+    mb.addMessage(chat, { from: { id: acc.id, name }, text: asks[i], at: recent(now, 12 - i * 4) });
+    if (i === 2) mb.openTicket(chat, recent(now, 4), { queued: true });
+    else if (i === 1) mb.openTicket(chat, recent(now, 8), { queued: true });
+    else mb.openTicket(chat, recent(now, 12), { assignee: mb.signInAs("specialist").id });
+  });
+  mb.signInAs("user");
 
   mb.defaultPick = [
     mb.addLocalFile(lang === "ru" ? "/home/anna/Документы/Акт сверки.pdf" : "/home/anna/Documents/reconciliation.pdf", 842_112),

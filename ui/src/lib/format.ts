@@ -150,3 +150,14 @@ export function formatTimeZone(hours: WorkingHours, now = Date.now()): string {
     return hours.time_zone;
   }
 }
+
+/** A short elapsed time: "45 s", "12 min", "2 h 5 min", "3 d 4 h". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return t("duration.s", { n: s });
+  const m = Math.floor(s / 60);
+  if (m < 60) return t("duration.m", { n: m });
+  const h = Math.floor(m / 60);
+  if (h < 24) return t("duration.h", { h, m: m % 60 });
+  return t("duration.d", { d: Math.floor(h / 24), h: h % 24 });
+}

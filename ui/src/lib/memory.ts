@@ -7,9 +7,19 @@
 // sync state, make sends fail, deliver the outbox by hand, simulate drag-and-drop, and the
 // recorded calls of openUrl/openFile/markRead/setOpenChat.
 import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
-import type { ChatId, ConnectionId, FileId, LineId, UserId } from "./proto/ids";
+import type { ChatId, CompanyId, ConnectionId, FileId, LineId, TicketId, UserId } from "./proto/ids";
 import type {
+  Agent,
   ApiError,
+  CatalogField,
+  ClientCard,
+  CompanyRole,
+  Presence,
+  Service,
+  ServiceRequestInput,
+  TicketDetail,
+  TicketItem,
+  TicketView,
   ChatPage,
   Company,
   Connection,
@@ -27,6 +37,7 @@ import type {
   SyncState,
   Ticket,
 } from "./proto/api";
+import { validateFields } from "./catalog";
 
 export interface MemoryOptions {
   /** Sends stay "sending" until `deliverAll()` (tests). Default false: delivered on timers. */
@@ -136,6 +147,17 @@ export class MemoryBackend implements Backend {
   private dragHandlers = new Set<(e: DragEvent_) => void>();
   private openChatHandlers = new Set<(c: ChatId) => void>();
   private replied = new Set<ChatId>();
+  // --- tickets and routing ---
+  private ticketMap = new Map<TicketId, Ticket>();
+  /** By `${company}:${user}`. */
+  private agentMap = new Map<string, Agent>();
+  private catalog = new Map<CompanyId, Service[]>();
+  private cards = new Map<string, Partial<ClientCard>>();
+  /** Employees' read markers, by `${chat}:${user}` (the client's is on the chat). */
+  private staffReads = new Map<string, number>();
+  /** The one queue-position notice of each waiting ticket. */
+  private queueNotice = new Map<TicketId, Message>();
+  private catalogIds = { service: 1, workType: 1 };
 
   constructor(opts: MemoryOptions = {}) {
     this.opts = {
@@ -299,9 +321,27 @@ export class MemoryBackend implements Backend {
     return f;
   }
 
-  /** Opens a ticket in the chat with its notice (seeding; no events). */
-  openTicket(chat: ChatId, at?: number): Ticket {
+  /** Opens a ticket in the chat with its notice (seeding; no events, no routing). With
+   * `assignee` it is assigned to that employee; `queued` leaves it waiting in the line's queue. */
+  openTicket(chat: ChatId, at?: number, opts: { assignee?: UserId; queued?: boolean } = {}): Ticket {
     const rec = this.chats.get(chat)!;
+    const ticket = this.newTicket(rec, at ?? this.now());
+    this.addMessage(chat, { from: null, notice: { type: "ticket_registered", ticket_id: ticket.id, number: ticket.number }, at, read: true });
+    if (opts.queued) {
+      ticket.state = "queued";
+      ticket.queued_at = ticket.opened_at;
+    } else if (opts.assignee != null) {
+      const agent = this.agentOf(ticket.company_id, opts.assignee);
+      ticket.state = "assigned";
+      ticket.assignee_id = opts.assignee;
+      ticket.assignee_name = agent?.display_name ?? this.userName(opts.assignee);
+      ticket.assigned_at = ticket.opened_at;
+      if (agent) agent.load++;
+    }
+    return ticket;
+  }
+
+  private newTicket(rec: ChatRec, at: number): Ticket {
     const line = this.lineMap.get(rec.line_id)!;
     const number = (this.ticketNumbers.get(line.company_id) ?? 1000) + 1;
     this.ticketNumbers.set(line.company_id, number);
@@ -311,26 +351,33 @@ export class MemoryBackend implements Backend {
       company_id: line.company_id,
       line_id: line.id,
       line_name: line.name,
-      chat_id: chat,
+      chat_id: rec.id,
       user_id: rec.user_id,
-      client_name: "",
+      client_name: this.userName(rec.user_id),
       channel: "desktop",
       state: "assigned",
-      opened_at: at ?? this.now(),
+      assignee_id: null,
+      assignee_name: null,
+      opened_at: at,
+      queued_at: null,
+      queue_position: null,
+      assigned_at: null,
       closed_at: null,
+      result: null,
+      rating: null,
+      rating_comment: null,
     };
     rec.ticket = ticket;
-    this.addMessage(chat, { from: null, notice: { type: "ticket_registered", ticket_id: ticket.id, number }, at, read: true });
+    this.ticketMap.set(ticket.id, ticket);
     return ticket;
   }
 
   /** Closes the open ticket with its notice. */
-  closeTicket(chat: ChatId, at?: number): void {
+  closeChatTicket(chat: ChatId, at?: number, result = ""): void {
     const rec = this.chats.get(chat)!;
     if (!rec.ticket) return;
     const t = rec.ticket;
-    rec.ticket = null;
-    this.addMessage(chat, { from: null, notice: { type: "ticket_closed", ticket_id: t.id, number: t.number, result: "" }, at, read: true });
+    this.finishTicket(t, result, at ?? this.now());
     this.changed(chat);
   }
 
@@ -487,6 +534,518 @@ export class MemoryBackend implements Backend {
     };
   }
 
+  // ------------------------------------------------------------------ tickets: setup
+
+  /** Makes an account an employee of the company with an agent record (no events). */
+  addAgent(
+    company: Company,
+    login: string,
+    opts: { role?: CompanyRole; presence?: Presence; capacity?: number; lines?: LineId[] } = {},
+  ): Agent {
+    const acc = this.accounts.get(login.toLowerCase());
+    if (!acc) throw new Error(`no account ${login}`);
+    const role = opts.role ?? "specialist";
+    if (!acc.me.memberships.some((m) => m.company_id === company.id))
+      acc.me.memberships.push({ company_id: company.id, company_name: company.name, role });
+    const agent: Agent = {
+      company_id: company.id,
+      user_id: acc.me.id,
+      display_name: acc.me.display_name,
+      role,
+      presence: opts.presence ?? "online",
+      capacity: opts.capacity ?? 5,
+      load: 0,
+      competences: (opts.lines ?? []).map((line_id) => ({ line_id, level: 1, priority: 1 })),
+    };
+    this.agentMap.set(`${company.id}:${acc.me.id}`, agent);
+    return agent;
+  }
+
+  /** Adds a service to the company's catalog with its work types. */
+  addService(company: Company, name: string, workTypes: { name: string; fields?: CatalogField[] }[], description = ""): Service {
+    const id = this.catalogIds.service++;
+    const service: Service = {
+      id,
+      company_id: company.id,
+      name,
+      description,
+      archived: false,
+      work_types: workTypes.map((w) => ({ id: this.catalogIds.workType++, service_id: id, name: w.name, fields: w.fields ?? [], archived: false })),
+    };
+    const list = this.catalog.get(company.id) ?? [];
+    list.push(service);
+    this.catalog.set(company.id, list);
+    return service;
+  }
+
+  /** What the company knows about a client (organization, contact). */
+  setClientCard(company: Company, user: UserId, card: Partial<ClientCard>): void {
+    this.cards.set(`${company.id}:${user}`, card);
+  }
+
+  /** Connects another account (a client) to a line and returns its chat (no events). */
+  connectUser(login: string, line: LineId): ChatId {
+    const acc = this.accounts.get(login.toLowerCase());
+    const l = this.lineMap.get(line);
+    if (!acc || !l) throw new Error(`no account ${login} or line ${line}`);
+    const conn: Connection = {
+      id: this.ids.connection++,
+      user_id: acc.me.id,
+      user_display_name: acc.me.display_name,
+      line: l,
+      state: "active",
+      origin: "admin",
+      chat_id: this.chatFor(line, acc.me.id).id,
+      created_at: this.now(),
+    };
+    this.connections.set(conn.id, conn);
+    return conn.chat_id!;
+  }
+
+  /** A client (not the signed-in account) writes in their chat, live: the message arrives
+   * through the stream, and registers and routes a ticket when none is open. */
+  clientWrites(chat: ChatId, text: string): Message {
+    const rec = this.chats.get(chat);
+    if (!rec) throw new Error(`no chat ${chat}`);
+    const msg = this.addMessage(chat, { from: { id: rec.user_id, name: this.userName(rec.user_id) }, text });
+    rec.read_seq = msg.seq;
+    this.emit({ type: "new_message", chat_id: chat, message_id: msg.id });
+    if (!rec.ticket) this.registerTicket(rec, msg.created_at);
+    this.changed(chat);
+    return msg;
+  }
+
+  /** A colleague takes a queued ticket (over the API, elsewhere). */
+  colleagueTakes(ticket: TicketId, login: string): void {
+    const acc = this.accounts.get(login.toLowerCase());
+    const t = this.ticketMap.get(ticket);
+    if (!acc || !t || t.state !== "queued") throw new Error("cannot take");
+    this.assign(t, acc.me.id);
+    this.requeue(t.line_id);
+  }
+
+  /** Runs a call as another account (a colleague or a client elsewhere), for tests: the
+   * call's synchronous part runs as them; the signed-in account is back before it resolves. */
+  as<T>(login: string, f: () => Promise<T>): Promise<T> {
+    const acc = this.accounts.get(login.toLowerCase());
+    if (!acc) throw new Error(`no account ${login}`);
+    const me = this.me;
+    this.me = acc.me;
+    try {
+      return f();
+    } finally {
+      this.me = me;
+    }
+  }
+
+  ticketById(id: TicketId): Ticket | undefined {
+    const t = this.ticketMap.get(id);
+    return t ? { ...t } : undefined;
+  }
+
+  // ------------------------------------------------------------------ tickets: routing
+
+  private userName(id: UserId): string {
+    for (const a of this.accounts.values()) if (a.me.id === id) return a.me.display_name;
+    return "Client";
+  }
+
+  private agentOf(company: CompanyId, user: UserId): Agent | undefined {
+    return this.agentMap.get(`${company}:${user}`);
+  }
+
+  private serves(agent: Agent, line: LineId): boolean {
+    return agent.competences.some((c) => c.line_id === line);
+  }
+
+  private notice(chat: ChatId, notice: Notice, at = this.now()): Message {
+    return this.addMessage(chat, { from: null, notice, at, read: this.chats.get(chat)?.ticket == null });
+  }
+
+  /** The user's message registered a ticket: the notice, then routing. */
+  private registerTicket(rec: ChatRec, at: number): Ticket {
+    const t = this.newTicket(rec, at);
+    this.notice(rec.id, { type: "ticket_registered", ticket_id: t.id, number: t.number }, at);
+    this.route(t);
+    return t;
+  }
+
+  /** To the free competent online specialist with the least load, else into the queue. */
+  private route(t: Ticket): void {
+    const line = this.lineMap.get(t.line_id)!;
+    if (!line.working_now) {
+      this.enqueue(t, false);
+      this.notice(t.chat_id, { type: "outside_hours", ticket_id: t.id, number: t.number, next_open_at: line.next_open_at ?? null });
+      this.ticketChanged(t);
+      return;
+    }
+    const free = [...this.agentMap.values()]
+      .filter((a) => a.company_id === t.company_id && a.presence === "online" && a.load < a.capacity && this.serves(a, t.line_id))
+      .sort((a, b) => a.load - b.load || a.user_id - b.user_id);
+    if (free.length) this.assign(t, free[0].user_id);
+    else this.enqueue(t, true);
+  }
+
+  private queueOf(line: LineId): Ticket[] {
+    return [...this.ticketMap.values()]
+      .filter((t) => t.state === "queued" && t.line_id === line)
+      .sort((a, b) => (a.queued_at ?? 0) - (b.queued_at ?? 0) || a.id - b.id);
+  }
+
+  private enqueue(t: Ticket, withNotice: boolean): void {
+    t.state = "queued";
+    t.queued_at = this.now();
+    t.assignee_id = null;
+    t.assignee_name = null;
+    t.assigned_at = null;
+    const position = this.queueOf(t.line_id).findIndex((q) => q.id === t.id) + 1;
+    t.queue_position = position;
+    if (withNotice) {
+      const m = this.notice(t.chat_id, { type: "ticket_queued", ticket_id: t.id, number: t.number, position });
+      this.queueNotice.set(t.id, m);
+    }
+    this.ticketChanged(t);
+    const me = this.me;
+    const mine = me ? this.agentOf(t.company_id, me.id) : undefined;
+    if (mine && this.serves(mine, t.line_id)) this.emit({ type: "ticket_queued", ticket_id: t.id, chat_id: t.chat_id });
+  }
+
+  /** Queue positions moved: each waiting ticket's notice is updated in place. */
+  private requeue(line: LineId): void {
+    this.queueOf(line).forEach((t, i) => {
+      const position = i + 1;
+      if (t.queue_position === position) return;
+      t.queue_position = position;
+      const m = this.queueNotice.get(t.id);
+      if (m && m.notice?.type === "ticket_queued") {
+        // Updated in place, as the server's message_updated: a new object with the same id.
+        const updated: Message = { ...m, notice: { ...m.notice, position } };
+        const rec = this.chats.get(t.chat_id)!;
+        rec.messages[updated.seq - 1] = updated;
+        this.queueNotice.set(t.id, updated);
+        this.emit({ type: "messages_changed", chat_id: t.chat_id });
+      }
+      this.ticketChanged(t);
+    });
+  }
+
+  private assign(t: Ticket, user: UserId): void {
+    const agent = this.agentOf(t.company_id, user);
+    t.state = "assigned";
+    t.assignee_id = user;
+    t.assignee_name = agent?.display_name ?? this.userName(user);
+    t.assigned_at = this.now();
+    t.queued_at = null;
+    t.queue_position = null;
+    this.queueNotice.delete(t.id);
+    if (agent) {
+      agent.load++;
+      this.agentChanged(agent);
+    }
+    this.notice(t.chat_id, { type: "specialist_assigned", ticket_id: t.id, number: t.number, specialist_id: user, specialist_name: t.assignee_name });
+    this.ticketChanged(t);
+    this.changed(t.chat_id);
+  }
+
+  private release(t: Ticket): Agent | undefined {
+    if (t.assignee_id == null) return undefined;
+    const agent = this.agentOf(t.company_id, t.assignee_id);
+    if (agent) {
+      agent.load = Math.max(0, agent.load - 1);
+      this.agentChanged(agent);
+    }
+    return agent;
+  }
+
+  /** A specialist has room: the oldest waiting ticket of their lines goes to them at once. */
+  private freeUp(agent: Agent | undefined): void {
+    if (!agent) return;
+    while (agent.presence === "online" && agent.load < agent.capacity) {
+      const next = [...this.ticketMap.values()]
+        .filter((t) => t.state === "queued" && t.company_id === agent.company_id && this.serves(agent, t.line_id) && this.lineMap.get(t.line_id)?.working_now)
+        .sort((a, b) => (a.queued_at ?? 0) - (b.queued_at ?? 0) || a.id - b.id)[0];
+      if (!next) return;
+      this.assign(next, agent.user_id);
+      this.requeue(next.line_id);
+    }
+  }
+
+  private finishTicket(t: Ticket, result: string, at: number): void {
+    const rec = this.chats.get(t.chat_id)!;
+    const wasQueued = t.state === "queued";
+    const agent = this.release(t);
+    t.state = "closed";
+    t.closed_at = at;
+    t.result = result;
+    t.queue_position = null;
+    this.queueNotice.delete(t.id);
+    if (rec.ticket?.id === t.id) rec.ticket = null;
+    this.addMessage(t.chat_id, { from: null, notice: { type: "ticket_closed", ticket_id: t.id, number: t.number, result }, at, read: true });
+    this.ticketChanged(t);
+    if (wasQueued) this.requeue(t.line_id);
+    this.freeUp(agent);
+  }
+
+  private ticketChanged(t: Ticket): void {
+    this.emit({ type: "ticket_changed", ticket_id: t.id, chat_id: t.chat_id });
+  }
+
+  private agentChanged(a: Agent): void {
+    if (this.me && a.user_id === this.me.id) this.emit({ type: "agent_changed" });
+  }
+
+  // ------------------------------------------------------------------ tickets: access
+
+  private membership(company: CompanyId) {
+    return this.requireMeSync().memberships.find((m) => m.company_id === company);
+  }
+
+  /** The lines whose tickets the signed-in employee works: competences; admins every line. */
+  private myLines(): Set<LineId> {
+    const me = this.requireMeSync();
+    const out = new Set<LineId>();
+    for (const m of me.memberships) {
+      const agent = this.agentOf(m.company_id, me.id);
+      if (m.role === "admin") for (const l of this.lineMap.values()) if (l.company_id === m.company_id) out.add(l.id);
+      for (const c of agent?.competences ?? []) out.add(c.line_id);
+    }
+    return out;
+  }
+
+  private staffTicket(id: TicketId): Ticket {
+    const t = this.ticketMap.get(id);
+    if (!t || !this.membership(t.company_id)) throw apiError("not_found", "Ticket not found");
+    return t;
+  }
+
+  private readOf(rec: ChatRec, user: UserId): number {
+    return rec.user_id === user ? rec.read_seq : (this.staffReads.get(`${rec.id}:${user}`) ?? 0);
+  }
+
+  private unreadFor(rec: ChatRec, user: UserId): number {
+    const read = this.readOf(rec, user);
+    let n = 0;
+    for (let i = rec.messages.length - 1; i >= 0 && rec.messages[i].seq > read; i--) {
+      const m = rec.messages[i];
+      if (m.kind !== "notice" && m.sender_id !== user) n++;
+    }
+    return n;
+  }
+
+  private item(t: Ticket): TicketItem {
+    const rec = this.chats.get(t.chat_id)!;
+    const queue_position = t.state === "queued" ? this.queueOf(t.line_id).findIndex((q) => q.id === t.id) + 1 : null;
+    return { ticket: { ...t, queue_position }, unread: this.unreadFor(rec, this.requireMeSync().id), last_message_at: this.lastAt(rec) };
+  }
+
+  // ------------------------------------------------------------------ tickets: Backend
+
+  async tickets(view: TicketView): Promise<TicketItem[]> {
+    const me = this.requireMeSync();
+    if (!me.memberships.length) throw apiError("forbidden", "Only a company's employees see its tickets");
+    const lines = this.myLines();
+    const all = [...this.ticketMap.values()].filter((t) => this.membership(t.company_id));
+    let list: Ticket[];
+    if (view === "queued") list = all.filter((t) => t.state === "queued" && lines.has(t.line_id));
+    else if (view === "mine") list = all.filter((t) => t.state === "assigned" && t.assignee_id === me.id);
+    else list = all.filter((t) => t.state !== "closed" && (lines.has(t.line_id) || t.assignee_id === me.id));
+    const waitingSince = (t: Ticket) => t.queued_at ?? t.opened_at;
+    list.sort((a, b) =>
+      view === "queued" ? waitingSince(a) - waitingSince(b) || a.id - b.id : (this.lastAt(this.chats.get(b.chat_id)!) ?? 0) - (this.lastAt(this.chats.get(a.chat_id)!) ?? 0),
+    );
+    return list.map((t) => this.item(t));
+  }
+
+  async ticket(id: TicketId): Promise<Ticket> {
+    const me = this.requireMeSync();
+    const t = this.ticketMap.get(id);
+    if (!t || (t.user_id !== me.id && !this.membership(t.company_id))) throw apiError("not_found", "Ticket not found");
+    return { ...t };
+  }
+
+  async ticketDetail(id: TicketId): Promise<TicketDetail> {
+    const t = this.staffTicket(id);
+    const rec = this.chats.get(t.chat_id)!;
+    let login = "";
+    for (const [k, a] of this.accounts) if (a.me.id === t.user_id) login = k;
+    const card = this.cards.get(`${t.company_id}:${t.user_id}`) ?? {};
+    const responsible = card.responsible_id ?? null;
+    return {
+      ticket: { ...t },
+      client: {
+        user_id: t.user_id,
+        display_name: this.userName(t.user_id),
+        login,
+        organization: card.organization ?? "",
+        contact: card.contact ?? "",
+        responsible_id: responsible,
+        responsible_name: responsible != null ? this.userName(responsible) : null,
+      },
+      unread: this.unreadFor(rec, this.requireMeSync().id),
+      service_requests: this.requests.filter((r) => r.ticket_id === t.id).sort((a, b) => b.id - a.id),
+    };
+  }
+
+  async takeTicket(id: TicketId): Promise<Ticket> {
+    const me = this.requireMeSync();
+    const t = this.staffTicket(id);
+    const m = this.membership(t.company_id)!;
+    const agent = this.agentOf(t.company_id, me.id);
+    if (m.role !== "admin" && !(agent && this.serves(agent, t.line_id))) throw apiError("forbidden", "You do not serve this line");
+    if (t.state !== "queued") throw apiError("conflict", "The ticket is not waiting: someone has taken it");
+    this.assign(t, me.id);
+    this.requeue(t.line_id);
+    return { ...t };
+  }
+
+  private mayAct(t: Ticket): void {
+    const me = this.requireMeSync();
+    const m = this.membership(t.company_id)!;
+    if (t.state === "closed") throw apiError("conflict", "The ticket is closed");
+    if (m.role === "admin") return;
+    if (t.state === "assigned" && t.assignee_id !== me.id) throw apiError("forbidden", "The ticket is assigned to someone else");
+    const agent = this.agentOf(t.company_id, me.id);
+    if (t.state === "queued" && !(agent && this.serves(agent, t.line_id))) throw apiError("forbidden", "You do not serve this line");
+  }
+
+  async transferTicket(id: TicketId, toUser: UserId | null, toLine: LineId | null, comment: string): Promise<Ticket> {
+    const t = this.staffTicket(id);
+    this.mayAct(t);
+    if ((toUser == null) === (toLine == null)) throw apiError("invalid_input", "Transfer to either a specialist or a line");
+    const c = comment.trim();
+    if (!c || [...c].length > 1000) throw apiError("invalid_input", "The comment must have 1 to 1,000 characters");
+    const wasLine = t.line_id;
+    const previous = this.release(t);
+    if (toUser != null) {
+      const agent = this.agentOf(t.company_id, toUser);
+      if (!agent) throw apiError("invalid_input", "No such specialist in the company");
+      this.notice(t.chat_id, {
+        type: "ticket_transferred", ticket_id: t.id, number: t.number,
+        to_line_id: null, to_line_name: null, to_specialist_id: toUser, to_specialist_name: agent.display_name, comment: c,
+      });
+      t.state = "assigned";
+      t.assignee_id = toUser;
+      t.assignee_name = agent.display_name;
+      t.assigned_at = this.now();
+      t.queued_at = null;
+      t.queue_position = null;
+      this.queueNotice.delete(t.id);
+      agent.load++;
+      this.agentChanged(agent);
+      this.ticketChanged(t);
+    } else {
+      const line = this.lineMap.get(toLine!);
+      if (!line || line.company_id !== t.company_id) throw apiError("invalid_input", "No such line in the company");
+      this.notice(t.chat_id, {
+        type: "ticket_transferred", ticket_id: t.id, number: t.number,
+        to_line_id: line.id, to_line_name: line.name, to_specialist_id: null, to_specialist_name: null, comment: c,
+      });
+      t.line_id = line.id;
+      t.line_name = line.name;
+      this.queueNotice.delete(t.id);
+      this.route(t);
+    }
+    if (wasLine !== t.line_id) this.requeue(wasLine);
+    this.freeUp(previous);
+    this.changed(t.chat_id);
+    return { ...t };
+  }
+
+  async closeTicket(id: TicketId, result: string): Promise<Ticket> {
+    const t = this.staffTicket(id);
+    this.mayAct(t);
+    const r = result.trim();
+    if (!r || [...r].length > 1000) throw apiError("invalid_input", "The result must have 1 to 1,000 characters");
+    this.finishTicket(t, r, this.now());
+    this.changed(t.chat_id);
+    return { ...t };
+  }
+
+  async rateTicket(id: TicketId, rating: number, comment: string): Promise<Ticket> {
+    const me = this.requireMeSync();
+    const t = this.ticketMap.get(id);
+    if (!t || t.user_id !== me.id) throw apiError("not_found", "Ticket not found");
+    if (t.state !== "closed") throw apiError("conflict", "Only a closed ticket can be rated");
+    if (t.rating != null) throw apiError("conflict", "The ticket is rated already");
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw apiError("invalid_input", "The rating is 1 to 5");
+    if ([...comment].length > 1000) throw apiError("invalid_input", "The comment may have at most 1,000 characters");
+    t.rating = rating;
+    t.rating_comment = comment.trim() || null;
+    this.notice(t.chat_id, { type: "ticket_rated", ticket_id: t.id, number: t.number, rating });
+    this.chats.get(t.chat_id)!.read_seq = this.chats.get(t.chat_id)!.messages.length;
+    this.ticketChanged(t);
+    this.changed(t.chat_id);
+    return { ...t };
+  }
+
+  async myAgents(): Promise<Agent[]> {
+    const me = this.requireMeSync();
+    return me.memberships.map((m) => this.agentOf(m.company_id, me.id)).filter((a): a is Agent => !!a).map((a) => ({ ...a }));
+  }
+
+  async setPresence(presence: Presence): Promise<Agent[]> {
+    const me = this.requireMeSync();
+    if (!me.memberships.length) throw apiError("forbidden", "Only employees have a presence");
+    for (const m of me.memberships) {
+      const a = this.agentOf(m.company_id, me.id);
+      if (!a) continue;
+      a.presence = presence;
+      this.agentChanged(a);
+      this.freeUp(a);
+    }
+    return this.myAgents();
+  }
+
+  async companyAgents(company: CompanyId): Promise<Agent[]> {
+    if (!this.membership(company)) throw apiError("not_found", "Company not found");
+    return [...this.agentMap.values()].filter((a) => a.company_id === company).map((a) => ({ ...a }));
+  }
+
+  async companyLines(company: CompanyId): Promise<Line[]> {
+    if (!this.membership(company)) throw apiError("not_found", "Company not found");
+    return [...this.lineMap.values()].filter((l) => l.company_id === company).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async services(company: CompanyId): Promise<Service[]> {
+    if (!this.membership(company)) throw apiError("not_found", "Company not found");
+    return (this.catalog.get(company) ?? []).filter((s) => !s.archived).map((s) => structuredClone(s));
+  }
+
+  async registerServiceRequest(id: TicketId, input: ServiceRequestInput): Promise<ServiceRequest> {
+    const t = this.staffTicket(id);
+    const title = input.title.trim();
+    if (!title || [...title].length > 200) throw apiError("invalid_input", "The title must have 1 to 200 characters");
+    const service = (this.catalog.get(t.company_id) ?? []).find((s) => s.work_types.some((w) => w.id === input.work_type_id));
+    const wt = service?.work_types.find((w) => w.id === input.work_type_id);
+    if (!service || !wt || wt.archived || service.archived) throw apiError("invalid_input", "No such work type in the catalog");
+    const fields = input.fields ?? {};
+    const problem = validateFields(wt.fields, fields);
+    if (problem) throw apiError("invalid_input", problem);
+    const number = (this.srNumbers.get(t.company_id) ?? 200) + 1;
+    this.srNumbers.set(t.company_id, number);
+    const at = this.now();
+    const sr: ServiceRequest = {
+      id: this.ids.sr++,
+      number,
+      title,
+      status: "open",
+      ticket_id: t.id,
+      chat_id: t.chat_id,
+      line_id: this.chats.get(t.chat_id)!.line_id,
+      service_id: service.id,
+      service_name: service.name,
+      work_type_id: wt.id,
+      work_type_name: wt.name,
+      fields: { ...fields },
+      created_at: at,
+      updated_at: at,
+    };
+    this.requests.push(sr);
+    this.notice(t.chat_id, { type: "service_request_registered", number, title });
+    this.changed(t.chat_id);
+    return { ...sr };
+  }
+
   // ------------------------------------------------------------------ Backend
 
   async info(): Promise<AppInfo> {
@@ -577,11 +1136,17 @@ export class MemoryBackend implements Backend {
     });
   }
 
+  /** The client's own chat, or (an employee) any chat of their companies' lines. */
   private chatOf(chat: ChatId): ChatRec {
     const me = this.requireMeSync();
     const rec = this.chats.get(chat);
-    if (!rec || rec.user_id !== me.id) throw apiError("not_found", "Chat not found");
+    if (!rec || (rec.user_id !== me.id && !this.isStaffChat(rec))) throw apiError("not_found", "Chat not found");
     return rec;
+  }
+
+  private isStaffChat(rec: ChatRec): boolean {
+    const line = this.lineMap.get(rec.line_id);
+    return !!line && !!this.me?.memberships.some((m) => m.company_id === line.company_id);
   }
 
   async messages(chat: ChatId, before: number | null, limit: number): Promise<ChatPage> {
@@ -599,8 +1164,8 @@ export class MemoryBackend implements Backend {
   }
 
   async send(chat: ChatId, text: string, files: string[]): Promise<string> {
-    this.chatOf(chat);
-    if (!this.activeConnectionForChat(chat)) throw apiError("forbidden", "The line is not connected");
+    const target = this.chatOf(chat);
+    if (target.user_id === this.me!.id && !this.activeConnectionForChat(chat)) throw apiError("forbidden", "The line is not connected");
     if ([...text].length > MAX_TEXT) throw apiError("invalid_input", `The text is longer than ${MAX_TEXT} characters`);
     if (files.length > MAX_FILES) throw apiError("invalid_input", `At most ${MAX_FILES} files per message`);
     if (!text.trim() && files.length === 0) throw apiError("invalid_input", "Nothing to send");
@@ -698,9 +1263,12 @@ export class MemoryBackend implements Backend {
       created_at: at,
     };
     rec.messages.push(msg);
-    rec.read_seq = msg.seq;
+    const client = rec.user_id === me.id;
+    if (client) rec.read_seq = msg.seq;
+    else this.staffReads.set(`${rec.id}:${me.id}`, msg.seq);
     this.outbox.splice(this.outbox.indexOf(item), 1);
-    if (!rec.ticket) this.openTicket(rec.id, at);
+    // The client's message registers a ticket when none is open; employees' never do.
+    if (client && !rec.ticket) this.registerTicket(rec, at);
     this.emit({ type: "outbox_changed", chat_id: rec.id, client_msg_id: item.client_msg_id });
     this.changed(rec.id);
     if (this.opts.autoReply && !this.replied.has(rec.id)) {
@@ -759,9 +1327,16 @@ export class MemoryBackend implements Backend {
 
   async markRead(chat: ChatId, seq: number): Promise<void> {
     const rec = this.chatOf(chat);
+    const me = this.requireMeSync();
     this.reads.push({ chat, seq });
     const s = Math.min(seq, rec.messages.length);
-    if (s > rec.read_seq) {
+    if (rec.user_id !== me.id) {
+      const key = `${chat}:${me.id}`;
+      if (s > (this.staffReads.get(key) ?? 0)) {
+        this.staffReads.set(key, s);
+        this.emit({ type: "chat_changed", chat_id: chat });
+      }
+    } else if (s > rec.read_seq) {
       rec.read_seq = s;
       this.emit({ type: "chat_changed", chat_id: chat });
     }

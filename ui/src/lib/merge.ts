@@ -23,7 +23,8 @@ export function mergeNewest(current: readonly Message[], page: readonly Message[
   if (lo > 0 && current[lo - 1].seq !== low - 1) return { messages: [...page], replaced: true, same: false };
   if (lo + page.length === current.length) {
     let same = true;
-    for (let i = 0; i < page.length && same; i++) same = current[lo + i].id === page[i].id;
+    // Same ids and same content: a notice updated in place (a queue position) is a change.
+    for (let i = 0; i < page.length && same; i++) same = current[lo + i].id === page[i].id && sameContent(current[lo + i], page[i]);
     if (same) return { messages: current as Message[], replaced: false, same: true };
   }
   return { messages: current.slice(0, lo).concat(page), replaced: false, same: false };
@@ -34,4 +35,11 @@ export function mergeOlder(current: readonly Message[], older: readonly Message[
   if (!current.length) return [...older];
   const low = current[0].seq;
   return older.filter((m) => m.seq < low).concat(current);
+}
+
+function sameContent(a: Message, b: Message): boolean {
+  if (a === b) return true;
+  if (a.text !== b.text) return false;
+  if (a.notice == null && b.notice == null) return true;
+  return JSON.stringify(a.notice) === JSON.stringify(b.notice);
 }

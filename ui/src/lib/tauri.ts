@@ -4,6 +4,8 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
 import type { ChatId, CoreEvent } from "./proto/api";
+import type * as P from "./proto/api";
+import type { CompanyId, LineId, TicketId, UserId } from "./proto/ids";
 
 function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
@@ -52,6 +54,26 @@ export class TauriBackend implements Backend {
     return paths.map((path) => ({ path, name: baseName(path) }));
   }
   setOpenChat(chat: ChatId | null) { return invoke<void>("set_open_chat", { chat }); }
+
+  tickets(view: P.TicketView) { return invoke<P.TicketItem[]>("tickets", { view }); }
+  ticket(ticket: TicketId) { return invoke<P.Ticket>("ticket", { ticket }); }
+  ticketDetail(ticket: TicketId) { return invoke<P.TicketDetail>("ticket_detail", { ticket }); }
+  takeTicket(ticket: TicketId) { return invoke<P.Ticket>("take_ticket", { ticket }); }
+  transferTicket(ticket: TicketId, toUser: UserId | null, toLine: LineId | null, comment: string) {
+    return invoke<P.Ticket>("transfer_ticket", { ticket, toUser, toLine, comment });
+  }
+  closeTicket(ticket: TicketId, result: string) { return invoke<P.Ticket>("close_ticket", { ticket, result }); }
+  rateTicket(ticket: TicketId, rating: number, comment: string) {
+    return invoke<P.Ticket>("rate_ticket", { ticket, rating, comment });
+  }
+  myAgents() { return invoke<P.Agent[]>("my_agents"); }
+  setPresence(presence: P.Presence) { return invoke<P.Agent[]>("set_presence", { presence }); }
+  companyAgents(company: CompanyId) { return invoke<P.Agent[]>("company_agents", { company }); }
+  companyLines(company: CompanyId) { return invoke<P.Line[]>("company_lines", { company }); }
+  services(company: CompanyId) { return invoke<P.Service[]>("services", { company }); }
+  registerServiceRequest(ticket: TicketId, input: P.ServiceRequestInput) {
+    return invoke<P.ServiceRequest>("register_service_request", { ticket, input });
+  }
 
   onEvent(handler: (e: CoreEvent) => void) { return subscribe<CoreEvent>("core", handler); }
   onOpenChat(handler: (chat: ChatId) => void) { return subscribe<ChatId>("open-chat", handler); }

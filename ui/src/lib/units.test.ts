@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Message } from "./backend";
+import type { Message, Notice } from "./backend";
+import { lastRateable } from "../chat/rateable";
 import { groupHours } from "./format";
 import { linkify } from "./linkify";
 import { mergeNewest, mergeOlder } from "./merge";
@@ -104,10 +105,12 @@ describe("MemoryBackend", () => {
     const id = await mb.send(chat, "hi", []);
     expect((await mb.messages(chat, null, 1)).pending.map((p) => [p.client_msg_id, p.state])).toEqual([[id, "sending"]]);
     mb.deliverAll();
-    const after = await mb.messages(chat, null, 2);
+    const after = await mb.messages(chat, null, 3);
     expect(after.pending).toHaveLength(0);
-    // The first message with no open ticket registers one: the message, then the notice.
-    expect(after.messages.map((m) => m.kind)).toEqual(["text", "notice"]);
+    // The first message with no open ticket registers one: the message, then the notice, then
+    // the routing step (no specialist serves the line: it waits in the queue, first).
+    expect(after.messages.map((m) => m.kind)).toEqual(["text", "notice", "notice"]);
+    expect(after.messages.map((m) => m.notice?.type ?? null)).toEqual([null, "ticket_registered", "ticket_queued"]);
     expect(after.messages[0].client_msg_id).toBe(id);
   });
 
@@ -123,5 +126,35 @@ describe("MemoryBackend", () => {
     await expect(mb.openUrl("file:///etc/passwd")).rejects.toMatchObject({ code: "invalid_input" });
     await expect(mb.requestConnection(l.id)).rejects.toMatchObject({ code: "not_found" }); // not published
     await expect(mb.messages(999, null, 50)).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("rating prompts", () => {
+  const notice = (seq: number, n: Notice): Message => ({
+    id: seq, chat_id: 1, seq, sender_id: null, sender_name: "", kind: "notice", text: "", files: [], notice: n, client_msg_id: null, created_at: seq,
+  });
+  it("only the chat's latest ticket, closed and not followed by a new one, asks", () => {
+    const closed1 = notice(1, { type: "ticket_closed", ticket_id: 1, number: 1, result: "" });
+    const reg2 = notice(2, { type: "ticket_registered", ticket_id: 2, number: 2 });
+    const closed2 = notice(3, { type: "ticket_closed", ticket_id: 2, number: 2, result: "ok" });
+    expect(lastRateable([closed1])).toBe(1);
+    expect(lastRateable([closed1, reg2])).toBeNull();
+    expect(lastRateable([closed1, reg2, closed2])).toBe(2);
+    expect(lastRateable([])).toBeNull();
+  });
+});
+
+describe("merging a page", () => {
+  it("a notice updated in place (a queue position) replaces the loaded one", () => {
+    const q = (position: number): Message => ({
+      id: 9, chat_id: 1, seq: 1, sender_id: null, sender_name: "", kind: "notice", text: "", files: [],
+      notice: { type: "ticket_queued", ticket_id: 1, number: 1, position }, client_msg_id: null, created_at: 1,
+    });
+    const before = [q(3)];
+    const same = mergeNewest(before, [q(3)]);
+    expect(same.same).toBe(true);
+    const moved = mergeNewest(before, [q(2)]);
+    expect(moved.same).toBe(false);
+    expect(moved.messages[0].notice).toMatchObject({ position: 2 });
   });
 });

@@ -1,0 +1,337 @@
+//! Issue 5 in real windows: the user's side of every ticket step (the specialist acts over the
+//! API with their own token, beside the window), and the specialist's single window (the app
+//! signed in as the specialist, the user writing over the API).
+
+use crate::harness::*;
+use crate::work_type_named;
+use okno_proto::*;
+use serde_json::json;
+
+/// The user and their IT Support connection. The demo lines keep office hours: the admin makes
+/// this one always open, so the tests do not depend on the clock.
+async fn it_support(cloud: &Cloud) -> (Api, Connection) {
+    let user = cloud.api("user").await;
+    let conn = user
+        .snapshot()
+        .await
+        .connections
+        .into_iter()
+        .find(|c| c.line.name == "IT Support")
+        .unwrap();
+    let admin = cloud.api("admin").await;
+    let line: Line = admin.get(&format!("/api/v1/lines/{}", conn.line.id)).await;
+    let _: Line = admin
+        .put(
+            &format!("/api/v1/lines/{}", line.id),
+            json!({"name": line.name, "internal_name": line.internal_name,
+                   "description": line.description, "details_url": line.details_url,
+                   "hours": null}),
+        )
+        .await;
+    (user, conn)
+}
+
+/// The notices shown in the open chat: (type, text).
+async fn shown_notices(app: &Desktop) -> Vec<(String, String)> {
+    let v = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=notice]')].map(n => \
+             [n.dataset.notice || '', n.innerText || ''])",
+        )
+        .await;
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+async fn has_notice(app: &Desktop, kind: &str, text: &str) -> bool {
+    let shown = shown_notices(app).await;
+    eprintln!("notices: {shown:?}");
+    shown.iter().any(|(k, t)| k == kind && t.contains(text))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_sees_every_step_of_a_ticket_and_rates_it() {
+    let cloud = Cloud::start().await;
+    let (user, it) = it_support(&cloud).await;
+    let chat = it.chat_id.unwrap();
+    let specialist = cloud.api("specialist").await;
+    // The only specialist of the line steps away: the ticket waits in the queue.
+    let _: Vec<Agent> = specialist
+        .put("/api/v1/me/presence", json!({"presence": "away"}))
+        .await;
+
+    let app = Desktop::start("ticket-user", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+    let input = app.find("[data-testid=composer-input]").await;
+    input
+        .send_keys("The printer on floor 3 jams")
+        .await
+        .unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("registered and queued", 20, || async {
+        has_notice(&app, "ticket_registered", "registered").await
+            && has_notice(&app, "ticket_queued", "You are next in the queue").await
+    })
+    .await;
+
+    // The specialist takes it from the queue and answers.
+    let queue: Vec<TicketItem> = specialist.get("/api/v1/tickets?view=queued").await;
+    let ticket = queue
+        .iter()
+        .find(|i| i.ticket.chat_id == chat)
+        .unwrap()
+        .ticket
+        .clone();
+    let _: Ticket = specialist
+        .post(&format!("/api/v1/tickets/{}/take", ticket.id), json!({}))
+        .await;
+    specialist
+        .send(chat, "Hello! I'll check the printer now.")
+        .await;
+    app.until("assigned and the answer", 20, || async {
+        has_notice(
+            &app,
+            "specialist_assigned",
+            "Sergei Ivanov is working on ticket",
+        )
+        .await
+            && app
+                .shown_messages()
+                .await
+                .iter()
+                .any(|(_, _, _, t)| t.contains("I'll check the printer"))
+    })
+    .await;
+
+    // A service request from the catalog; it shows in the chat and in the information panel.
+    let work_type = work_type_named(&specialist, ticket.company_id, "Printer repair").await;
+    let _: ServiceRequest = specialist
+        .post(
+            &format!("/api/v1/tickets/{}/service-requests", ticket.id),
+            json!({"title": "Replace the fuser unit", "work_type_id": work_type,
+                   "fields": {"Inventory number": "PR-3-14", "Floor": "3"}}),
+        )
+        .await;
+    app.until("the request's notice", 20, || async {
+        has_notice(&app, "service_request_registered", "Replace the fuser unit").await
+    })
+    .await;
+    app.click("[data-testid=chat-title]").await;
+    app.find("[data-testid=info-panel]").await;
+    app.until("the request in the panel", 20, || async {
+        app.text_of("[data-testid=info-panel]")
+            .await
+            .contains("Replace the fuser unit")
+    })
+    .await;
+    app.screenshot("info-request").await;
+    app.click("[data-testid=chat-title]").await;
+
+    // Transferred to the company admin with a comment the user sees; the admin closes it.
+    let me: Me = specialist.get("/api/v1/me").await;
+    let company = me.memberships[0].company_id;
+    let agents: Vec<Agent> = specialist
+        .get(&format!("/api/v1/companies/{company}/agents"))
+        .await;
+    let admin = agents
+        .iter()
+        .find(|a| a.role == CompanyRole::Admin)
+        .unwrap();
+    let _: Ticket = specialist
+        .post(
+            &format!("/api/v1/tickets/{}/transfer", ticket.id),
+            json!({"to_user_id": admin.user_id, "comment": "A new fuser must be ordered"}),
+        )
+        .await;
+    app.until("the transfer", 20, || async {
+        has_notice(&app, "ticket_transferred", "A new fuser must be ordered").await
+    })
+    .await;
+    let admin_api = cloud.api("admin").await;
+    let _: Ticket = admin_api
+        .post(
+            &format!("/api/v1/tickets/{}/close", ticket.id),
+            json!({"result": "Fuser replaced, printing works"}),
+        )
+        .await;
+    app.until("closed, with the rating prompt", 20, || async {
+        has_notice(&app, "ticket_closed", "Fuser replaced, printing works").await
+            && !app.find_all("[data-testid=rating-prompt]").await.is_empty()
+    })
+    .await;
+    app.screenshot("ticket-steps").await;
+
+    // Rate 4 of 5 with a comment.
+    app.click("[data-testid=rating-star][data-value='4']").await;
+    app.type_into("[data-testid=rating-comment]", "Quick and polite")
+        .await;
+    app.click("[data-testid=rating-submit]").await;
+    app.until("rated", 20, || async {
+        app.data_of("[data-testid=rating-done]", "data-rating")
+            .await
+            == ["4"]
+    })
+    .await;
+    let rated: Ticket = user.get(&format!("/api/v1/tickets/{}", ticket.id)).await;
+    assert_eq!(rated.rating, Some(4));
+    assert_eq!(rated.rating_comment.as_deref(), Some("Quick and polite"));
+    app.until("the rating notice", 20, || async {
+        has_notice(&app, "ticket_rated", "★★★★☆").await
+    })
+    .await;
+    app.screenshot("rated").await;
+    app.quit().await;
+}
+
+/// The specialist's window: presence, a new ticket in the queue live (with a notification),
+/// take, reply and close from the ticket view.
+async fn specialist_flow(app: &Desktop, cloud: &Cloud, ru: bool) {
+    let (user, it) = it_support(cloud).await;
+    let chat = it.chat_id.unwrap();
+    let specialist = cloud.api("specialist").await;
+    app.sign_in(&cloud.url(), "specialist").await;
+    app.find("[data-testid=tickets-panel]").await;
+    app.click("[data-testid=presence-away]").await;
+    app.until("away", 15, || async {
+        app.data_of("[data-testid=presence]", "data-presence").await == ["away"]
+    })
+    .await;
+    let agents: Vec<Agent> = specialist.get("/api/v1/me/agents").await;
+    assert!(agents.iter().all(|a| a.presence == Presence::Away));
+
+    // The user writes: the ticket appears in the queue without a reload, with a notification.
+    user.send(
+        chat,
+        if ru {
+            "Не печатает принтер на 3 этаже"
+        } else {
+            "The printer on floor 3 does not print"
+        },
+    )
+    .await;
+    app.until("the queued ticket", 20, || async {
+        app.data_of("[data-testid=ticket-item]", "data-chat-id")
+            .await
+            == [chat.to_string()]
+    })
+    .await;
+    assert_eq!(app.text_of("[data-testid=waiting-count]").await, "1");
+    assert_eq!(
+        app.data_of("[data-testid=ticket-item]", "data-state").await,
+        ["queued"]
+    );
+    app.until("a notification for the queue", 20, || async {
+        app.notifications
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|n| n.summary == "IT Support" && n.body.contains("Anna"))
+    })
+    .await;
+    let wait_before = app.text_of("[data-testid=ticket-wait]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_ne!(
+        app.text_of("[data-testid=ticket-wait]").await,
+        wait_before,
+        "the waiting time is live"
+    );
+    app.screenshot("tickets-queue").await;
+
+    // Open, take, reply, close.
+    app.click("[data-testid=ticket-item]").await;
+    app.find("[data-testid=ticket-view]").await;
+    app.find("[data-testid=client-organization]").await;
+    app.click("[data-testid=ticket-take]").await;
+    app.until("taken", 20, || async {
+        app.data_of("[data-testid=ticket-view]", "data-state").await == ["assigned"]
+    })
+    .await;
+    app.until("mine: 1", 20, || async {
+        app.data_of("[data-testid=tickets-tab-mine]", "data-count")
+            .await
+            == ["1"]
+    })
+    .await;
+    let input = app.find("[data-testid=composer-input]").await;
+    input
+        .send_keys("Restarting the print spooler remotely")
+        .await
+        .unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("the reply at the user's", 20, || async {
+        user.history(chat)
+            .await
+            .iter()
+            .any(|m| m.text == "Restarting the print spooler remotely")
+    })
+    .await;
+    // The user answers in the specialist's own ticket: shown at once in the open view.
+    user.send(chat, "It prints again, thanks!").await;
+    app.until("the user's answer", 20, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, _, _, t)| t.contains("It prints again"))
+    })
+    .await;
+    app.screenshot("ticket-view").await;
+
+    // Away from the ticket (the Lines section), a message in it raises a notification; a click
+    // on it brings the ticket back.
+    app.click("[data-testid=section-lines]").await;
+    app.find("[data-testid=lines-list]").await;
+    let before = app.notifications.lock().unwrap().len();
+    user.send(chat, "One more thing: the scanner too").await;
+    app.until("a notification for the own ticket", 20, || async {
+        app.notifications.lock().unwrap().len() > before
+    })
+    .await;
+    let n = app.notifications.lock().unwrap().last().cloned().unwrap();
+    assert!(n.summary.contains("IT Support"), "{n:?}");
+    assert!(n.body.contains("One more thing"), "{n:?}");
+    app.click_notification(n.id).await;
+    app.until("the ticket open again", 20, || async {
+        !app.find_all("[data-testid=ticket-view][data-state=assigned]")
+            .await
+            .is_empty()
+    })
+    .await;
+
+    app.click("[data-testid=ticket-close]").await;
+    app.type_into("[data-testid=close-result]", "Spooler restarted")
+        .await;
+    app.screenshot("close-dialog").await;
+    app.click("[data-testid=close-dialog-submit]").await;
+    app.until("closed", 20, || async {
+        app.data_of("[data-testid=ticket-view]", "data-state").await == ["closed"]
+    })
+    .await;
+    let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await;
+    assert!(summary.open_ticket.is_none(), "closed on the server");
+    app.until("nothing open", 20, || async {
+        app.data_of("[data-testid=tickets-tab-open]", "data-count")
+            .await
+            == ["0"]
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_specialists_window_takes_a_new_ticket_live_replies_and_closes() {
+    let cloud = Cloud::start().await;
+    let app = Desktop::start("tickets", &cloud.url()).await;
+    specialist_flow(&app, &cloud, false).await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_specialists_window_in_russian_and_dark() {
+    let cloud = Cloud::start().await;
+    let app = Desktop::start_with("tickets-ru-dark", &cloud.url(), "ru_RU.UTF-8", true).await;
+    specialist_flow(&app, &cloud, true).await;
+    assert_eq!(
+        app.text_of("[data-testid=section-tickets]").await.trim(),
+        "Обращения"
+    );
+    app.quit().await;
+}
