@@ -492,7 +492,10 @@ async fn start(
         None => {
             let server = start_embedded(dir.join("server")).await?;
             let url = server.url();
-            tracing::info!(ms = t0.elapsed().as_millis() as u64, "embedded server started");
+            tracing::info!(
+                ms = t0.elapsed().as_millis() as u64,
+                "embedded server started"
+            );
             (Some(server), Some(url))
         }
     };
