@@ -28,8 +28,8 @@ pub enum EventBody {
     ConnectionRemoved { connection_id: ConnectionId, line_id: LineId },
     TicketChanged { ticket: Ticket },
     ServiceRequestChanged { request: ServiceRequest },
-    /// A specialist's presence, capacity, load or competences changed (to them and the
-    /// company's admins).
+    /// A specialist's presence, capacity or competences changed (to them and the company's
+    /// admins). Load changes alone are not sent: they follow from `ticket_changed`.
     AgentChanged { agent: Agent },
 }
 }
