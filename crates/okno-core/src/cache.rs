@@ -1144,6 +1144,10 @@ fn apply_event(
             ch.chats.insert(ticket.chat_id);
             ch.lines = true;
         }
+        // The knowledge base and the line's bot are asked for when needed (hints), not cached.
+        EventBody::ArticleChanged { .. }
+        | EventBody::ArticleRemoved { .. }
+        | EventBody::AutomationChanged { .. } => {}
     }
     Ok(())
 }

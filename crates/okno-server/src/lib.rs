@@ -17,6 +17,8 @@ pub mod error;
 pub mod files;
 pub mod hours;
 pub mod hub;
+pub mod kb;
+pub mod kb_index;
 pub mod lines;
 pub mod migrations;
 pub mod service_requests;
@@ -78,6 +80,8 @@ pub struct AppState {
     pub files: files::FileStore,
     pub config: Config,
     pub limiter: auth::LoginLimiter,
+    /// This node's knowledge-base search indexes.
+    pub kb: kb::KbCache,
 }
 
 #[derive(OpenApi)]
@@ -143,6 +147,20 @@ pub fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(sync::sync))
         .routes(routes!(sync::snapshot))
         .routes(routes!(sync::ws))
+        .routes(routes!(kb::list_articles, kb::create_article))
+        .routes(routes!(
+            kb::get_article,
+            kb::update_article_handler,
+            kb::delete_article
+        ))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(kb::import_articles))
+                .layer(DefaultBodyLimit::max(kb::IMPORT_BODY_LIMIT)),
+        )
+        .routes(routes!(kb::hints))
+        .routes(routes!(kb::get_automation))
+        .routes(routes!(kb::set_bot))
 }
 
 /// The OpenAPI document.
@@ -215,6 +233,7 @@ pub async fn build_state(config: Config) -> Result<Arc<AppState>, AppError> {
         store,
         files,
         limiter: auth::LoginLimiter::new(config.login_failures_per_minute),
+        kb: kb::KbCache::default(),
         config,
     }))
 }
