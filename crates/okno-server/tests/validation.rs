@@ -1599,6 +1599,51 @@ fn known_routes(f: &Fixture) -> Vec<(Method, &'static str, String)> {
         (Method::GET, "/api/v1/sync", "/api/v1/sync?since=0".into()),
         (Method::GET, "/api/v1/snapshot", "/api/v1/snapshot".into()),
         (Method::GET, "/api/v1/ws", "/api/v1/ws".into()),
+        (
+            Method::GET,
+            "/api/v1/lines/{id}/articles",
+            format!("/api/v1/lines/{it}/articles"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/lines/{id}/articles",
+            format!("/api/v1/lines/{it}/articles"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/lines/{id}/articles/import",
+            format!("/api/v1/lines/{it}/articles/import"),
+        ),
+        (
+            Method::GET,
+            "/api/v1/articles/{id}",
+            "/api/v1/articles/1".into(),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/articles/{id}",
+            "/api/v1/articles/1".into(),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/articles/{id}",
+            "/api/v1/articles/1".into(),
+        ),
+        (
+            Method::GET,
+            "/api/v1/lines/{id}/hints",
+            format!("/api/v1/lines/{it}/hints?q=vpn"),
+        ),
+        (
+            Method::GET,
+            "/api/v1/lines/{id}/automation",
+            format!("/api/v1/lines/{it}/automation"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/lines/{id}/bot",
+            format!("/api/v1/lines/{it}/bot"),
+        ),
     ]
 }
 
