@@ -922,11 +922,8 @@ fn upsert_summary(tx: &Transaction<'_>, s: &ChatSummary) -> CoreResult<()> {
 }
 
 fn upsert_ticket(tx: &Transaction<'_>, t: &Ticket) -> CoreResult<()> {
-    let state = if t.state == TicketState::Open {
-        "open"
-    } else {
-        "closed"
-    };
+    // The cache only needs open (queued or assigned) versus closed.
+    let state = if t.state.is_open() { "open" } else { "closed" };
     exec(
         tx,
         "INSERT INTO tickets (id, chat_id, state, data) VALUES (?1, ?2, ?3, ?4)
@@ -1064,6 +1061,28 @@ fn apply_event(
             ch.chats.insert(m.chat_id);
             ch.lines = true;
         }
+        EventBody::MessageUpdated { message: m } => {
+            // Only the content changes (a queue-position notice): position, sender and kind stay,
+            // so unread counts do not move. A message the cache never saw is left to history.
+            // The search index follows text changes by its update trigger, so the text is only
+            // written when it changed (a notice's text is empty; its content is in `data`).
+            let n = exec(
+                tx,
+                "UPDATE messages SET data = ?1 WHERE id = ?2",
+                params![json(m)?, m.id.0],
+            )?;
+            exec(
+                tx,
+                "UPDATE messages SET text = ?1 WHERE id = ?2 AND text <> ?1",
+                params![m.text, m.id.0],
+            )?;
+            if n > 0 {
+                ch.messages.insert(m.chat_id);
+            }
+        }
+        // Presence, capacity and competences are read live by the specialist's views; the
+        // cache keeps nothing of them.
+        EventBody::AgentChanged { .. } => {}
         EventBody::ChatRead { chat_id, seq } => {
             exec(
                 tx,
@@ -1132,7 +1151,7 @@ fn apply_event(
         }
         EventBody::TicketChanged { ticket } => {
             upsert_ticket(tx, ticket)?;
-            let open = (ticket.state == TicketState::Open).then_some(ticket.id.0);
+            let open = ticket.state.is_open().then_some(ticket.id.0);
             exec(
                 tx,
                 "INSERT INTO chats (id, open_ticket_id) VALUES (?1, ?2)
@@ -1216,5 +1235,100 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
         assert!(matches!(Cache::open(&path), Err(CoreError::Cache(_))));
+    }
+
+    fn notice(id: i64, seq: i64, position: i64) -> Message {
+        Message {
+            id: MessageId(id),
+            chat_id: ChatId(7),
+            seq,
+            sender_id: None,
+            sender_name: String::new(),
+            kind: MessageKind::Notice,
+            text: String::new(),
+            files: vec![],
+            notice: Some(Notice::TicketQueued {
+                ticket_id: TicketId(3),
+                number: 1,
+                position,
+            }),
+            client_msg_id: None,
+            created_at: 1,
+        }
+    }
+
+    /// A queue-position notice updated in place replaces the cached message (same position,
+    /// no unread change); an update of an unknown message and agent changes are ignored, and
+    /// both still advance the cursor.
+    #[test]
+    fn message_updates_and_agent_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let me = Me {
+            id: UserId(1),
+            login: "u".into(),
+            display_name: "U".into(),
+            service_admin: false,
+            memberships: vec![],
+        };
+        cache
+            .apply_snapshot(
+                None,
+                &Snapshot {
+                    cursor: 0,
+                    me,
+                    connections: vec![],
+                    chats: vec![],
+                },
+            )
+            .unwrap();
+        let ev = |seq: i64, body: EventBody| Event { seq, at: 1, body };
+        cache
+            .apply_events(&[ev(
+                1,
+                EventBody::MessageCreated {
+                    message: notice(10, 1, 5),
+                },
+            )])
+            .unwrap();
+        let ch = cache
+            .apply_events(&[
+                ev(
+                    2,
+                    EventBody::MessageUpdated {
+                        message: notice(10, 1, 2),
+                    },
+                ),
+                ev(
+                    3,
+                    EventBody::MessageUpdated {
+                        message: notice(99, 2, 1),
+                    },
+                ),
+                ev(
+                    4,
+                    EventBody::AgentChanged {
+                        agent: Agent {
+                            company_id: CompanyId(1),
+                            user_id: UserId(1),
+                            display_name: "U".into(),
+                            role: CompanyRole::Specialist,
+                            presence: Presence::Online,
+                            capacity: 3,
+                            load: 0,
+                            competences: vec![],
+                        },
+                    },
+                ),
+            ])
+            .unwrap();
+        assert!(ch.messages.contains(&ChatId(7)));
+        let page = cache.chat_page(ChatId(7), None, 50).unwrap();
+        assert_eq!(page.messages.len(), 1, "the unknown message is not invented");
+        assert_eq!(page.messages[0].notice, notice(10, 1, 2).notice);
+        let cursor: i64 = cache
+            .with(|c| Ok(c.query_row("SELECT cursor FROM account WHERE id = 1", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(cursor, 4);
     }
 }

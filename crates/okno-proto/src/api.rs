@@ -294,8 +294,51 @@ wire! {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Notice {
     TicketRegistered { ticket_id: TicketId, number: i64 },
-    TicketClosed { ticket_id: TicketId, number: i64 },
+    /// The ticket waits in the line's queue. One such notice per wait: the server updates it in
+    /// place (`message_updated`) as the position changes, at most once per change.
+    TicketQueued { ticket_id: TicketId, number: i64, position: i64 },
+    /// Registered outside the line's working hours: the ticket waits until they open.
+    OutsideHours {
+        ticket_id: TicketId,
+        number: i64,
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
+        next_open_at: Option<i64>,
+    },
+    SpecialistAssigned {
+        ticket_id: TicketId,
+        number: i64,
+        specialist_id: UserId,
+        specialist_name: String,
+    },
+    /// Passed to another specialist or to another line; the history stays in this chat.
+    TicketTransferred {
+        ticket_id: TicketId,
+        number: i64,
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
+        to_line_id: Option<LineId>,
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
+        to_line_name: Option<String>,
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
+        to_specialist_id: Option<UserId>,
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
+        to_specialist_name: Option<String>,
+        /// Shown to the user too.
+        comment: String,
+    },
+    /// Closed with a result; the user is asked to rate (see `Ticket::rating`).
+    TicketClosed {
+        ticket_id: TicketId,
+        number: i64,
+        #[serde(default)]
+        result: String,
+    },
+    TicketRated { ticket_id: TicketId, number: i64, rating: i64 },
     ServiceRequestRegistered { number: i64, title: String },
+    ServiceRequestStatusChanged {
+        number: i64,
+        title: String,
+        status: ServiceRequestStatus,
+    },
 }
 }
 
@@ -354,24 +397,335 @@ wire! {
 #[derive(Copy, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
-    Open,
+    /// Waiting in its line's queue (also outside working hours).
+    Queued,
+    /// A specialist works it (`assignee_id`).
+    Assigned,
     Closed,
 }
 }
 
+impl TicketState {
+    /// Not closed: a new message goes to this ticket.
+    pub fn is_open(self) -> bool {
+        self != TicketState::Closed
+    }
+}
+
 wire! {
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The Okno desktop app (today every ticket comes from it).
+    Desktop,
+    Web,
+    Email,
+    Telegram,
+    Api,
+}
+}
+
+wire! {
+/// A ticket (обращение): one episode of work on a user's question.
 pub struct Ticket {
     pub id: TicketId,
     /// Per company: 1, 2, 3…
     pub number: i64,
     pub company_id: CompanyId,
+    /// The line it is handled on now: a transfer to another line changes it, while the chat
+    /// (`chat_id`) stays the user's chat with the line they wrote to.
     pub line_id: LineId,
+    pub line_name: String,
     pub chat_id: ChatId,
+    /// The client.
     pub user_id: UserId,
+    pub client_name: String,
+    pub channel: Channel,
     pub state: TicketState,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub assignee_id: Option<UserId>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub assignee_name: Option<String>,
     pub opened_at: i64,
+    /// When it (last) entered its line's queue; set while queued. The queue is FIFO by
+    /// (`queued_at`, `id`).
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub queued_at: Option<i64>,
+    /// 1-based place in the line's queue when the answer or event was made (while queued).
+    /// Clients that follow events derive live positions from the queued tickets they know.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub queue_position: Option<i64>,
+    /// When the current assignee got it.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub assigned_at: Option<i64>,
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub closed_at: Option<i64>,
+    /// The specialist's closing result.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub result: Option<String>,
+    /// The user's rating, 1–5, once, after closing.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub rating: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub rating_comment: Option<String>,
+}
+}
+
+wire! {
+/// A row of the specialist's ticket lists.
+pub struct TicketItem {
+    pub ticket: Ticket,
+    /// Messages from others in the chat after the caller's read marker.
+    pub unread: i64,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub last_message_at: Option<i64>,
+}
+}
+
+wire! {
+/// Which tickets `GET /api/v1/tickets` lists.
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketView {
+    /// Waiting in the queues of the caller's lines, oldest first.
+    Queued,
+    /// Assigned to the caller.
+    Mine,
+    /// Every open (queued or assigned) ticket of the caller's lines.
+    Open,
+}
+}
+
+wire! {
+/// What the company knows about a client user (set by its admins).
+pub struct ClientCard {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub login: String,
+    /// The client's organization (free text).
+    pub organization: String,
+    /// Phone, e-mail… (free text).
+    pub contact: String,
+    /// Gets this client's new tickets first when online and free.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub responsible_id: Option<UserId>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub responsible_name: Option<String>,
+}
+}
+
+wire! {
+pub struct ClientInput {
+    /// Up to 200 characters.
+    #[serde(default)]
+    pub organization: String,
+    /// Up to 200 characters.
+    #[serde(default)]
+    pub contact: String,
+    /// A specialist of the company, or none.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub responsible_id: Option<UserId>,
+}
+}
+
+wire! {
+/// A ticket with what the specialist needs beside the chat.
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub client: ClientCard,
+    pub unread: i64,
+    /// The service requests registered from this ticket, newest first.
+    pub service_requests: Vec<ServiceRequest>,
+}
+}
+
+wire! {
+pub struct TransferRequest {
+    /// Exactly one of `to_user_id` and `to_line_id`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub to_user_id: Option<UserId>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub to_line_id: Option<LineId>,
+    /// 1–1,000 characters; shown to the user in the notice.
+    pub comment: String,
+}
+}
+
+wire! {
+pub struct CloseRequest {
+    /// 1–1,000 characters.
+    pub result: String,
+}
+}
+
+wire! {
+pub struct RatingRequest {
+    /// 1 to 5.
+    pub rating: i64,
+    /// Up to 1,000 characters.
+    #[serde(default)]
+    pub comment: String,
+}
+}
+
+// ---------------------------------------------------------------- specialists and routing
+
+wire! {
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Gets new tickets.
+    Online,
+    /// Keeps their tickets, gets no new ones.
+    Away,
+    Offline,
+}
+}
+
+wire! {
+/// A specialist's binding to a line.
+pub struct Competence {
+    pub line_id: LineId,
+    /// Support level, 1–3 (informational: levels are usually separate lines).
+    pub level: i64,
+    /// 1 (first) to 10: when a specialist frees up, the queues of their lines with the best
+    /// priority are served first.
+    pub priority: i64,
+}
+}
+
+wire! {
+/// A company employee as a ticket handler.
+pub struct Agent {
+    pub company_id: CompanyId,
+    pub user_id: UserId,
+    pub display_name: String,
+    pub role: CompanyRole,
+    pub presence: Presence,
+    /// Tickets at once.
+    pub capacity: i64,
+    /// Tickets assigned now.
+    pub load: i64,
+    pub competences: Vec<Competence>,
+}
+}
+
+wire! {
+/// What a company admin sets for an employee.
+pub struct AgentInput {
+    /// 0–100 tickets at once.
+    pub capacity: i64,
+    /// At most one per line; lines of the company.
+    pub competences: Vec<Competence>,
+}
+}
+
+wire! {
+pub struct PresenceRequest {
+    pub presence: Presence,
+}
+}
+
+wire! {
+/// Per-line figures over a period (tickets opened in it).
+pub struct LineStats {
+    pub line_id: LineId,
+    pub line_name: String,
+    /// Tickets opened in the period.
+    pub tickets: i64,
+    /// Of those, closed.
+    pub closed: i64,
+    /// From opening to the first assignment (assigned tickets only), milliseconds.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub mean_wait_ms: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub median_wait_ms: Option<i64>,
+    /// From the first assignment to closing (closed tickets only), milliseconds.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub mean_handling_ms: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub median_handling_ms: Option<i64>,
+    pub rated: i64,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub average_rating: Option<f64>,
+}
+}
+
+// ---------------------------------------------------------------- service catalog
+
+wire! {
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    /// A decimal number.
+    Number,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// `true` or `false`.
+    Boolean,
+}
+}
+
+wire! {
+/// An extra field a work type asks for.
+pub struct CatalogField {
+    /// 1–100 characters, unique within the work type.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    #[serde(default)]
+    pub required: bool,
+}
+}
+
+wire! {
+pub struct WorkType {
+    pub id: i64,
+    pub service_id: i64,
+    pub name: String,
+    pub fields: Vec<CatalogField>,
+    /// Archived work types stay on old requests but take no new ones.
+    pub archived: bool,
+}
+}
+
+wire! {
+pub struct WorkTypeInput {
+    /// 1–100 characters.
+    pub name: String,
+    /// At most 20.
+    #[serde(default)]
+    pub fields: Vec<CatalogField>,
+    #[serde(default)]
+    pub archived: bool,
+}
+}
+
+wire! {
+/// A service of the company's catalog.
+pub struct Service {
+    pub id: i64,
+    pub company_id: CompanyId,
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+    pub work_types: Vec<WorkType>,
+}
+}
+
+wire! {
+pub struct ServiceInput {
+    /// 1–100 characters.
+    pub name: String,
+    /// Up to 1,000 characters.
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub archived: bool,
 }
 }
 
@@ -397,6 +751,15 @@ pub struct ServiceRequest {
     pub ticket_id: TicketId,
     pub chat_id: ChatId,
     pub line_id: LineId,
+    /// The catalog entry it was registered with (names as they were then).
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub service_id: Option<i64>,
+    pub service_name: String,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub work_type_id: Option<i64>,
+    pub work_type_name: String,
+    /// The work type's extra fields, by name.
+    pub fields: std::collections::BTreeMap<String, String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -406,6 +769,18 @@ wire! {
 pub struct ServiceRequestInput {
     /// 1–200 characters.
     pub title: String,
+    /// A work type of the company's catalog (not archived).
+    pub work_type_id: i64,
+    /// Values of the work type's fields by name: required ones must be present; each must
+    /// match its type; unknown names are refused.
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+}
+
+wire! {
+pub struct ServiceRequestStatusInput {
+    pub status: ServiceRequestStatus,
 }
 }
 

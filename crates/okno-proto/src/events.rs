@@ -20,6 +20,8 @@ wire! {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     MessageCreated { message: Message },
+    /// A message changed in place (today: a queue-position notice).
+    MessageUpdated { message: Message },
     ChatRead { chat_id: ChatId, seq: i64 },
     ChatChanged { chat: ChatSummary },
     LineChanged { line: Line },
@@ -34,6 +36,9 @@ pub enum EventBody {
     /// The line's knowledge base, bot mode or menu changed (to its staff and connected users):
     /// hints may differ now.
     AutomationChanged { automation: LineAutomation },
+    /// A specialist's presence, capacity, load or competences changed (to them and the
+    /// company's admins).
+    AgentChanged { agent: Agent },
 }
 }
 

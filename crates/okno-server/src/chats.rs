@@ -122,32 +122,20 @@ pub fn message_from_row(r: &Row) -> ApiResult<Message> {
     })
 }
 
-pub fn ticket_from_row(r: &Row) -> ApiResult<Ticket> {
-    Ok(Ticket {
-        id: TicketId(r.int(0)?),
-        number: r.int(1)?,
-        company_id: CompanyId(r.int(2)?),
-        line_id: LineId(r.int(3)?),
-        chat_id: ChatId(r.int(4)?),
-        user_id: UserId(r.int(5)?),
-        state: if r.text(6)? == "open" {
-            TicketState::Open
-        } else {
-            TicketState::Closed
-        },
-        opened_at: r.int(7)?,
-        closed_at: r.opt_int(8)?,
-    })
+pub use crate::routing::{load_ticket, ticket_from_row};
+
+/// One message by id.
+pub fn load_message(db: &mut dyn Db, id: MessageId) -> ApiResult<Message> {
+    let r = db
+        .query_opt(&format!("{MSG_SELECT} WHERE m.id = $1"), params![id])?
+        .ok_or(AppError::NotFound("message"))?;
+    message_from_row(&r)
 }
 
-const TICKET_SELECT: &str =
-    "SELECT id, number, company_id, line_id, chat_id, user_id, state, opened_at, closed_at FROM tickets";
-
-pub fn load_ticket(db: &mut dyn Db, id: TicketId) -> ApiResult<Ticket> {
-    let r = db
-        .query_opt(&format!("{TICKET_SELECT} WHERE id = $1"), params![id])?
-        .ok_or(AppError::NotFound("ticket"))?;
-    ticket_from_row(&r)
+/// The chat's user, if connected (then they receive its events).
+pub fn active_user(db: &mut dyn Db, chat: ChatId) -> ApiResult<Option<UserId>> {
+    let c = load_chat(db, chat)?;
+    Ok(c.user_active.then_some(c.user))
 }
 
 /// Checks a send request's shape before any database work.
@@ -316,25 +304,31 @@ pub fn send_message(
         )?;
     }
     let mut last = seq;
+    let mut new_ticket = None;
     if !c.as_staff && c.open_ticket.is_none() {
         last += 1;
-        register_ticket(ctx, &c, last, &recipients)?;
+        new_ticket = Some(register_ticket(ctx, &c, last, &recipients)?);
     }
     ctx.db.execute(
         "UPDATE chats SET last_seq = $1, last_message_at = $2 WHERE id = $3",
         params![last, ctx.now, c.id],
     )?;
     mark_read(ctx, c.id, sender, seq)?;
+    if let Some(ticket) = new_ticket {
+        // After the chat's position is stored: routing appends its own notices.
+        crate::routing::route_new(ctx, ticket)?;
+    }
     Ok((message, true))
 }
 
-/// Opens a ticket for the chat and puts a notice at position `seq`.
+/// Opens a ticket for the chat (waiting, until routing decides) and puts a notice at position
+/// `seq`. Routing (`routing::route_new`) follows once the chat's position is stored.
 fn register_ticket(
     ctx: &mut WriteCtx<'_>,
     c: &ChatRef,
     seq: i64,
     recipients: &[UserId],
-) -> ApiResult<()> {
+) -> ApiResult<TicketId> {
     let number = ctx
         .db
         .query_one(
@@ -345,8 +339,8 @@ fn register_ticket(
     let id = TicketId(
         ctx.db
             .query_one(
-                "INSERT INTO tickets (company_id, line_id, chat_id, user_id, number, state, opened_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
+                "INSERT INTO tickets (company_id, line_id, chat_id, user_id, number, state, opened_at, queued_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6) RETURNING id",
                 params![c.company, c.line, c.id, c.user, number, ctx.now],
             )?
             .int(0)?,
@@ -355,8 +349,6 @@ fn register_ticket(
         "UPDATE chats SET open_ticket_id = $1 WHERE id = $2",
         params![id, c.id],
     )?;
-    let ticket = load_ticket(ctx.db, id)?;
-    ctx.emit_many(recipients, &EventBody::TicketChanged { ticket })?;
     let notice = Notice::TicketRegistered {
         ticket_id: id,
         number,
@@ -376,7 +368,7 @@ fn register_ticket(
         recipients,
     )?;
     tracing::info!(ticket = %id, number, "ticket registered");
-    Ok(())
+    Ok(id)
 }
 
 /// Moves the reader's marker forward (never back); returns the marker.

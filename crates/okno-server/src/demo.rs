@@ -172,6 +172,61 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
                     params![user, *line, *c, ctx.now],
                 )?;
             }
+            // The specialist handles every Okno Demo line, online, five tickets at once, so
+            // the embedded app routes the user's tickets to them.
+            ctx.db.execute(
+                "INSERT INTO agents (company_id, user_id, presence, capacity) VALUES ($1, $2, 'online', 5)",
+                params![demo, specialist],
+            )?;
+            for (priority, (line, c)) in line_ids.iter().enumerate() {
+                if *c != demo {
+                    continue;
+                }
+                ctx.db.execute(
+                    "INSERT INTO competences (line_id, user_id, company_id, level, priority) \
+                     VALUES ($1, $2, $3, 1, $4)",
+                    params![*line, specialist, demo, priority as i64 + 1],
+                )?;
+            }
+            ctx.db.execute(
+                "INSERT INTO clients (company_id, user_id, organization, contact, responsible_id) \
+                 VALUES ($1, $2, 'Romashka LLC / ООО «Ромашка»', '+7 495 000-00-00, anna@romashka.example', NULL)",
+                params![demo, user],
+            )?;
+            let catalog: [(&str, &str, &[(&str, &str)]); 2] = [
+                (
+                    "Workplace",
+                    "Computers, printers and accounts.",
+                    &[
+                        ("Printer repair", r#"[{"name":"Inventory number","type":"text","required":true},{"name":"Floor","type":"number","required":false}]"#),
+                        ("New account", r#"[{"name":"Start date","type":"date","required":true},{"name":"Manager","type":"text","required":true}]"#),
+                    ],
+                ),
+                (
+                    "Accounting",
+                    "Documents and 1C.",
+                    &[(
+                        "Reconciliation act",
+                        r#"[{"name":"Counterparty","type":"text","required":true},{"name":"Period","type":"text","required":true},{"name":"Amount","type":"number","required":false}]"#,
+                    )],
+                ),
+            ];
+            for (name, description, work_types) in catalog {
+                let service = ctx
+                    .db
+                    .query_one(
+                        "INSERT INTO services (company_id, name, description, archived, created_at) \
+                         VALUES ($1, $2, $3, 0, $4) RETURNING id",
+                        params![demo, name, description, ctx.now],
+                    )?
+                    .int(0)?;
+                for (wt, fields) in work_types {
+                    ctx.db.execute(
+                        "INSERT INTO work_types (service_id, name, fields, archived) VALUES ($1, $2, $3, 0)",
+                        params![service, *wt, *fields],
+                    )?;
+                }
+            }
             ctx.db.execute("INSERT INTO meta (key, value) VALUES ('demo', 'seeded')", params![])?;
             Ok(())
         })

@@ -172,4 +172,87 @@ mod tests {
         h.weekly[0].close = "24:00".into();
         assert!(validate(&h).is_ok());
     }
+
+    #[test]
+    fn next_opening_across_time_zones() {
+        // The same instant, Friday 2026-11-20 20:00 UTC, in three zones with 09:00–18:00 hours.
+        let at = ms("2026-11-20T20:00:00Z");
+        // New York: 15:00 Friday, open.
+        assert_eq!(status(&weekdays("America/New_York", "09:00", "18:00"), at), (true, None));
+        // Tokyo: 05:00 Saturday: next Monday 09:00 JST = Monday 00:00 UTC.
+        assert_eq!(
+            status(&weekdays("Asia/Tokyo", "09:00", "18:00"), at),
+            (false, Some(ms("2026-11-23T00:00:00Z")))
+        );
+        // Kathmandu (+05:45): 01:45 Saturday: Monday 09:00 = 03:15 UTC.
+        assert_eq!(
+            status(&weekdays("Asia/Kathmandu", "09:00", "18:00"), at),
+            (false, Some(ms("2026-11-23T03:15:00Z")))
+        );
+    }
+
+    #[test]
+    fn daylight_saving_in_both_directions() {
+        // New York falls back on Sunday 2026-11-01: Friday 09:00 EDT = 13:00 UTC, Monday 09:00
+        // EST = 14:00 UTC.
+        let h = weekdays("America/New_York", "09:00", "17:00");
+        assert_eq!(
+            status(&h, ms("2026-10-30T22:00:00Z")),
+            (false, Some(ms("2026-11-02T14:00:00Z")))
+        );
+        // Berlin springs forward on Sunday 2026-03-29 at 02:00: an opening at 02:30 that day does
+        // not exist and moves to 03:00 CEST (01:00 UTC).
+        let night = WorkingHours {
+            time_zone: "Europe/Berlin".into(),
+            weekly: vec![DayHours {
+                weekday: 7,
+                open: "02:30".into(),
+                close: "06:00".into(),
+            }],
+            holidays: vec![],
+        };
+        assert_eq!(
+            status(&night, ms("2026-03-28T12:00:00Z")),
+            (false, Some(ms("2026-03-29T01:00:00Z")))
+        );
+        // And the week before, without the jump, 02:30 CET = 01:30 UTC.
+        assert_eq!(
+            status(&night, ms("2026-03-21T12:00:00Z")),
+            (false, Some(ms("2026-03-22T01:30:00Z")))
+        );
+    }
+
+    #[test]
+    fn holidays_in_a_row_and_the_horizon() {
+        let mut h = weekdays("Europe/Moscow", "09:00", "18:00");
+        // New Year: 31 Dec to 8 Jan off, then a weekend; the next opening is Monday 11 January.
+        h.holidays = (0..9)
+            .map(|d| {
+                (NaiveDate::from_ymd_opt(2026, 12, 31).unwrap() + Duration::days(d))
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            status(&h, ms("2026-12-30T16:00:00Z")),
+            (false, Some(ms("2027-01-11T06:00:00Z")))
+        );
+        // Holidays are dates in the line's zone: 31 Dec 01:00 Moscow is still 30 Dec in UTC.
+        h.weekly = (1..=7)
+            .map(|weekday| DayHours {
+                weekday,
+                open: "00:00".into(),
+                close: "24:00".into(),
+            })
+            .collect();
+        assert!(!status(&h, ms("2026-12-30T22:00:00Z")).0);
+        assert!(status(&h, ms("2026-12-30T20:00:00Z")).0);
+        // No opening at all within two weeks: closed with no known next opening.
+        let never = WorkingHours {
+            time_zone: "UTC".into(),
+            weekly: vec![],
+            holidays: vec![],
+        };
+        assert_eq!(status(&never, ms("2026-11-20T12:00:00Z")), (false, None));
+    }
 }

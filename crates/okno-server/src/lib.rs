@@ -7,7 +7,9 @@
 //! nodes on PostgreSQL, through `LISTEN/NOTIFY`.
 
 pub mod access;
+pub mod agents;
 pub mod auth;
+pub mod catalog;
 pub mod chats;
 pub mod companies;
 pub mod connections;
@@ -21,9 +23,11 @@ pub mod kb;
 pub mod kb_index;
 pub mod lines;
 pub mod migrations;
+pub mod routing;
 pub mod service_requests;
 pub mod store;
 pub mod sync;
+pub mod tickets;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -57,6 +61,12 @@ pub struct Config {
     pub ws_ping_interval: Duration,
     pub ws_idle_timeout: Duration,
     pub login_failures_per_minute: u32,
+    /// How often queue-position notices of lines whose queues moved are written (coalescing
+    /// every move in between into one update per waiting ticket).
+    pub queue_notice_interval: Duration,
+    /// How often waiting tickets of working lines are handed out regardless of any trigger
+    /// (catches lines that have just opened).
+    pub dispatch_interval: Duration,
 }
 
 impl Config {
@@ -71,6 +81,8 @@ impl Config {
             ws_ping_interval: Duration::from_secs(20),
             ws_idle_timeout: Duration::from_secs(60),
             login_failures_per_minute: 10,
+            queue_notice_interval: Duration::from_secs(1),
+            dispatch_interval: Duration::from_secs(10),
         }
     }
 }
@@ -82,6 +94,7 @@ pub struct AppState {
     pub limiter: auth::LoginLimiter,
     /// This node's knowledge-base search indexes.
     pub kb: kb::KbCache,
+    pub routing: routing::Routing,
 }
 
 #[derive(OpenApi)]
@@ -139,8 +152,26 @@ pub fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(chats::read_up_to))
         .routes(routes!(chats::company_chats))
         .routes(routes!(chats::get_ticket))
+        .routes(routes!(tickets::list))
+        .routes(routes!(tickets::detail))
+        .routes(routes!(tickets::take))
+        .routes(routes!(tickets::transfer))
+        .routes(routes!(tickets::close))
+        .routes(routes!(tickets::rate))
+        .routes(routes!(tickets::get_client, tickets::put_client))
+        .routes(routes!(tickets::line_stats))
+        .routes(routes!(agents::my_agents))
+        .routes(routes!(agents::set_presence))
+        .routes(routes!(agents::company_agents))
+        .routes(routes!(agents::put_agent))
+        .routes(routes!(catalog::list_services, catalog::create_service))
+        .routes(routes!(catalog::update_service))
+        .routes(routes!(catalog::create_work_type))
+        .routes(routes!(catalog::update_work_type))
         .routes(routes!(service_requests::register))
         .routes(routes!(service_requests::list))
+        .routes(routes!(service_requests::set_status))
+        .routes(routes!(service_requests::mine))
         .routes(routes!(files::upload))
         .routes(routes!(files::download))
         .routes(routes!(files::chat_files))
@@ -234,6 +265,7 @@ pub async fn build_state(config: Config) -> Result<Arc<AppState>, AppError> {
         files,
         limiter: auth::LoginLimiter::new(config.login_failures_per_minute),
         kb: kb::KbCache::default(),
+        routing: routing::Routing::default(),
         config,
     }))
 }
@@ -262,6 +294,7 @@ impl Server {
             spawn_pg_listener(url.clone(), state.clone());
         }
         spawn_pruner(state.clone());
+        spawn_router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
@@ -309,6 +342,34 @@ fn spawn_pruner(state: Arc<AppState>) {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old events"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+            }
+        }
+    });
+}
+
+/// Writes due queue-position notices, and now and then hands out what waits on working lines.
+fn spawn_router(state: Arc<AppState>) {
+    let weak = Arc::downgrade(&state);
+    let notice_every = state.config.queue_notice_interval;
+    let dispatch_every = state.config.dispatch_interval;
+    drop(state);
+    // At start every line with a queue is due: notices may lag behind a previous run's moves.
+    let mut last_dispatch: Option<tokio::time::Instant> = None;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(notice_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(state) = weak.upgrade() else { break };
+            let due = last_dispatch.is_none_or(|t| t.elapsed() >= dispatch_every);
+            let result = if due {
+                last_dispatch = Some(tokio::time::Instant::now());
+                routing::dispatch_due(&state).await
+            } else {
+                routing::flush_positions(&state).await
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "routing tick failed");
             }
         }
     });

@@ -152,6 +152,73 @@ CREATE TABLE service_requests (
 ) STRICT;
 CREATE INDEX service_requests_chat ON service_requests(chat_id);
 "#,
+    r#"
+ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'desktop';
+ALTER TABLE tickets ADD COLUMN assignee_id INTEGER REFERENCES users(id);
+ALTER TABLE tickets ADD COLUMN queued_at INTEGER;
+ALTER TABLE tickets ADD COLUMN assigned_at INTEGER;
+ALTER TABLE tickets ADD COLUMN first_assigned_at INTEGER;
+ALTER TABLE tickets ADD COLUMN result TEXT;
+ALTER TABLE tickets ADD COLUMN rating INTEGER;
+ALTER TABLE tickets ADD COLUMN rating_comment TEXT;
+ALTER TABLE tickets ADD COLUMN queue_msg_id INTEGER;
+ALTER TABLE tickets ADD COLUMN queue_pos INTEGER;
+UPDATE tickets SET state = 'queued', queued_at = opened_at WHERE state = 'open';
+CREATE INDEX tickets_queue ON tickets(line_id, state, queued_at, id);
+CREATE INDEX tickets_assignee ON tickets(assignee_id, state);
+CREATE INDEX tickets_company_opened ON tickets(company_id, opened_at);
+CREATE TABLE agents (
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    presence TEXT NOT NULL DEFAULT 'offline',
+    capacity INTEGER NOT NULL DEFAULT 3,
+    load_count INTEGER NOT NULL DEFAULT 0,
+    last_assigned_at INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (company_id, user_id)
+) STRICT;
+CREATE TABLE competences (
+    line_id INTEGER NOT NULL REFERENCES lines(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    level INTEGER NOT NULL,
+    priority INTEGER NOT NULL,
+    PRIMARY KEY (line_id, user_id)
+) STRICT;
+CREATE INDEX competences_user ON competences(user_id, company_id);
+CREATE TABLE clients (
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    organization TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    responsible_id INTEGER REFERENCES users(id),
+    PRIMARY KEY (company_id, user_id)
+) STRICT;
+CREATE TABLE services (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX services_company ON services(company_id);
+CREATE TABLE work_types (
+    id INTEGER PRIMARY KEY,
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    name TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX work_types_service ON work_types(service_id);
+ALTER TABLE service_requests ADD COLUMN service_id INTEGER;
+ALTER TABLE service_requests ADD COLUMN service_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_requests ADD COLUMN work_type_id INTEGER;
+ALTER TABLE service_requests ADD COLUMN work_type_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_requests ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE service_requests ADD COLUMN user_id INTEGER;
+UPDATE service_requests SET user_id = (SELECT t.user_id FROM tickets t WHERE t.id = service_requests.ticket_id);
+CREATE INDEX service_requests_user ON service_requests(user_id, status);
+"#,
     // The knowledge base, the line's bot, menus and the company's own system (issue 6).
     r#"
 CREATE TABLE kb_articles (
@@ -345,6 +412,73 @@ CREATE TABLE service_requests (
     UNIQUE (company_id, number)
 );
 CREATE INDEX service_requests_chat ON service_requests(chat_id);
+"#,
+    r#"
+ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'desktop';
+ALTER TABLE tickets ADD COLUMN assignee_id BIGINT REFERENCES users(id);
+ALTER TABLE tickets ADD COLUMN queued_at BIGINT;
+ALTER TABLE tickets ADD COLUMN assigned_at BIGINT;
+ALTER TABLE tickets ADD COLUMN first_assigned_at BIGINT;
+ALTER TABLE tickets ADD COLUMN result TEXT;
+ALTER TABLE tickets ADD COLUMN rating BIGINT;
+ALTER TABLE tickets ADD COLUMN rating_comment TEXT;
+ALTER TABLE tickets ADD COLUMN queue_msg_id BIGINT;
+ALTER TABLE tickets ADD COLUMN queue_pos BIGINT;
+UPDATE tickets SET state = 'queued', queued_at = opened_at WHERE state = 'open';
+CREATE INDEX tickets_queue ON tickets(line_id, state, queued_at, id);
+CREATE INDEX tickets_assignee ON tickets(assignee_id, state);
+CREATE INDEX tickets_company_opened ON tickets(company_id, opened_at);
+CREATE TABLE agents (
+    company_id BIGINT NOT NULL REFERENCES companies(id),
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    presence TEXT NOT NULL DEFAULT 'offline',
+    capacity BIGINT NOT NULL DEFAULT 3,
+    load_count BIGINT NOT NULL DEFAULT 0,
+    last_assigned_at BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (company_id, user_id)
+);
+CREATE TABLE competences (
+    line_id BIGINT NOT NULL REFERENCES lines(id),
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    company_id BIGINT NOT NULL REFERENCES companies(id),
+    level BIGINT NOT NULL,
+    priority BIGINT NOT NULL,
+    PRIMARY KEY (line_id, user_id)
+);
+CREATE INDEX competences_user ON competences(user_id, company_id);
+CREATE TABLE clients (
+    company_id BIGINT NOT NULL REFERENCES companies(id),
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    organization TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    responsible_id BIGINT REFERENCES users(id),
+    PRIMARY KEY (company_id, user_id)
+);
+CREATE TABLE services (
+    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    company_id BIGINT NOT NULL REFERENCES companies(id),
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    archived BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX services_company ON services(company_id);
+CREATE TABLE work_types (
+    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    service_id BIGINT NOT NULL REFERENCES services(id),
+    name TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    archived BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX work_types_service ON work_types(service_id);
+ALTER TABLE service_requests ADD COLUMN service_id BIGINT;
+ALTER TABLE service_requests ADD COLUMN service_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_requests ADD COLUMN work_type_id BIGINT;
+ALTER TABLE service_requests ADD COLUMN work_type_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_requests ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE service_requests ADD COLUMN user_id BIGINT;
+UPDATE service_requests SET user_id = (SELECT t.user_id FROM tickets t WHERE t.id = service_requests.ticket_id);
+CREATE INDEX service_requests_user ON service_requests(user_id, status);
 "#,
     // The knowledge base, the line's bot, menus and the company's own system (issue 6).
     r#"

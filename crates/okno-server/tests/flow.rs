@@ -153,10 +153,15 @@ async fn whole_flow(backend: Backend) {
         .unwrap();
     assert_eq!(
         page.messages.len(),
-        2,
-        "one message and one notice: {page:?}"
+        3,
+        "one message, the registration notice and the queue notice: {page:?}"
     );
     assert_eq!(page.messages[0].id, first.id);
+    // Nobody has a competence on the new line: the ticket waits, first in the queue.
+    assert!(matches!(
+        page.messages[2].notice,
+        Some(Notice::TicketQueued { position: 1, .. })
+    ));
     let notice = &page.messages[1];
     assert_eq!(notice.kind, MessageKind::Notice);
     let Some(Notice::TicketRegistered { ticket_id, number }) = notice.notice.clone() else {
@@ -166,7 +171,8 @@ async fn whole_flow(backend: Backend) {
     let summary: ChatSummary = alice.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
     let ticket = summary.open_ticket.expect("the ticket is open");
     assert_eq!(ticket.id, ticket_id);
-    assert_eq!(ticket.state, TicketState::Open);
+    assert_eq!(ticket.state, TicketState::Queued);
+    assert_eq!(ticket.queue_position, Some(1));
     let t: Ticket = alice
         .get(&format!("/api/v1/tickets/{ticket_id}"))
         .await
@@ -235,8 +241,9 @@ async fn whole_flow(backend: Backend) {
             "connection",
             "connection",
             "message",
-            "ticket",
             "notice",
+            "notice",
+            "ticket",
             "message"
         ]
     );
@@ -320,9 +327,13 @@ async fn concurrent_sends(backend: Backend) {
         .get(&format!("/api/v1/chats/{chat}/messages?limit=200"))
         .await
         .unwrap();
-    assert_eq!(page.messages.len(), 52, "50 + 1 notice + 1 deduplicated");
+    assert_eq!(
+        page.messages.len(),
+        53,
+        "50 + 2 notices (registered, routed) + 1 deduplicated"
+    );
     let positions: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
-    assert_eq!(positions, (1..=52).collect::<Vec<_>>());
+    assert_eq!(positions, (1..=53).collect::<Vec<_>>());
     // The same id with a different text is refused, not stored.
     let clash = user
         .post::<_, Message>(
@@ -409,12 +420,12 @@ async fn history_and_unread(backend: Backend) {
     let specialist = srv.login("specialist").await;
     let snapshot: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
     let chat = snapshot.connections.iter().find_map(|c| c.chat_id).unwrap();
-    user.send_text(chat, "question").await; // seq 1, notice seq 2
+    user.send_text(chat, "question").await; // seq 1, notices 2 (registered) and 3 (routed)
     for i in 0..30 {
-        specialist.send_text(chat, &format!("answer {i}")).await; // seq 3..=32
+        specialist.send_text(chat, &format!("answer {i}")).await; // seq 4..=33
     }
     let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
-    assert_eq!(summary.last_seq, 32);
+    assert_eq!(summary.last_seq, 33);
     assert_eq!(summary.unread, 30);
     assert_eq!(summary.read_seq, 1, "one's own message counts as read");
 
@@ -425,22 +436,22 @@ async fn history_and_unread(backend: Backend) {
     assert!(newest.has_more);
     assert_eq!(
         newest.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        (23..=32).collect::<Vec<_>>()
+        (24..=33).collect::<Vec<_>>()
     );
     let older: MessagePage = user
-        .get(&format!("/api/v1/chats/{chat}/messages?before=23&limit=10"))
+        .get(&format!("/api/v1/chats/{chat}/messages?before=24&limit=10"))
         .await
         .unwrap();
     assert_eq!(
         older.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        (13..=22).collect::<Vec<_>>()
+        (14..=23).collect::<Vec<_>>()
     );
     let oldest: MessagePage = user
-        .get(&format!("/api/v1/chats/{chat}/messages?before=3&limit=10"))
+        .get(&format!("/api/v1/chats/{chat}/messages?before=4&limit=10"))
         .await
         .unwrap();
     assert!(!oldest.has_more);
-    assert_eq!(oldest.messages.len(), 2);
+    assert_eq!(oldest.messages.len(), 3);
     let newer: MessagePage = user
         .get(&format!("/api/v1/chats/{chat}/messages?after=28&limit=10"))
         .await
@@ -448,7 +459,7 @@ async fn history_and_unread(backend: Backend) {
     assert!(!newer.has_more);
     assert_eq!(
         newer.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        (29..=32).collect::<Vec<_>>()
+        (29..=33).collect::<Vec<_>>()
     );
 
     let mut ws = user.ws(None).await;
@@ -456,7 +467,7 @@ async fn history_and_unread(backend: Backend) {
         .post(&format!("/api/v1/chats/{chat}/read"), &json!({"seq": 20}))
         .await
         .unwrap();
-    assert_eq!(read.unread, 12);
+    assert_eq!(read.unread, 13);
     let e = ws.next_event().await;
     assert_eq!(
         e.body,
@@ -563,10 +574,20 @@ async fn service_request_flow(backend: Backend) {
     let mut ws_cursor = 0;
 
     // Neither the user nor another company may register one.
+    let services: Vec<Service> = specialist
+        .get(&format!("/api/v1/companies/{}/services", ticket.company_id))
+        .await
+        .unwrap();
+    let wt = services
+        .iter()
+        .flat_map(|s| &s.work_types)
+        .find(|w| w.name == "Printer repair")
+        .expect("the demo catalog")
+        .clone();
     let denied = user
         .post::<_, ServiceRequest>(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "x"}),
+            &json!({"title": "x", "work_type_id": wt.id}),
         )
         .await
         .unwrap_err();
@@ -574,7 +595,7 @@ async fn service_request_flow(backend: Backend) {
     let walled = acme
         .post::<_, ServiceRequest>(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "x"}),
+            &json!({"title": "x", "work_type_id": wt.id}),
         )
         .await
         .unwrap_err();
@@ -582,7 +603,7 @@ async fn service_request_flow(backend: Backend) {
     let empty = specialist
         .post::<_, ServiceRequest>(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "  "}),
+            &json!({"title": "  ", "work_type_id": wt.id, "fields": {"Inventory number": "PR-1"}}),
         )
         .await
         .unwrap_err();
@@ -591,11 +612,16 @@ async fn service_request_flow(backend: Backend) {
     let sr: ServiceRequest = specialist
         .post(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            &json!({"title": "Replace the battery"}),
+            &json!({"title": "Replace the battery", "work_type_id": wt.id,
+                "fields": {"Inventory number": "LT-42", "Floor": " 3 "}}),
         )
         .await
         .unwrap();
     assert_eq!(sr.status, ServiceRequestStatus::Open);
+    assert_eq!(sr.work_type_id, Some(wt.id));
+    assert_eq!(sr.work_type_name, "Printer repair");
+    assert_eq!(sr.service_name, "Workplace");
+    assert_eq!(sr.fields.get("Floor").map(String::as_str), Some("3"));
     assert_eq!(sr.chat_id, chat);
     assert!(sr.number >= 1);
     let list: Vec<ServiceRequest> = user

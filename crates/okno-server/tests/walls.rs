@@ -917,7 +917,10 @@ fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, eve
     let mut my_connections = HashSet::new();
     for e in events {
         let ok = match &e.body {
-            EventBody::MessageCreated { message } => my_chats.contains(&message.chat_id),
+            EventBody::MessageCreated { message } | EventBody::MessageUpdated { message } => {
+                my_chats.contains(&message.chat_id)
+            }
+            EventBody::AgentChanged { agent } => agent.user_id == me,
             EventBody::ChatRead { chat_id, .. } => my_chats.contains(chat_id),
             EventBody::ChatChanged { chat } => chat.user_id == me,
             EventBody::LineChanged { line } => line.internal_name.is_empty(),
@@ -945,7 +948,10 @@ fn assert_company_events(
 ) {
     for e in events {
         let ok = match &e.body {
-            EventBody::MessageCreated { message } => chats.contains(&message.chat_id),
+            EventBody::MessageCreated { message } | EventBody::MessageUpdated { message } => {
+                chats.contains(&message.chat_id)
+            }
+            EventBody::AgentChanged { agent } => agent.company_id == company,
             EventBody::ChatRead { chat_id, .. } => chats.contains(chat_id),
             EventBody::ChatChanged { chat } => chats.contains(&chat.id),
             EventBody::LineChanged { line } => line.company_id == company,

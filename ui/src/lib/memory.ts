@@ -310,9 +310,12 @@ export class MemoryBackend implements Backend {
       number,
       company_id: line.company_id,
       line_id: line.id,
+      line_name: line.name,
       chat_id: chat,
       user_id: rec.user_id,
-      state: "open",
+      client_name: "",
+      channel: "desktop",
+      state: "assigned",
       opened_at: at ?? this.now(),
       closed_at: null,
     };
@@ -327,7 +330,7 @@ export class MemoryBackend implements Backend {
     if (!rec.ticket) return;
     const t = rec.ticket;
     rec.ticket = null;
-    this.addMessage(chat, { from: null, notice: { type: "ticket_closed", ticket_id: t.id, number: t.number }, at, read: true });
+    this.addMessage(chat, { from: null, notice: { type: "ticket_closed", ticket_id: t.id, number: t.number, result: "" }, at, read: true });
     this.changed(chat);
   }
 
@@ -345,6 +348,9 @@ export class MemoryBackend implements Backend {
       ticket_id: rec.ticket?.id ?? 0,
       chat_id: chat,
       line_id: line.id,
+      service_name: "",
+      work_type_name: "",
+      fields: {},
       created_at: ts,
       updated_at: ts,
     };

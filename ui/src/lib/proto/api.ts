@@ -10,6 +10,32 @@ export type AdminConnectInput = { line_id: LineId,
 login: string, };
 
 /**
+ * A company employee as a ticket handler.
+ */
+export type Agent = { company_id: CompanyId, user_id: UserId, display_name: string, role: CompanyRole, presence: Presence, 
+/**
+ * Tickets at once.
+ */
+capacity: number, 
+/**
+ * Tickets assigned now.
+ */
+load: number, competences: Array<Competence>, };
+
+/**
+ * What a company admin sets for an employee.
+ */
+export type AgentInput = { 
+/**
+ * 0–100 tickets at once.
+ */
+capacity: number, 
+/**
+ * At most one per line; lines of the company.
+ */
+competences: Array<Competence>, };
+
+/**
  * Every error the API returns: a stable machine code and a human message.
  */
 export type ApiError = { 
@@ -18,6 +44,17 @@ export type ApiError = {
  * `conflict`, `payload_too_large`, `rate_limited`, `unsupported_media_type`, `internal`.
  */
 code: string, message: string, };
+
+/**
+ * An extra field a work type asks for.
+ */
+export type CatalogField = { 
+/**
+ * 1–100 characters, unique within the work type.
+ */
+name: string, type: FieldType, required: boolean, };
+
+export type Channel = "desktop" | "web" | "email" | "telegram" | "api";
 
 export type ChatPage = { 
 /**
@@ -48,13 +85,64 @@ read_seq: number,
 unread: number, open_ticket?: Ticket | null, };
 
 /**
+ * What the company knows about a client user (set by its admins).
+ */
+export type ClientCard = { user_id: UserId, display_name: string, login: string, 
+/**
+ * The client's organization (free text).
+ */
+organization: string, 
+/**
+ * Phone, e-mail… (free text).
+ */
+contact: string, 
+/**
+ * Gets this client's new tickets first when online and free.
+ */
+responsible_id?: UserId | null, responsible_name?: string | null, };
+
+/**
  * A frame the client sends on the WebSocket (JSON text).
  */
 export type ClientFrame = { "type": "send", chat_id: ChatId, client_msg_id: string, text: string, file_ids: Array<FileId>, };
 
+export type ClientInput = { 
+/**
+ * Up to 200 characters.
+ */
+organization: string, 
+/**
+ * Up to 200 characters.
+ */
+contact: string, 
+/**
+ * A specialist of the company, or none.
+ */
+responsible_id?: UserId | null, };
+
+export type CloseRequest = { 
+/**
+ * 1–1,000 characters.
+ */
+result: string, };
+
 export type Company = { id: CompanyId, name: string, };
 
 export type CompanyRole = "specialist" | "admin";
+
+/**
+ * A specialist's binding to a line.
+ */
+export type Competence = { line_id: LineId, 
+/**
+ * Support level, 1–3 (informational: levels are usually separate lines).
+ */
+level: number, 
+/**
+ * 1 (first) to 10: when a specialist frees up, the queues of their lines with the best
+ * priority are served first.
+ */
+priority: number, };
 
 export type Connection = { id: ConnectionId, user_id: UserId, user_display_name: string, line: Line, state: ConnectionState, origin: ConnectionOrigin, 
 /**
@@ -101,7 +189,9 @@ export type Event = {
  */
 seq: number, at: number, body: EventBody, };
 
-export type EventBody = { "type": "message_created", message: Message, } | { "type": "chat_read", chat_id: ChatId, seq: number, } | { "type": "chat_changed", chat: ChatSummary, } | { "type": "line_changed", line: Line, } | { "type": "connection_changed", connection: Connection, } | { "type": "connection_removed", connection_id: ConnectionId, line_id: LineId, } | { "type": "ticket_changed", ticket: Ticket, } | { "type": "service_request_changed", request: ServiceRequest, };
+export type EventBody = { "type": "message_created", message: Message, } | { "type": "message_updated", message: Message, } | { "type": "chat_read", chat_id: ChatId, seq: number, } | { "type": "chat_changed", chat: ChatSummary, } | { "type": "line_changed", line: Line, } | { "type": "connection_changed", connection: Connection, } | { "type": "connection_removed", connection_id: ConnectionId, line_id: LineId, } | { "type": "ticket_changed", ticket: Ticket, } | { "type": "service_request_changed", request: ServiceRequest, } | { "type": "agent_changed", agent: Agent, };
+
+export type FieldType = "text" | "number" | "date" | "boolean";
 
 export type FileMeta = { id: FileId, name: string, size: number, 
 /**
@@ -163,6 +253,27 @@ export type LineItem = { line: Line, connection_id: ConnectionId, state: Connect
  */
 open_ticket: boolean, muted: boolean, };
 
+/**
+ * Per-line figures over a period (tickets opened in it).
+ */
+export type LineStats = { line_id: LineId, line_name: string, 
+/**
+ * Tickets opened in the period.
+ */
+tickets: number, 
+/**
+ * Of those, closed.
+ */
+closed: number, 
+/**
+ * From opening to the first assignment (assigned tickets only), milliseconds.
+ */
+mean_wait_ms?: number | null, median_wait_ms?: number | null, 
+/**
+ * From the first assignment to closing (closed tickets only), milliseconds.
+ */
+mean_handling_ms?: number | null, median_handling_ms?: number | null, rated: number, average_rating?: number | null, };
+
 export type LoginRequest = { login: string, password: string, 
 /**
  * Shown in the list of sessions, e.g. "Okno on laptop".
@@ -221,7 +332,11 @@ has_more: boolean, };
 /**
  * A step of the work shown in the chat.
  */
-export type Notice = { "type": "ticket_registered", ticket_id: TicketId, number: number, } | { "type": "ticket_closed", ticket_id: TicketId, number: number, } | { "type": "service_request_registered", number: number, title: string, };
+export type Notice = { "type": "ticket_registered", ticket_id: TicketId, number: number, } | { "type": "ticket_queued", ticket_id: TicketId, number: number, position: number, } | { "type": "outside_hours", ticket_id: TicketId, number: number, next_open_at?: number | null, } | { "type": "specialist_assigned", ticket_id: TicketId, number: number, specialist_id: UserId, specialist_name: string, } | { "type": "ticket_transferred", ticket_id: TicketId, number: number, to_line_id?: LineId | null, to_line_name?: string | null, to_specialist_id?: UserId | null, to_specialist_name?: string | null, 
+/**
+ * Shown to the user too.
+ */
+comment: string, } | { "type": "ticket_closed", ticket_id: TicketId, number: number, result: string, } | { "type": "ticket_rated", ticket_id: TicketId, number: number, rating: number, } | { "type": "service_request_registered", number: number, title: string, } | { "type": "service_request_status_changed", number: number, title: string, status: ServiceRequestStatus, };
 
 /**
  * A message the user sent that the server has not acknowledged yet.
@@ -235,6 +350,20 @@ export type PendingFile = { name: string, size: number,
  * Set once uploaded.
  */
 file_id?: FileId | null, };
+
+export type Presence = "online" | "away" | "offline";
+
+export type PresenceRequest = { presence: Presence, };
+
+export type RatingRequest = { 
+/**
+ * 1 to 5.
+ */
+rating: number, 
+/**
+ * Up to 1,000 characters.
+ */
+comment: string, };
 
 export type ReadRequest = { 
 /**
@@ -282,21 +411,55 @@ file_ids: Array<FileId>, };
 export type ServerFrame = { "type": "event", event: Event, } | { "type": "sent", client_msg_id: string, message: Message, } | { "type": "error", client_msg_id?: string | null, code: string, message: string, } | { "type": "reset", cursor: number, };
 
 /**
+ * A service of the company's catalog.
+ */
+export type Service = { id: number, company_id: CompanyId, name: string, description: string, archived: boolean, work_types: Array<WorkType>, };
+
+export type ServiceInput = { 
+/**
+ * 1–100 characters.
+ */
+name: string, 
+/**
+ * Up to 1,000 characters.
+ */
+description: string, archived: boolean, };
+
+/**
  * A formal work item a specialist registered from a ticket (заявка на обслуживание).
  */
 export type ServiceRequest = { id: number, 
 /**
  * Per company: 1, 2, 3…
  */
-number: number, title: string, status: ServiceRequestStatus, ticket_id: TicketId, chat_id: ChatId, line_id: LineId, created_at: number, updated_at: number, };
+number: number, title: string, status: ServiceRequestStatus, ticket_id: TicketId, chat_id: ChatId, line_id: LineId, 
+/**
+ * The catalog entry it was registered with (names as they were then).
+ */
+service_id?: number | null, service_name: string, work_type_id?: number | null, work_type_name: string, 
+/**
+ * The work type's extra fields, by name.
+ */
+fields: { [key in string]: string }, created_at: number, updated_at: number, };
 
 export type ServiceRequestInput = { 
 /**
  * 1–200 characters.
  */
-title: string, };
+title: string, 
+/**
+ * A work type of the company's catalog (not archived).
+ */
+work_type_id: number, 
+/**
+ * Values of the work type's fields by name: required ones must be present; each must
+ * match its type; unknown names are refused.
+ */
+fields: { [key in string]: string }, };
 
 export type ServiceRequestStatus = "open" | "in_progress" | "done" | "cancelled";
+
+export type ServiceRequestStatusInput = { status: ServiceRequestStatus, };
 
 export type SessionInfo = { id: SessionId, device_name: string, created_at: number, last_seen_at: number, 
 /**
@@ -330,13 +493,96 @@ reset: boolean, };
 
 export type SyncState = "idle" | "connecting" | "online" | "offline" | "error";
 
+/**
+ * A ticket (обращение): one episode of work on a user's question.
+ */
 export type Ticket = { id: TicketId, 
 /**
  * Per company: 1, 2, 3…
  */
-number: number, company_id: CompanyId, line_id: LineId, chat_id: ChatId, user_id: UserId, state: TicketState, opened_at: number, closed_at?: number | null, };
+number: number, company_id: CompanyId, 
+/**
+ * The line it is handled on now: a transfer to another line changes it, while the chat
+ * (`chat_id`) stays the user's chat with the line they wrote to.
+ */
+line_id: LineId, line_name: string, chat_id: ChatId, 
+/**
+ * The client.
+ */
+user_id: UserId, client_name: string, channel: Channel, state: TicketState, assignee_id?: UserId | null, assignee_name?: string | null, opened_at: number, 
+/**
+ * When it (last) entered its line's queue; set while queued. The queue is FIFO by
+ * (`queued_at`, `id`).
+ */
+queued_at?: number | null, 
+/**
+ * 1-based place in the line's queue when the answer or event was made (while queued).
+ * Clients that follow events derive live positions from the queued tickets they know.
+ */
+queue_position?: number | null, 
+/**
+ * When the current assignee got it.
+ */
+assigned_at?: number | null, closed_at?: number | null, 
+/**
+ * The specialist's closing result.
+ */
+result?: string | null, 
+/**
+ * The user's rating, 1–5, once, after closing.
+ */
+rating?: number | null, rating_comment?: string | null, };
 
-export type TicketState = "open" | "closed";
+/**
+ * A ticket with what the specialist needs beside the chat.
+ */
+export type TicketDetail = { ticket: Ticket, client: ClientCard, unread: number, 
+/**
+ * The service requests registered from this ticket, newest first.
+ */
+service_requests: Array<ServiceRequest>, };
+
+/**
+ * A row of the specialist's ticket lists.
+ */
+export type TicketItem = { ticket: Ticket, 
+/**
+ * Messages from others in the chat after the caller's read marker.
+ */
+unread: number, last_message_at?: number | null, };
+
+export type TicketState = "queued" | "assigned" | "closed";
+
+/**
+ * Which tickets `GET /api/v1/tickets` lists.
+ */
+export type TicketView = "queued" | "mine" | "open";
+
+export type TransferRequest = { 
+/**
+ * Exactly one of `to_user_id` and `to_line_id`.
+ */
+to_user_id?: UserId | null, to_line_id?: LineId | null, 
+/**
+ * 1–1,000 characters; shown to the user in the notice.
+ */
+comment: string, };
+
+export type WorkType = { id: number, service_id: number, name: string, fields: Array<CatalogField>, 
+/**
+ * Archived work types stay on old requests but take no new ones.
+ */
+archived: boolean, };
+
+export type WorkTypeInput = { 
+/**
+ * 1–100 characters.
+ */
+name: string, 
+/**
+ * At most 20.
+ */
+fields: Array<CatalogField>, archived: boolean, };
 
 /**
  * When the line's specialists work.
