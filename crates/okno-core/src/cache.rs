@@ -1254,6 +1254,7 @@ mod tests {
             }),
             client_msg_id: None,
             created_at: 1,
+            bot: None,
         }
     }
 
@@ -1324,7 +1325,11 @@ mod tests {
             .unwrap();
         assert!(ch.messages.contains(&ChatId(7)));
         let page = cache.chat_page(ChatId(7), None, 50).unwrap();
-        assert_eq!(page.messages.len(), 1, "the unknown message is not invented");
+        assert_eq!(
+            page.messages.len(),
+            1,
+            "the unknown message is not invented"
+        );
         assert_eq!(page.messages[0].notice, notice(10, 1, 2).notice);
         let cursor: i64 = cache
             .with(|c| Ok(c.query_row("SELECT cursor FROM account WHERE id = 1", [], |r| r.get(0))?))

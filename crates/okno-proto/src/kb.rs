@@ -126,6 +126,34 @@ pub struct ChatButton {
 }
 
 wire! {
+/// Who in the line sent an automatic message.
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BotSource {
+    /// The line's chatbot (knowledge-base answers and their questions).
+    Bot,
+    /// The line's digital menu.
+    Menu,
+    /// The company's own system, through the line API.
+    System,
+}
+}
+
+wire! {
+/// The automatic part of a message from the line.
+pub struct BotPart {
+    pub source: BotSource,
+    /// Buttons to press (`POST /chats/{id}/press`) or links to open.
+    #[serde(default)]
+    pub buttons: Vec<ChatButton>,
+    /// The knowledge-base article this message answers with.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub article_id: Option<ArticleId>,
+}
+}
+
+wire! {
 /// Clicking a hint: the question (as the user's message) and the article (as the bot's answer)
 /// go into the chat at once.
 pub struct PickHintRequest {

@@ -178,7 +178,10 @@ mod tests {
         // The same instant, Friday 2026-11-20 20:00 UTC, in three zones with 09:00–18:00 hours.
         let at = ms("2026-11-20T20:00:00Z");
         // New York: 15:00 Friday, open.
-        assert_eq!(status(&weekdays("America/New_York", "09:00", "18:00"), at), (true, None));
+        assert_eq!(
+            status(&weekdays("America/New_York", "09:00", "18:00"), at),
+            (true, None)
+        );
         // Tokyo: 05:00 Saturday: next Monday 09:00 JST = Monday 00:00 UTC.
         assert_eq!(
             status(&weekdays("Asia/Tokyo", "09:00", "18:00"), at),

@@ -24,6 +24,7 @@ pub const TICKET_SELECT: &str = "SELECT t.id, t.number, t.company_id, t.line_id,
 
 pub fn parse_state(s: &str) -> ApiResult<TicketState> {
     match s {
+        "bot" => Ok(TicketState::Bot),
         "queued" => Ok(TicketState::Queued),
         "assigned" => Ok(TicketState::Assigned),
         "closed" => Ok(TicketState::Closed),
@@ -125,7 +126,12 @@ pub fn emit_ticket(ctx: &mut WriteCtx<'_>, id: TicketId) -> ApiResult<Ticket> {
 pub struct HoursCache(HashMap<LineId, (bool, Option<i64>)>);
 
 impl HoursCache {
-    pub fn status(&mut self, db: &mut dyn Db, line: LineId, now: i64) -> ApiResult<(bool, Option<i64>)> {
+    pub fn status(
+        &mut self,
+        db: &mut dyn Db,
+        line: LineId,
+        now: i64,
+    ) -> ApiResult<(bool, Option<i64>)> {
         if let Some(s) = self.0.get(&line) {
             return Ok(*s);
         }
@@ -289,7 +295,10 @@ pub fn assign(
     add_load(ctx, t.company_id, agent, 1)?;
     let name = ctx
         .db
-        .query_one("SELECT display_name FROM users WHERE id = $1", params![agent])?
+        .query_one(
+            "SELECT display_name FROM users WHERE id = $1",
+            params![agent],
+        )?
         .text(0)?;
     chats::post_notice(
         ctx,
@@ -306,7 +315,12 @@ pub fn assign(
 }
 
 /// Changes a specialist's load by `delta` (the row is created on first use).
-pub fn add_load(ctx: &mut WriteCtx<'_>, company: CompanyId, agent: UserId, delta: i64) -> ApiResult<()> {
+pub fn add_load(
+    ctx: &mut WriteCtx<'_>,
+    company: CompanyId,
+    agent: UserId,
+    delta: i64,
+) -> ApiResult<()> {
     if delta > 0 {
         ctx.db.execute(
             "INSERT INTO agents (company_id, user_id, load_count, last_assigned_at) VALUES ($1, $2, $3, $4) \
@@ -390,7 +404,11 @@ pub fn dispatch_agent(
 
 /// Hands the line's waiting tickets, oldest first, to its free competent specialists (when the
 /// line is working). Returns how many were assigned.
-pub fn dispatch_line(ctx: &mut WriteCtx<'_>, line: LineId, hours: &mut HoursCache) -> ApiResult<usize> {
+pub fn dispatch_line(
+    ctx: &mut WriteCtx<'_>,
+    line: LineId,
+    hours: &mut HoursCache,
+) -> ApiResult<usize> {
     if !hours.status(ctx.db, line, ctx.now)?.0 {
         return Ok(0);
     }
@@ -415,7 +433,11 @@ pub fn dispatch_line(ctx: &mut WriteCtx<'_>, line: LineId, hours: &mut HoursCach
 
 /// Takes a ticket off its assignee (closing, transfer): their load drops and, being freer, they
 /// get the oldest waiting ticket of their lines at once.
-pub fn release(ctx: &mut WriteCtx<'_>, t: &Ticket, hours: &mut HoursCache) -> ApiResult<HashSet<LineId>> {
+pub fn release(
+    ctx: &mut WriteCtx<'_>,
+    t: &Ticket,
+    hours: &mut HoursCache,
+) -> ApiResult<HashSet<LineId>> {
     match (t.state, t.assignee_id) {
         (TicketState::Assigned, Some(a)) => {
             add_load(ctx, t.company_id, a, -1)?;

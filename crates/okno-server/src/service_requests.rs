@@ -5,8 +5,8 @@
 
 use crate::access;
 use crate::auth::{clean_text, Auth};
-use crate::chats::{chat_access, load_ticket, post_notice};
 use crate::catalog;
+use crate::chats::{chat_access, load_ticket, post_notice};
 use crate::db::{Db, Row};
 use crate::error::{ApiResult, AppError, Json, Path};
 use crate::{params, AppState};
@@ -174,7 +174,9 @@ pub async fn set_status(
             let current = from_row(&r)?;
             if !access::is_staff(ctx.db, auth.user, company)? {
                 if owner == Some(auth.user) {
-                    return Err(AppError::Forbidden("only the company's staff change a request's status".into()));
+                    return Err(AppError::Forbidden(
+                        "only the company's staff change a request's status".into(),
+                    ));
                 }
                 return Err(AppError::NotFound("service request"));
             }
@@ -185,12 +187,20 @@ pub async fn set_status(
                 "UPDATE service_requests SET status = $1, updated_at = $2 WHERE id = $3",
                 params![status_str(input.status), ctx.now, id],
             )?;
-            let request = from_row(&ctx.db.query_one(&format!("{SELECT} WHERE id = $1"), params![id])?)?;
+            let request = from_row(
+                &ctx.db
+                    .query_one(&format!("{SELECT} WHERE id = $1"), params![id])?,
+            )?;
             let mut to = access::staff_of(ctx.db, company)?;
             if let Some(u) = crate::chats::active_user(ctx.db, request.chat_id)? {
                 to.push(u);
             }
-            ctx.emit_many(&to, &EventBody::ServiceRequestChanged { request: request.clone() })?;
+            ctx.emit_many(
+                &to,
+                &EventBody::ServiceRequestChanged {
+                    request: request.clone(),
+                },
+            )?;
             post_notice(
                 ctx,
                 request.chat_id,

@@ -121,7 +121,12 @@ fn is_competent(db: &mut dyn Db, user: UserId, line: LineId) -> ApiResult<bool> 
 
 /// Who may work a ticket (transfer, close): its assignee, a company admin, or — while it waits —
 /// a specialist of its line.
-fn require_handler(db: &mut dyn Db, caller: UserId, t: &Ticket, role: CompanyRole) -> ApiResult<()> {
+fn require_handler(
+    db: &mut dyn Db,
+    caller: UserId,
+    t: &Ticket,
+    role: CompanyRole,
+) -> ApiResult<()> {
     if t.state == TicketState::Closed {
         return Err(AppError::Conflict("the ticket is closed".into()));
     }
@@ -171,8 +176,7 @@ pub async fn detail(
             let (ticket, _) = staff_ticket(db, auth.user, TicketId(id))?;
             let client = client_card(db, ticket.company_id, ticket.user_id)?;
             let unread = unread(db, ticket.chat_id, auth.user)?;
-            let service_requests =
-                crate::service_requests::for_ticket(db, ticket.id)?;
+            let service_requests = crate::service_requests::for_ticket(db, ticket.id)?;
             Ok(TicketDetail {
                 ticket,
                 client,
@@ -229,7 +233,9 @@ pub async fn transfer(
 ) -> ApiResult<Json<Ticket>> {
     let comment = clean_text("comment", &req.comment, 1, 1000)?;
     if req.to_user_id.is_some() == req.to_line_id.is_some() {
-        return Err(AppError::invalid("give exactly one of to_user_id and to_line_id"));
+        return Err(AppError::invalid(
+            "give exactly one of to_user_id and to_line_id",
+        ));
     }
     let (ticket, moved) = state
         .store
@@ -287,7 +293,9 @@ fn transfer_job(
         return Ok((ticket, moved));
     }
     let Some(line) = req.to_line_id else {
-        return Err(AppError::invalid("give exactly one of to_user_id and to_line_id"));
+        return Err(AppError::invalid(
+            "give exactly one of to_user_id and to_line_id",
+        ));
     };
     let name = ctx
         .db

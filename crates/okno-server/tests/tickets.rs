@@ -236,7 +236,10 @@ async fn routing_by_load_and_capacity(backend: Backend) {
 
     // More capacity hands out what waits, too.
     let t6 = clients[1].write("again").await;
-    assert_ne!(t6.id, tickets[1].id, "a message after closing opens a new ticket");
+    assert_ne!(
+        t6.id, tickets[1].id,
+        "a message after closing opens a new ticket"
+    );
     assert_eq!(t6.state, TicketState::Queued);
     let _: Agent = f
         .admin
@@ -293,7 +296,9 @@ async fn responsible_specialist_first(backend: Backend) {
     // Not for other clients.
     assert_eq!(other.write("me too").await.assignee_id, Some(s1.id));
     // The responsible specialist is full now: the usual routing applies.
-    close(&s2.api, t.id).await.unwrap_or_else(|e| panic!("{e:?}"));
+    close(&s2.api, t.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let _: Vec<Agent> = s2
         .api
         .put("/api/v1/me/presence", &json!({"presence": "away"}))
@@ -339,7 +344,10 @@ async fn queue_order_and_positions(backend: Backend) {
     // Two moves before the notices are written: each waiting ticket's notice changes once.
     close(&s.api, tickets[0].id).await.unwrap();
     close(&s.api, tickets[1].id).await.unwrap();
-    assert_eq!(get_ticket(&s.api, tickets[2].id).await.assignee_id, Some(s.id));
+    assert_eq!(
+        get_ticket(&s.api, tickets[2].id).await.assignee_id,
+        Some(s.id)
+    );
     assert_eq!(f.flush().await, 2, "q3 and q4 moved");
     assert_eq!(f.flush().await, 0, "nothing moved since");
     let events = last_ws.drain_events(Duration::from_millis(500)).await;
@@ -367,7 +375,12 @@ async fn queue_order_and_positions(backend: Backend) {
         queue_notices[0].1,
         Notice::TicketQueued { position: 2, .. }
     ));
-    assert_eq!(get_ticket(&clients[4].api, tickets[4].id).await.queue_position, Some(2));
+    assert_eq!(
+        get_ticket(&clients[4].api, tickets[4].id)
+            .await
+            .queue_position,
+        Some(2)
+    );
     // The specialist goes away and comes back: nothing is handed out while away.
     let _: Vec<Agent> = s
         .api
@@ -375,16 +388,29 @@ async fn queue_order_and_positions(backend: Backend) {
         .await
         .unwrap();
     close(&s.api, tickets[2].id).await.unwrap();
-    assert_eq!(get_ticket(&s.api, tickets[3].id).await.state, TicketState::Queued);
+    assert_eq!(
+        get_ticket(&s.api, tickets[3].id).await.state,
+        TicketState::Queued
+    );
     let _: Vec<Agent> = s
         .api
         .put("/api/v1/me/presence", &json!({"presence": "online"}))
         .await
         .unwrap();
-    assert_eq!(get_ticket(&s.api, tickets[3].id).await.assignee_id, Some(s.id));
+    assert_eq!(
+        get_ticket(&s.api, tickets[3].id).await.assignee_id,
+        Some(s.id)
+    );
     f.flush().await;
     assert!(matches!(
-        clients[4].notices().await.iter().rev().find(|(_, n)| matches!(n, Notice::TicketQueued { .. })).unwrap().1,
+        clients[4]
+            .notices()
+            .await
+            .iter()
+            .rev()
+            .find(|(_, n)| matches!(n, Notice::TicketQueued { .. }))
+            .unwrap()
+            .1,
         Notice::TicketQueued { position: 1, .. }
     ));
 }
@@ -434,10 +460,16 @@ async fn outside_working_hours(backend: Backend) {
     // …and hands it out once the line works.
     let _: Line = f
         .admin
-        .put(&format!("/api/v1/lines/{}", f.l1), &json!({"name": "Level 1"}))
+        .put(
+            &format!("/api/v1/lines/{}", f.l1),
+            &json!({"name": "Level 1"}),
+        )
         .await
         .unwrap();
-    assert_eq!(okno_server::routing::dispatch_due(f.state()).await.unwrap(), 1);
+    assert_eq!(
+        okno_server::routing::dispatch_due(f.state()).await.unwrap(),
+        1
+    );
     assert_eq!(get_ticket(&s.api, t.id).await.assignee_id, Some(s.id));
 }
 
@@ -452,7 +484,10 @@ async fn transfers(backend: Backend) {
     let path = format!("/api/v1/tickets/{}/transfer", t.id);
     // Bad input changes nothing.
     for (body, status) in [
-        (json!({"to_user_id": s2.id, "to_line_id": f.l2, "comment": "x"}), 400),
+        (
+            json!({"to_user_id": s2.id, "to_line_id": f.l2, "comment": "x"}),
+            400,
+        ),
         (json!({"comment": "x"}), 400),
         (json!({"to_user_id": s2.id, "comment": "  "}), 400),
         (json!({"to_user_id": s1.id, "comment": "mine already"}), 400),
@@ -476,7 +511,10 @@ async fn transfers(backend: Backend) {
     // To a specialist (away specialists can be given a ticket by hand).
     let t2: Ticket = s1
         .api
-        .post(&path, &json!({"to_user_id": s2.id, "comment": "Sergei knows the VPN"}))
+        .post(
+            &path,
+            &json!({"to_user_id": s2.id, "comment": "Sergei knows the VPN"}),
+        )
         .await
         .unwrap();
     assert_eq!(t2.assignee_id, Some(s2.id));
@@ -490,7 +528,10 @@ async fn transfers(backend: Backend) {
     // To another line (level 2): its free specialist gets it; the chat stays the same.
     let t3: Ticket = s2
         .api
-        .post(&path, &json!({"to_line_id": f.l2, "comment": "Escalated to level 2"}))
+        .post(
+            &path,
+            &json!({"to_line_id": f.l2, "comment": "Escalated to level 2"}),
+        )
         .await
         .unwrap();
     assert_eq!(t3.line_id, f.l2);
@@ -519,7 +560,10 @@ async fn transfers(backend: Backend) {
         .unwrap();
     let t4: Ticket = s3
         .api
-        .post(&path, &json!({"to_line_id": f.l1, "comment": "Back to level 1"}))
+        .post(
+            &path,
+            &json!({"to_line_id": f.l1, "comment": "Back to level 1"}),
+        )
         .await
         .unwrap();
     assert_eq!(t4.state, TicketState::Queued);
@@ -548,13 +592,19 @@ async fn close_and_rating(backend: Backend) {
     assert_eq!(close(&s2.api, t.id).await.unwrap_err().status, 403);
     let e = s1
         .api
-        .post::<_, Ticket>(&format!("/api/v1/tickets/{}/close", t.id), &json!({"result": ""}))
+        .post::<_, Ticket>(
+            &format!("/api/v1/tickets/{}/close", t.id),
+            &json!({"result": ""}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.status, 400);
     let closed = close(&s1.api, t.id).await.unwrap();
     assert_eq!(closed.state, TicketState::Closed);
-    assert_eq!(closed.result.as_deref(), Some("Done: restarted the spooler"));
+    assert_eq!(
+        closed.result.as_deref(),
+        Some("Done: restarted the spooler")
+    );
     assert!(closed.closed_at.is_some());
     assert_eq!(close(&s1.api, t.id).await.unwrap_err().status, 409);
     assert_eq!(f.agent(s1.id).await.load, 0);
@@ -563,17 +613,42 @@ async fn close_and_rating(backend: Backend) {
         Notice::TicketClosed { ref result, .. } if result == "Done: restarted the spooler"
     ));
     // Rating: 1–5, only the ticket's client, once.
-    for bad in [json!({"rating": 0}), json!({"rating": 6}), json!({"rating": "5"})] {
+    for bad in [
+        json!({"rating": 0}),
+        json!({"rating": 6}),
+        json!({"rating": "5"}),
+    ] {
         assert_eq!(rate(c.api.clone(), bad).await.unwrap_err().status, 400);
     }
-    assert_eq!(rate(s1.api.clone(), json!({"rating": 5})).await.unwrap_err().status, 403);
-    assert_eq!(rate(other.api.clone(), json!({"rating": 1})).await.unwrap_err().status, 404);
-    let rated = rate(c.api.clone(), json!({"rating": 4, "comment": "Fast, thanks"}))
-        .await
-        .unwrap();
+    assert_eq!(
+        rate(s1.api.clone(), json!({"rating": 5}))
+            .await
+            .unwrap_err()
+            .status,
+        403
+    );
+    assert_eq!(
+        rate(other.api.clone(), json!({"rating": 1}))
+            .await
+            .unwrap_err()
+            .status,
+        404
+    );
+    let rated = rate(
+        c.api.clone(),
+        json!({"rating": 4, "comment": "Fast, thanks"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(rated.rating, Some(4));
     assert_eq!(rated.rating_comment.as_deref(), Some("Fast, thanks"));
-    assert_eq!(rate(c.api.clone(), json!({"rating": 1})).await.unwrap_err().status, 409);
+    assert_eq!(
+        rate(c.api.clone(), json!({"rating": 1}))
+            .await
+            .unwrap_err()
+            .status,
+        409
+    );
     assert_eq!(get_ticket(&c.api, t.id).await.rating, Some(4));
     assert!(matches!(
         c.notices().await.last().unwrap().1,
@@ -599,7 +674,10 @@ async fn take_race(backend: Backend) {
     // Not competent on the line: refused.
     let e = outsider
         .api
-        .post::<_, Ticket>(&format!("/api/v1/tickets/{}/take", tickets[0].id), &json!({}))
+        .post::<_, Ticket>(
+            &format!("/api/v1/tickets/{}/take", tickets[0].id),
+            &json!({}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.status, 403);
@@ -636,12 +714,19 @@ async fn catalog_and_service_requests(backend: Backend) {
         .unwrap_err();
     assert_eq!(e.status, 403);
     assert_eq!(
-        f.admin.post::<_, Service>(&services, &json!({"name": ""})).await.unwrap_err().status,
+        f.admin
+            .post::<_, Service>(&services, &json!({"name": ""}))
+            .await
+            .unwrap_err()
+            .status,
         400
     );
     let svc: Service = f
         .admin
-        .post(&services, &json!({"name": "Hardware", "description": "Laptops"}))
+        .post(
+            &services,
+            &json!({"name": "Hardware", "description": "Laptops"}),
+        )
         .await
         .unwrap();
     let wts = format!("/api/v1/services/{}/work-types", svc.id);
@@ -668,33 +753,53 @@ async fn catalog_and_service_requests(backend: Backend) {
         .await
         .unwrap();
     let listed: Vec<Service> = s.api.get(&services).await.unwrap();
-    assert!(listed.iter().any(|x| x.id == svc.id && x.work_types == vec![wt.clone()]));
+    assert!(listed
+        .iter()
+        .any(|x| x.id == svc.id && x.work_types == vec![wt.clone()]));
 
     let path = format!("/api/v1/tickets/{}/service-requests", t.id);
     let good = json!({"Model": "X1", "RAM, GB": "32", "Needed by": "2027-01-15", "Docking station": "true"});
     let acme = f.srv.login("acme-admin").await;
     let acme_company = acme.me().await.memberships[0].company_id;
     let acme_svc: Service = acme
-        .post(&format!("/api/v1/companies/{acme_company}/services"), &json!({"name": "Backups"}))
+        .post(
+            &format!("/api/v1/companies/{acme_company}/services"),
+            &json!({"name": "Backups"}),
+        )
         .await
         .unwrap();
     let acme_wt: WorkType = acme
-        .post(&format!("/api/v1/services/{}/work-types", acme_svc.id), &json!({"name": "Restore"}))
+        .post(
+            &format!("/api/v1/services/{}/work-types", acme_svc.id),
+            &json!({"name": "Restore"}),
+        )
         .await
         .unwrap();
     for (fields, wt_id) in [
         (json!({"RAM, GB": "32", "Needed by": "2027-01-15"}), wt.id),
         (json!({"Model": "X1", "Needed by": "soon"}), wt.id),
-        (json!({"Model": "X1", "Needed by": "2027-01-15", "RAM, GB": "lots"}), wt.id),
-        (json!({"Model": "X1", "Needed by": "2027-01-15", "Docking station": "yes"}), wt.id),
-        (json!({"Model": "X1", "Needed by": "2027-01-15", "Colour": "red"}), wt.id),
+        (
+            json!({"Model": "X1", "Needed by": "2027-01-15", "RAM, GB": "lots"}),
+            wt.id,
+        ),
+        (
+            json!({"Model": "X1", "Needed by": "2027-01-15", "Docking station": "yes"}),
+            wt.id,
+        ),
+        (
+            json!({"Model": "X1", "Needed by": "2027-01-15", "Colour": "red"}),
+            wt.id,
+        ),
         (json!({"Model": "   ", "Needed by": "2027-01-15"}), wt.id),
         (json!({}), acme_wt.id),
         (json!({}), 999_999),
     ] {
         let e = s
             .api
-            .post::<_, ServiceRequest>(&path, &json!({"title": "Laptop", "work_type_id": wt_id, "fields": fields}))
+            .post::<_, ServiceRequest>(
+                &path,
+                &json!({"title": "Laptop", "work_type_id": wt_id, "fields": fields}),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.status, 400, "{fields}: {e:?}");
@@ -703,7 +808,10 @@ async fn catalog_and_service_requests(backend: Backend) {
     assert!(none.is_empty(), "refusals stored nothing");
     let sr: ServiceRequest = s
         .api
-        .post(&path, &json!({"title": "New laptop", "work_type_id": wt.id, "fields": good}))
+        .post(
+            &path,
+            &json!({"title": "New laptop", "work_type_id": wt.id, "fields": good}),
+        )
         .await
         .unwrap();
     assert_eq!(sr.fields.len(), 4);
@@ -743,13 +851,20 @@ async fn catalog_and_service_requests(backend: Backend) {
     assert!(events.iter().any(|e| matches!(&e.body,
         EventBody::MessageCreated { message } if matches!(message.notice,
             Some(Notice::ServiceRequestStatusChanged { status: ServiceRequestStatus::InProgress, .. })))));
-    let _: ServiceRequest = s.api.put(&status_path, &json!({"status": "done"})).await.unwrap();
+    let _: ServiceRequest = s
+        .api
+        .put(&status_path, &json!({"status": "done"}))
+        .await
+        .unwrap();
     let open: Vec<ServiceRequest> = c.api.get("/api/v1/me/service-requests").await.unwrap();
     assert!(open.is_empty(), "done ones are not open");
     // Archived work types take no new requests.
     let _: WorkType = f
         .admin
-        .put(&format!("/api/v1/work-types/{}", wt.id), &json!({"name": "Laptop", "archived": true}))
+        .put(
+            &format!("/api/v1/work-types/{}", wt.id),
+            &json!({"name": "Laptop", "archived": true}),
+        )
         .await
         .unwrap();
     let e = s
@@ -781,8 +896,12 @@ async fn lists_detail_and_figures(backend: Backend) {
             _ => None,
         })
         .collect();
-    assert!(changed.iter().any(|t| t.id == ta.id && t.state == TicketState::Assigned));
-    assert!(changed.iter().any(|t| t.id == tb.id && t.state == TicketState::Queued));
+    assert!(changed
+        .iter()
+        .any(|t| t.id == ta.id && t.state == TicketState::Assigned));
+    assert!(changed
+        .iter()
+        .any(|t| t.id == tb.id && t.state == TicketState::Queued));
 
     let mine: Vec<TicketItem> = s1.api.get("/api/v1/tickets?view=mine").await.unwrap();
     assert_eq!(mine.len(), 1);
@@ -792,7 +911,10 @@ async fn lists_detail_and_figures(backend: Backend) {
     assert_eq!(mine[0].ticket.client_name, "cl-a");
     assert_eq!(mine[0].ticket.line_name, "Level 1");
     let queued: Vec<TicketItem> = s1.api.get("/api/v1/tickets?view=queued").await.unwrap();
-    assert_eq!(queued.iter().map(|i| i.ticket.id).collect::<Vec<_>>(), vec![tb.id]);
+    assert_eq!(
+        queued.iter().map(|i| i.ticket.id).collect::<Vec<_>>(),
+        vec![tb.id]
+    );
     let open: Vec<TicketItem> = s1.api.get("/api/v1/tickets?view=open").await.unwrap();
     assert_eq!(open.len(), 2);
     // s2 works level 2 only: level 1's tickets are not in their lists.
@@ -811,8 +933,16 @@ async fn lists_detail_and_figures(backend: Backend) {
         .await
         .unwrap();
     assert!(none.is_empty());
-    for bad in ["/api/v1/tickets", "/api/v1/tickets?view=all", "/api/v1/tickets?view=open&line_id=x"] {
-        assert_eq!(s1.api.get::<Json>(bad).await.unwrap_err().status, 400, "{bad}");
+    for bad in [
+        "/api/v1/tickets",
+        "/api/v1/tickets?view=all",
+        "/api/v1/tickets?view=open&line_id=x",
+    ] {
+        assert_eq!(
+            s1.api.get::<Json>(bad).await.unwrap_err().status,
+            400,
+            "{bad}"
+        );
     }
     let _: ClientCard = f
         .admin
@@ -822,14 +952,22 @@ async fn lists_detail_and_figures(backend: Backend) {
         )
         .await
         .unwrap();
-    let d: TicketDetail = s1.api.get(&format!("/api/v1/tickets/{}/detail", ta.id)).await.unwrap();
+    let d: TicketDetail = s1
+        .api
+        .get(&format!("/api/v1/tickets/{}/detail", ta.id))
+        .await
+        .unwrap();
     assert_eq!(d.client.organization, "Romashka LLC");
     assert_eq!(d.client.contact, "a@romashka.example");
     assert_eq!(d.client.login, "cl-a");
     assert_eq!(d.unread, 1);
     // Users have no detail view.
     assert_eq!(
-        a.api.get::<TicketDetail>(&format!("/api/v1/tickets/{}/detail", ta.id)).await.unwrap_err().status,
+        a.api
+            .get::<TicketDetail>(&format!("/api/v1/tickets/{}/detail", ta.id))
+            .await
+            .unwrap_err()
+            .status,
         404
     );
 
@@ -837,7 +975,10 @@ async fn lists_detail_and_figures(backend: Backend) {
     close(&s1.api, ta.id).await.unwrap();
     let _: Ticket = a
         .api
-        .post(&format!("/api/v1/tickets/{}/rating", ta.id), &json!({"rating": 5}))
+        .post(
+            &format!("/api/v1/tickets/{}/rating", ta.id),
+            &json!({"rating": 5}),
+        )
         .await
         .unwrap();
     let now = chrono::Utc::now().timestamp_millis();
@@ -861,11 +1002,24 @@ async fn lists_detail_and_figures(backend: Backend) {
     let l2 = stats.iter().find(|s| s.line_id == f.l2).unwrap();
     assert_eq!((l2.tickets, l2.average_rating), (0, None));
     let stats_path = format!("/api/v1/companies/{}/line-stats", f.company);
-    for q in ["", "?from=10&to=5", "?from=0&to=99999999999999", "?from=a&to=1"] {
-        let e = f.admin.get::<Json>(&format!("{stats_path}{q}")).await.unwrap_err();
+    for q in [
+        "",
+        "?from=10&to=5",
+        "?from=0&to=99999999999999",
+        "?from=a&to=1",
+    ] {
+        let e = f
+            .admin
+            .get::<Json>(&format!("{stats_path}{q}"))
+            .await
+            .unwrap_err();
         assert_eq!(e.status, 400, "{q}");
     }
-    let e = s1.api.get::<Json>(&format!("{stats_path}?from=0&to=1")).await.unwrap_err();
+    let e = s1
+        .api
+        .get::<Json>(&format!("{stats_path}?from=0&to=1"))
+        .await
+        .unwrap_err();
     assert_eq!(e.status, 403, "admins only");
 }
 
@@ -880,16 +1034,48 @@ async fn walls(backend: Backend) {
     let acme = f.srv.login("acme-admin").await;
     let acme_company = acme.me().await.memberships[0].company_id;
     for (method, path, body) in [
-        ("GET", format!("/api/v1/tickets/{}/detail", ta.id), json!(null)),
+        (
+            "GET",
+            format!("/api/v1/tickets/{}/detail", ta.id),
+            json!(null),
+        ),
         ("GET", format!("/api/v1/tickets/{}", ta.id), json!(null)),
         ("POST", format!("/api/v1/tickets/{}/take", tb.id), json!({})),
-        ("POST", format!("/api/v1/tickets/{}/transfer", ta.id), json!({"to_user_id": s.id, "comment": "x"})),
-        ("POST", format!("/api/v1/tickets/{}/close", ta.id), json!({"result": "x"})),
-        ("GET", format!("/api/v1/companies/{}/agents", f.company), json!(null)),
-        ("PUT", format!("/api/v1/companies/{}/agents/{}", f.company, s.id), json!({"capacity": 1, "competences": []})),
-        ("GET", format!("/api/v1/companies/{}/clients/{}", f.company, a.id), json!(null)),
-        ("GET", format!("/api/v1/companies/{}/services", f.company), json!(null)),
-        ("GET", format!("/api/v1/companies/{}/line-stats?from=0&to=1", f.company), json!(null)),
+        (
+            "POST",
+            format!("/api/v1/tickets/{}/transfer", ta.id),
+            json!({"to_user_id": s.id, "comment": "x"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/tickets/{}/close", ta.id),
+            json!({"result": "x"}),
+        ),
+        (
+            "GET",
+            format!("/api/v1/companies/{}/agents", f.company),
+            json!(null),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/companies/{}/agents/{}", f.company, s.id),
+            json!({"capacity": 1, "competences": []}),
+        ),
+        (
+            "GET",
+            format!("/api/v1/companies/{}/clients/{}", f.company, a.id),
+            json!(null),
+        ),
+        (
+            "GET",
+            format!("/api/v1/companies/{}/services", f.company),
+            json!(null),
+        ),
+        (
+            "GET",
+            format!("/api/v1/companies/{}/line-stats?from=0&to=1", f.company),
+            json!(null),
+        ),
     ] {
         let r = match method {
             "GET" => acme.get::<Json>(&path).await,
@@ -900,8 +1086,14 @@ async fn walls(backend: Backend) {
     }
     // Their lists hold nothing of ours; their admin cannot bind our line.
     for view in ["queued", "mine", "open"] {
-        let l: Vec<TicketItem> = acme.get(&format!("/api/v1/tickets?view={view}")).await.unwrap();
-        assert!(l.iter().all(|i| i.ticket.company_id == acme_company), "{view}");
+        let l: Vec<TicketItem> = acme
+            .get(&format!("/api/v1/tickets?view={view}"))
+            .await
+            .unwrap();
+        assert!(
+            l.iter().all(|i| i.ticket.company_id == acme_company),
+            "{view}"
+        );
     }
     let acme_me = acme.me().await.id;
     let e = acme
@@ -913,18 +1105,37 @@ async fn walls(backend: Backend) {
         .unwrap_err();
     assert_eq!(e.status, 400);
     // A client sees their own ticket only, and cannot act on it as staff.
-    assert_eq!(b.api.get::<Ticket>(&format!("/api/v1/tickets/{}", ta.id)).await.unwrap_err().status, 404);
     assert_eq!(
-        a.api.post::<_, Ticket>(&format!("/api/v1/tickets/{}/take", ta.id), &json!({})).await.unwrap_err().status,
+        b.api
+            .get::<Ticket>(&format!("/api/v1/tickets/{}", ta.id))
+            .await
+            .unwrap_err()
+            .status,
+        404
+    );
+    assert_eq!(
+        a.api
+            .post::<_, Ticket>(&format!("/api/v1/tickets/{}/take", ta.id), &json!({}))
+            .await
+            .unwrap_err()
+            .status,
         404
     );
     // Users have no presence; bad presence values are refused.
     assert_eq!(
-        a.api.put::<_, Json>("/api/v1/me/presence", &json!({"presence": "online"})).await.unwrap_err().status,
+        a.api
+            .put::<_, Json>("/api/v1/me/presence", &json!({"presence": "online"}))
+            .await
+            .unwrap_err()
+            .status,
         403
     );
     assert_eq!(
-        s.api.put::<_, Json>("/api/v1/me/presence", &json!({"presence": "busy"})).await.unwrap_err().status,
+        s.api
+            .put::<_, Json>("/api/v1/me/presence", &json!({"presence": "busy"}))
+            .await
+            .unwrap_err()
+            .status,
         400
     );
     // Agent input is validated.
@@ -937,7 +1148,10 @@ async fn walls(backend: Backend) {
     ] {
         let e = f
             .admin
-            .put::<_, Agent>(&format!("/api/v1/companies/{}/agents/{}", f.company, s.id), &bad)
+            .put::<_, Agent>(
+                &format!("/api/v1/companies/{}/agents/{}", f.company, s.id),
+                &bad,
+            )
             .await
             .unwrap_err();
         assert_eq!(e.status, 400, "{bad}");

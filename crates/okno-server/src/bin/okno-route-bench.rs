@@ -26,7 +26,10 @@ use std::time::Instant;
 use uuid::Uuid;
 
 #[derive(Debug, Parser)]
-#[command(name = "okno-route-bench", about = "Routing throughput on SQLite, in process")]
+#[command(
+    name = "okno-route-bench",
+    about = "Routing throughput on SQLite, in process"
+)]
 struct Args {
     #[arg(long, default_value_t = 10_000)]
     tickets: usize,
@@ -52,7 +55,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    ensure!(args.companies > 0 && args.lines_per_company > 0, "need companies and lines");
+    ensure!(
+        args.companies > 0 && args.lines_per_company > 0,
+        "need companies and lines"
+    );
     let tmp = std::env::temp_dir().join(format!("okno-route-bench-{}", std::process::id()));
     let dir = args.data_dir.clone().unwrap_or_else(|| tmp.clone());
     let mut config = Config::new("127.0.0.1:0".parse()?, dir);
@@ -174,7 +180,11 @@ async fn main() -> Result<()> {
     while let Some(r) = set.join_next().await {
         r?.map_err(anyhow_err)?;
     }
-    let waiting = count(&state, "SELECT COUNT(*) FROM tickets WHERE state = 'queued'").await?;
+    let waiting = count(
+        &state,
+        "SELECT COUNT(*) FROM tickets WHERE state = 'queued'",
+    )
+    .await?;
     println!(
         "setup: {} companies, {} lines, {} specialists (capacity {}), {} waiting tickets, fan-out {} staff per event; {:.1} s",
         args.companies,
@@ -214,7 +224,11 @@ async fn main() -> Result<()> {
         latencies.push(took.as_secs_f64() * 1000.0);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let assigned = count(&state, "SELECT COUNT(*) FROM tickets WHERE state = 'assigned'").await?;
+    let assigned = count(
+        &state,
+        "SELECT COUNT(*) FROM tickets WHERE state = 'assigned'",
+    )
+    .await?;
     let events1 = count(&state, "SELECT COUNT(*) FROM events").await?;
     latencies.sort_by(f64::total_cmp);
     println!(
@@ -229,7 +243,11 @@ async fn main() -> Result<()> {
     let started = Instant::now();
     let updated = routing::flush_positions(&state).await.map_err(anyhow_err)?;
     let elapsed2 = started.elapsed().as_secs_f64();
-    let still = count(&state, "SELECT COUNT(*) FROM tickets WHERE state = 'queued'").await?;
+    let still = count(
+        &state,
+        "SELECT COUNT(*) FROM tickets WHERE state = 'queued'",
+    )
+    .await?;
     println!(
         "queue-position notices: {updated} updated in place for {still} waiting tickets in {elapsed2:.2} s = {:.0}/s",
         updated as f64 / elapsed2.max(1e-9)
