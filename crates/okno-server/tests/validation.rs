@@ -1740,6 +1740,66 @@ fn known_routes(f: &Fixture) -> Vec<(Method, &'static str, String)> {
             "/api/v1/lines/{id}/bot",
             format!("/api/v1/lines/{it}/bot"),
         ),
+        (
+            Method::GET,
+            "/api/v1/lines/{id}/menu",
+            format!("/api/v1/lines/{it}/menu"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/lines/{id}/menu",
+            format!("/api/v1/lines/{it}/menu"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/lines/{id}/menu",
+            format!("/api/v1/lines/{it}/menu"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/chats/{id}/menu",
+            format!("/api/v1/chats/{chat}/menu"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/chats/{id}/press",
+            format!("/api/v1/chats/{chat}/press"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/chats/{id}/hint",
+            format!("/api/v1/chats/{chat}/hint"),
+        ),
+        (
+            Method::GET,
+            "/api/v1/lines/{id}/integration",
+            format!("/api/v1/lines/{it}/integration"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/lines/{id}/integration",
+            format!("/api/v1/lines/{it}/integration"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/lines/{id}/integration",
+            format!("/api/v1/lines/{it}/integration"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/lines/{id}/integration/rotate",
+            format!("/api/v1/lines/{it}/integration/rotate"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/line-api/chats/{id}/messages",
+            format!("/api/v1/line-api/chats/{chat}/messages"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/line-api/files",
+            "/api/v1/line-api/files?name=a.txt".into(),
+        ),
     ]
 }
 
