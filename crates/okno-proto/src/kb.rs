@@ -272,7 +272,7 @@ pub enum WebhookEvent {
         chat_id: ChatId,
         user_id: UserId,
         user_name: String,
-        message: crate::api::Message,
+        message: Box<crate::api::Message>,
     },
     /// A user pressed a button the system sent.
     ButtonPressed {

@@ -131,7 +131,7 @@ pub fn enqueue_message(
         chat_id: message.chat_id,
         user_id: user,
         user_name,
-        message: message.clone(),
+        message: Box::new(message.clone()),
     })
 }
 

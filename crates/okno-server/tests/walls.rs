@@ -915,6 +915,7 @@ async fn unpublished_lines(backend: Backend) {
 /// Checks that every event in `events` is about `me`'s own things.
 fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, events: &[Event]) {
     let mut my_connections = HashSet::new();
+    let mut my_lines = HashSet::new();
     for e in events {
         let ok = match &e.body {
             EventBody::MessageCreated { message } | EventBody::MessageUpdated { message } => {
@@ -926,6 +927,7 @@ fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, eve
             EventBody::LineChanged { line } => line.internal_name.is_empty(),
             EventBody::ConnectionChanged { connection } => {
                 my_connections.insert(connection.id);
+                my_lines.insert(connection.line.id);
                 connection.user_id == me && connection.line.internal_name.is_empty()
             }
             EventBody::ConnectionRemoved { connection_id, .. } => {
@@ -933,6 +935,9 @@ fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, eve
             }
             EventBody::TicketChanged { ticket } => ticket.user_id == me,
             EventBody::ServiceRequestChanged { request } => my_chats.contains(&request.chat_id),
+            // Articles themselves are for the company's staff only.
+            EventBody::ArticleChanged { .. } | EventBody::ArticleRemoved { .. } => false,
+            EventBody::AutomationChanged { automation } => my_lines.contains(&automation.line_id),
         };
         assert!(ok, "{who}'s stream carries someone else's event: {e:?}");
     }
@@ -959,6 +964,9 @@ fn assert_company_events(
             EventBody::ConnectionRemoved { line_id, .. } => lines.contains(line_id),
             EventBody::TicketChanged { ticket } => ticket.company_id == company,
             EventBody::ServiceRequestChanged { request } => chats.contains(&request.chat_id),
+            EventBody::ArticleChanged { article } => lines.contains(&article.line_id),
+            EventBody::ArticleRemoved { line_id, .. } => lines.contains(line_id),
+            EventBody::AutomationChanged { automation } => lines.contains(&automation.line_id),
         };
         assert!(ok, "{who}'s stream carries another company's event: {e:?}");
     }
@@ -1003,6 +1011,19 @@ async fn event_walls(backend: Backend) {
         )
         .await
         .unwrap();
+    // Knowledge bases of both companies change.
+    for (api, line) in [(&d.admin, d.it), (&d.acme, d.acme_line)] {
+        let a: Article = api
+            .post(
+                &format!("/api/v1/lines/{line}/articles"),
+                &json!({"question": format!("Question of line {line}"), "answer": "An answer."}),
+            )
+            .await
+            .unwrap();
+        api.delete(&format!("/api/v1/articles/{}", a.id))
+            .await
+            .unwrap();
+    }
     let _: Line = d
         .acme
         .put(

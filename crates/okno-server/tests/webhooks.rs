@@ -149,7 +149,10 @@ async fn wait_for<F: Fn(&[Hit]) -> bool>(r: &Receiver, what: &str, f: F) -> Vec<
         if f(&hits) {
             return hits;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {hits:?}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {hits:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -173,7 +176,10 @@ async fn webhooks(backend: Backend) {
             .unwrap_err();
         assert_eq!(err.status, 400, "{bad}");
     }
-    assert_eq!(e.admin.get::<Integration>(&path).await.unwrap_err().status, 404);
+    assert_eq!(
+        e.admin.get::<Integration>(&path).await.unwrap_err().status,
+        404
+    );
     let specialist = e.srv.login("specialist").await;
     assert_eq!(
         specialist
@@ -201,7 +207,10 @@ async fn webhooks(backend: Backend) {
     // A user writes: the receiver gets a signed webhook; it fails twice, then takes it.
     let sent = e.user.send_text(e.chat, "Где мой заказ?").await;
     let hits = wait_for(&r, "three attempts", |h| h.len() >= 3).await;
-    assert!(hits.iter().all(|h| h.valid), "every attempt is signed: {hits:?}");
+    assert!(
+        hits.iter().all(|h| h.valid),
+        "every attempt is signed: {hits:?}"
+    );
     assert!(hits.iter().all(|h| h.delivery == hits[0].delivery));
     let body = &hits[0].body;
     assert_eq!(body["type"], "message");
@@ -217,7 +226,11 @@ async fn webhooks(backend: Backend) {
     assert!(gap2 >= Duration::from_millis(290), "{gap2:?}");
     assert!(gap2 > gap1);
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(r.hits.lock().unwrap().len(), 3, "delivered once it succeeded");
+    assert_eq!(
+        r.hits.lock().unwrap().len(),
+        3,
+        "delivered once it succeeded"
+    );
     let state: Integration = e.admin.get(&path).await.unwrap();
     assert_eq!((state.pending, state.failed), (0, 0));
 
@@ -248,9 +261,12 @@ async fn webhooks(backend: Backend) {
     assert_eq!(same["id"], json!(answer.id));
     let file: FileMeta = sys
         .call(
-            sys.request(reqwest::Method::POST, "/api/v1/line-api/files?name=invoice.txt")
-                .header("content-type", "application/octet-stream")
-                .body(b"invoice 42".to_vec()),
+            sys.request(
+                reqwest::Method::POST,
+                "/api/v1/line-api/files?name=invoice.txt",
+            )
+            .header("content-type", "application/octet-stream")
+            .body(b"invoice 42".to_vec()),
         )
         .await
         .unwrap();
@@ -271,7 +287,10 @@ async fn webhooks(backend: Backend) {
     }
     let (status, bytes) = e
         .user
-        .send_raw(e.user.request(reqwest::Method::GET, &format!("/api/v1/files/{}", file.id)))
+        .send_raw(
+            e.user
+                .request(reqwest::Method::GET, &format!("/api/v1/files/{}", file.id)),
+        )
         .await;
     assert_eq!((status, bytes), (200, json!("invoice 42")));
 
@@ -320,7 +339,10 @@ async fn webhooks(backend: Backend) {
     let acme = e.srv.login("acme-admin").await;
     let acme_me = acme.me().await;
     let acme_lines: Vec<Line> = acme
-        .get(&format!("/api/v1/companies/{}/lines", acme_me.memberships[0].company_id))
+        .get(&format!(
+            "/api/v1/companies/{}/lines",
+            acme_me.memberships[0].company_id
+        ))
         .await
         .unwrap();
     if let Some(other_line) = acme_lines.first() {
@@ -389,7 +411,11 @@ async fn webhooks(backend: Backend) {
     let before = r.hits.lock().unwrap().len();
     e.user.send_text(e.chat, "ещё вопрос").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(r.hits.lock().unwrap().len(), before, "no webhook after removal");
+    assert_eq!(
+        r.hits.lock().unwrap().len(),
+        before,
+        "no webhook after removal"
+    );
 }
 
 async fn give_up(backend: Backend) {
