@@ -167,10 +167,21 @@ async fn chat_send_and_the_information_panel() {
     let specialist = cloud.api("specialist").await;
     let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await;
     let ticket = summary.open_ticket.unwrap();
+    // From the demo catalog: a work type with one required field.
+    let services: Vec<Service> = specialist
+        .get(&format!("/api/v1/companies/{}/services", ticket.company_id))
+        .await;
+    let work_type = services
+        .iter()
+        .flat_map(|s| &s.work_types)
+        .find(|w| w.name == "Printer repair")
+        .expect("the demo catalog")
+        .id;
     let sr: ServiceRequest = specialist
         .post(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
-            json!({"title": "Reissue the VPN certificate"}),
+            json!({"title": "Reissue the VPN certificate", "work_type_id": work_type,
+                "fields": {"Inventory number": "VPN-7"}}),
         )
         .await;
     app.until("the request's notice", 15, || async {

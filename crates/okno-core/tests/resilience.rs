@@ -296,8 +296,8 @@ async fn search_and_offline_reading() {
     let again = Core::open(env.core_config("c")).await.unwrap();
     assert_eq!(
         cached(&again, chat).await.len(),
-        4,
-        "3 messages + the ticket notice"
+        5,
+        "3 messages + the ticket's registration and routing notices"
     );
     assert_eq!(again.search("vpn", 10).unwrap().len(), 1);
 }

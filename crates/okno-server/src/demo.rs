@@ -193,7 +193,9 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
                  VALUES ($1, $2, 'Romashka LLC / ООО «Ромашка»', '+7 495 000-00-00, anna@romashka.example', NULL)",
                 params![demo, user],
             )?;
-            let catalog: [(&str, &str, &[(&str, &str)]); 2] = [
+            // (service, description, [(work type, fields as JSON)])
+            type WorkTypes = &'static [(&'static str, &'static str)];
+            let catalog: [(&str, &str, WorkTypes); 2] = [
                 (
                     "Workplace",
                     "Computers, printers and accounts.",

@@ -413,14 +413,10 @@ pub fn dispatch_line(
         return Ok(0);
     }
     let mut n = 0;
-    loop {
-        let Some(r) = ctx.db.query_opt(
-            "SELECT id FROM tickets WHERE line_id = $1 AND state = 'queued' ORDER BY queued_at, id LIMIT 1",
-            params![line],
-        )?
-        else {
-            break;
-        };
+    while let Some(r) = ctx.db.query_opt(
+        "SELECT id FROM tickets WHERE line_id = $1 AND state = 'queued' ORDER BY queued_at, id LIMIT 1",
+        params![line],
+    )? {
         let Some(agent) = best_free_agent(ctx.db, line)? else {
             break;
         };
