@@ -255,6 +255,8 @@ pub struct Index {
     by_id: HashMap<ArticleId, u32>,
     term_ids: HashMap<String, u32>,
     terms: Vec<String>,
+    /// Word → its stem's term (`None`: a stop word): stemming each distinct word once.
+    word_terms: HashMap<String, Option<u32>>,
     postings: Vec<Vec<Posting>>,
     /// Deletion-neighbourhood (one character removed) → terms.
     deletions: HashMap<String, Vec<u32>>,
@@ -346,13 +348,32 @@ impl Index {
         self.sorted_dirty = false;
     }
 
+    /// The terms of a text, in order (stop words dropped).
+    fn field_terms(&mut self, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        for w in words(text) {
+            let t = match self.word_terms.get(&w) {
+                Some(t) => *t,
+                None => {
+                    let t = stem(&w).map(|s| self.term_id(&s));
+                    self.word_terms.insert(w, t);
+                    t
+                }
+            };
+            if let Some(t) = t {
+                out.push(t);
+            }
+        }
+        out
+    }
+
     /// Adds or replaces an article.
     pub fn upsert(&mut self, d: Doc) {
         self.remove(d.id);
         let fields = [
-            stems(&d.question),
-            stems(&d.keywords.join(" \n ")),
-            stems(&d.answer),
+            self.field_terms(&d.question),
+            self.field_terms(&d.keywords.join(" \n ")),
+            self.field_terms(&d.answer),
         ];
         let slot = match self.free.pop() {
             Some(s) => s,
@@ -363,8 +384,7 @@ impl Index {
         };
         let mut tf: HashMap<u32, [u16; 3]> = HashMap::new();
         for (f, list) in fields.iter().enumerate() {
-            for s in list {
-                let id = self.term_id(s);
+            for &id in list {
                 let e = tf.entry(id).or_insert([0; 3]);
                 e[f] = e[f].saturating_add(1);
             }

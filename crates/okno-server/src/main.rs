@@ -85,6 +85,9 @@ async fn main() -> anyhow::Result<()> {
         .context("opening the store")?;
     if args.demo {
         let fresh = demo::seed(&state).await.context("seeding the demo data")?;
+        demo::seed_knowledge_base(&state)
+            .await
+            .context("seeding the demo knowledge base")?;
         println!(
             "Okno demo {}: every account's password is \"{}\"",
             if fresh { "seeded" } else { "data present" },

@@ -15,6 +15,7 @@ both! {
     hints_are_only_for_the_line_s_users_and_staff => hints_walls;
     the_fixture_finds_the_right_article_in_the_top_three => fixture_relevance;
     a_markdown_folder_imports_as_articles => markdown_import;
+    the_demo_knowledge_base_is_seeded_once => demo_knowledge_base;
 }
 
 struct Kb {
@@ -555,4 +556,35 @@ async fn markdown_import(backend: Backend) {
     assert_eq!(hint_ids(&k.user, k.it, "почту").await, vec![list[1].id]);
     std::fs::write(dir.path().join("03-bad.md"), "no heading here").unwrap();
     assert!(okno_server::kb::read_markdown_folder(dir.path()).is_err());
+}
+
+async fn demo_knowledge_base(backend: Backend) {
+    let k = setup(backend).await;
+    let state = k.srv.server.as_ref().unwrap().state.clone();
+    assert!(okno_server::demo::seed_knowledge_base(&state)
+        .await
+        .unwrap());
+    assert!(!okno_server::demo::seed_knowledge_base(&state)
+        .await
+        .unwrap());
+    let auto: LineAutomation = k
+        .user
+        .get(&format!("/api/v1/lines/{}/automation", k.it))
+        .await
+        .unwrap();
+    assert_eq!(auto.articles as usize, fixture_import().articles.len());
+    assert!(auto.has_menu);
+    let h: HintList = k
+        .user
+        .get(&format!(
+            "/api/v1/lines/{}/hints?q={}",
+            k.it,
+            urlencode("не могу подключиться к впн из дома")
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.hints[0].question,
+        "Как подключиться к корпоративному VPN из дома?"
+    );
 }

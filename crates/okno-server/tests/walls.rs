@@ -913,9 +913,14 @@ async fn unpublished_lines(backend: Backend) {
 }
 
 /// Checks that every event in `events` is about `me`'s own things.
-fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, events: &[Event]) {
+fn assert_own_user_events(
+    who: &str,
+    me: UserId,
+    my_chats: &HashSet<ChatId>,
+    my_lines: &HashSet<LineId>,
+    events: &[Event],
+) {
     let mut my_connections = HashSet::new();
-    let mut my_lines = HashSet::new();
     for e in events {
         let ok = match &e.body {
             EventBody::MessageCreated { message } | EventBody::MessageUpdated { message } => {
@@ -927,7 +932,6 @@ fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, eve
             EventBody::LineChanged { line } => line.internal_name.is_empty(),
             EventBody::ConnectionChanged { connection } => {
                 my_connections.insert(connection.id);
-                my_lines.insert(connection.line.id);
                 connection.user_id == me && connection.line.internal_name.is_empty()
             }
             EventBody::ConnectionRemoved { connection_id, .. } => {
@@ -1063,7 +1067,13 @@ async fn event_walls(backend: Backend) {
 
     // Bob: only his own chat, connection and ticket.
     let bob_events = sync_all(&bob, 0).await;
-    assert_own_user_events("bob", bob_id, &HashSet::from([bob_chat]), &bob_events);
+    assert_own_user_events(
+        "bob",
+        bob_id,
+        &HashSet::from([bob_chat]),
+        &HashSet::from([d.it]),
+        &bob_events,
+    );
     assert!(bob_events.iter().any(|e| matches!(&e.body,
         EventBody::MessageCreated { message } if message.text == "answer to bob")));
     assert!(bob_events.iter().any(|e| matches!(&e.body,
@@ -1076,7 +1086,10 @@ async fn event_walls(backend: Backend) {
     // The user: her chats at both companies, never Bob's or Frank's things.
     let user_chats = HashSet::from([d.user_it, d.user_hr, user_acme_chat]);
     let user_events = sync_all(&d.user, 0).await;
-    assert_own_user_events("user", user_id, &user_chats, &user_events);
+    let snap: Snapshot = d.user.get("/api/v1/snapshot").await.unwrap();
+    let user_lines: HashSet<LineId> = snap.connections.iter().map(|c| c.line.id).collect();
+    assert!(user_lines.contains(&d.it));
+    assert_own_user_events("user", user_id, &user_chats, &user_lines, &user_events);
     assert!(user_events.iter().any(|e| matches!(&e.body,
         EventBody::MessageCreated { message } if message.text == "answer to user")));
     assert!(user_events.iter().any(|e| matches!(&e.body,
