@@ -1319,6 +1319,10 @@ fn apply_event(
             ch.chats.insert(ticket.chat_id);
             ch.lines = true;
         }
+        // The knowledge base and the line's bot are asked for when needed (hints), not cached.
+        EventBody::ArticleChanged { .. }
+        | EventBody::ArticleRemoved { .. }
+        | EventBody::AutomationChanged { .. } => {}
     }
     Ok(())
 }
@@ -1526,6 +1530,7 @@ mod tests {
             }),
             client_msg_id: None,
             created_at: 1,
+            bot: None,
         }
     }
 

@@ -361,6 +361,11 @@ pub struct Message {
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub client_msg_id: Option<Uuid>,
     pub created_at: i64,
+    /// Set on messages the line sends by itself (its bot, its digital menu or the company's own
+    /// system, from the line's bot account `sender_id`): where from, buttons, the article.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub bot: Option<crate::kb::BotPart>,
 }
 }
 
@@ -397,6 +402,9 @@ wire! {
 #[derive(Copy, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
+    /// The line's bot is answering (bot-first and bot-only lines); not in the queue until the
+    /// user asks for a specialist or the bot cannot answer.
+    Bot,
     /// Waiting in its line's queue (also outside working hours).
     Queued,
     /// A specialist works it (`assignee_id`).

@@ -2,6 +2,7 @@
 
 use crate::api::*;
 use crate::ids::*;
+use crate::kb::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -28,6 +29,13 @@ pub enum EventBody {
     ConnectionRemoved { connection_id: ConnectionId, line_id: LineId },
     TicketChanged { ticket: Ticket },
     ServiceRequestChanged { request: ServiceRequest },
+    /// An article was created or edited (to the company's staff).
+    ArticleChanged { article: Article },
+    /// An article was removed (to the company's staff).
+    ArticleRemoved { line_id: LineId, article_id: ArticleId },
+    /// The line's knowledge base, bot mode or menu changed (to its staff and connected users):
+    /// hints may differ now.
+    AutomationChanged { automation: LineAutomation },
     /// A specialist's presence, capacity or competences changed (to them and the company's
     /// admins). Load changes alone are not sent: they follow from `ticket_changed`.
     AgentChanged { agent: Agent },

@@ -38,4 +38,6 @@ id_type!(
     TicketId,
     /// An uploaded file.
     FileId,
+    /// A knowledge-base article of a line.
+    ArticleId,
 );

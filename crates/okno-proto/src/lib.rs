@@ -10,11 +10,13 @@
 pub mod api;
 pub mod events;
 pub mod ids;
+pub mod kb;
 pub mod ui;
 
 pub use api::*;
 pub use events::*;
 pub use ids::*;
+pub use kb::*;
 pub use ui::*;
 
 /// The API's version prefix: every endpoint lives under it.

@@ -49,7 +49,7 @@ pub fn chat_access(db: &mut dyn Db, caller: UserId, chat: ChatId) -> ApiResult<C
 }
 
 /// The chat, with no access check (`as_staff` false).
-fn load_chat(db: &mut dyn Db, chat: ChatId) -> ApiResult<ChatRef> {
+pub(crate) fn load_chat(db: &mut dyn Db, chat: ChatId) -> ApiResult<ChatRef> {
     let r = db
         .query_opt(
             "SELECT ch.id, ch.user_id, ch.line_id, ch.company_id, ch.last_seq, ch.open_ticket_id, \
@@ -71,7 +71,7 @@ fn load_chat(db: &mut dyn Db, chat: ChatId) -> ApiResult<ChatRef> {
 }
 
 /// Who sees a chat's messages: the company's staff, and its user while connected.
-fn recipients(db: &mut dyn Db, c: &ChatRef) -> ApiResult<Vec<UserId>> {
+pub(crate) fn recipients(db: &mut dyn Db, c: &ChatRef) -> ApiResult<Vec<UserId>> {
     let mut to = access::staff_of(db, c.company)?;
     if c.user_active {
         to.push(c.user);
@@ -81,7 +81,7 @@ fn recipients(db: &mut dyn Db, c: &ChatRef) -> ApiResult<Vec<UserId>> {
 
 const MSG_SELECT: &str =
     "SELECT m.id, m.chat_id, m.seq, m.sender_id, COALESCE(u.display_name, ''), m.kind, \
-     m.text, m.files, m.notice, m.client_msg_id, m.created_at \
+     m.text, m.files, m.notice, m.client_msg_id, m.created_at, m.extra \
      FROM messages m LEFT JOIN users u ON u.id = m.sender_id";
 
 fn kind_str(k: MessageKind) -> &'static str {
@@ -119,6 +119,11 @@ pub fn message_from_row(r: &Row) -> ApiResult<Message> {
             .transpose()
             .map_err(AppError::internal)?,
         created_at: r.int(10)?,
+        bot: r
+            .opt_text(11)?
+            .map(|b| serde_json::from_str(&b))
+            .transpose()
+            .map_err(AppError::internal)?,
     })
 }
 
@@ -168,18 +173,19 @@ pub fn validate_send(text: &str, file_ids: &[FileId]) -> ApiResult<()> {
     Ok(())
 }
 
-struct NewMessage<'a> {
-    chat: &'a ChatRef,
-    seq: i64,
-    sender: Option<UserId>,
-    kind: MessageKind,
-    text: &'a str,
-    files: &'a [FileMeta],
-    notice: Option<&'a Notice>,
-    client_msg_id: Option<uuid::Uuid>,
+pub(crate) struct NewMessage<'a> {
+    pub chat: &'a ChatRef,
+    pub seq: i64,
+    pub sender: Option<UserId>,
+    pub kind: MessageKind,
+    pub text: &'a str,
+    pub files: &'a [FileMeta],
+    pub notice: Option<&'a Notice>,
+    pub client_msg_id: Option<uuid::Uuid>,
+    pub bot: Option<&'a BotPart>,
 }
 
-fn insert_message(
+pub(crate) fn insert_message(
     ctx: &mut WriteCtx<'_>,
     m: NewMessage<'_>,
     recipients: &[UserId],
@@ -199,9 +205,14 @@ fn insert_row(ctx: &mut WriteCtx<'_>, m: &NewMessage<'_>) -> ApiResult<Option<Me
         .map(serde_json::to_string)
         .transpose()
         .map_err(AppError::internal)?;
+    let bot_json = m
+        .bot
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(AppError::internal)?;
     let Some(row) = ctx.db.query_opt(
-        "INSERT INTO messages (chat_id, seq, sender_id, kind, text, files, notice, client_msg_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        "INSERT INTO messages (chat_id, seq, sender_id, kind, text, files, notice, client_msg_id, created_at, extra) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (sender_id, client_msg_id) DO NOTHING \
          RETURNING id, COALESCE((SELECT display_name FROM users WHERE id = $3), '')",
         params![
@@ -213,7 +224,8 @@ fn insert_row(ctx: &mut WriteCtx<'_>, m: &NewMessage<'_>) -> ApiResult<Option<Me
             files_json,
             notice_json,
             m.client_msg_id.map(|u| u.to_string()),
-            ctx.now
+            ctx.now,
+            bot_json
         ],
     )?
     else {
@@ -231,6 +243,7 @@ fn insert_row(ctx: &mut WriteCtx<'_>, m: &NewMessage<'_>) -> ApiResult<Option<Me
         notice: m.notice.cloned(),
         client_msg_id: m.client_msg_id,
         created_at: ctx.now,
+        bot: m.bot.cloned(),
     }))
 }
 
@@ -268,6 +281,15 @@ fn find_sent(
     Ok(Some(original))
 }
 
+/// What a send stored, and what the line's bot has to do about it afterwards.
+pub struct Sent {
+    pub message: Message,
+    /// False when this `client_msg_id` was sent before (the original is returned).
+    pub created: bool,
+    /// The chat's ticket is with the line's bot: it answers after this commits.
+    pub bot_turn: Option<crate::bot::Turn>,
+}
+
 /// Stores a message; the same `client_msg_id` from the same sender returns the original.
 /// Returns the message and whether it is new.
 pub fn send_message(
@@ -276,11 +298,26 @@ pub fn send_message(
     chat: ChatId,
     req: &SendMessageRequest,
 ) -> ApiResult<(Message, bool)> {
+    let sent = send_message_ext(ctx, sender, chat, req)?;
+    Ok((sent.message, sent.created))
+}
+
+/// [`send_message`], telling also whether the line's bot is to answer.
+pub fn send_message_ext(
+    ctx: &mut WriteCtx<'_>,
+    sender: UserId,
+    chat: ChatId,
+    req: &SendMessageRequest,
+) -> ApiResult<Sent> {
     // A repeated send returns the original. That is looked up only when something stands in
     // the way of storing a new message (access lost, files already sent, the insert
     // conflicting), so a new message costs no extra query.
     let repeated = |db: &mut dyn Db, e: AppError| match find_sent(db, sender, chat, req)? {
-        Some(original) => Ok((original, false)),
+        Some(original) => Ok(Sent {
+            message: original,
+            created: false,
+            bot_turn: None,
+        }),
         None => Err(e),
     };
     let c = match chat_access(ctx.db, sender, chat) {
@@ -324,6 +361,7 @@ pub fn send_message(
             files: &files,
             notice: None,
             client_msg_id: Some(req.client_msg_id),
+            bot: None,
         },
     )?;
     let Some(message) = inserted else {
@@ -340,9 +378,39 @@ pub fn send_message(
     }
     let mut last = seq;
     let mut new_ticket = None;
+    // A line answered by its bot keeps the user's tickets with the bot until it hands them over.
+    let auto = if c.as_staff {
+        None
+    } else {
+        crate::bot::line_settings(ctx.db, c.line)?
+    };
+    let bot_mode = auto
+        .as_ref()
+        .map(|a| a.mode)
+        .filter(|m| *m != BotMode::Specialists);
+    let mut bot_ticket = None;
     if !c.as_staff && c.open_ticket.is_none() {
         last += 1;
-        new_ticket = Some(register_ticket(ctx, &c, last, &recipients)?);
+        let ticket = register_ticket(ctx, &c, last, &recipients, bot_mode.is_some())?;
+        if bot_mode.is_some() {
+            bot_ticket = Some(ticket);
+        } else {
+            new_ticket = Some(ticket);
+        }
+    } else if let (Some(_), Some(open)) = (bot_mode, c.open_ticket) {
+        let with_bot = ctx
+            .db
+            .query_opt(
+                "SELECT 1 FROM tickets WHERE id = $1 AND state = 'bot'",
+                params![open],
+            )?
+            .is_some();
+        if with_bot {
+            bot_ticket = Some(open);
+        }
+    }
+    if auto.as_ref().is_some_and(|a| a.webhook) {
+        crate::webhooks::enqueue_message(ctx, c.line, c.user, &message)?;
     }
     ctx.db.execute(
         "UPDATE chats SET last_seq = $1, last_message_at = $2 WHERE id = $3",
@@ -353,16 +421,31 @@ pub fn send_message(
         // After the chat's position is stored: routing appends its own notices.
         crate::routing::route_new(ctx, ticket)?;
     }
-    Ok((message, true))
+    let bot_turn = match (bot_ticket, bot_mode) {
+        (Some(ticket), Some(mode)) => Some(crate::bot::Turn {
+            chat: c.id,
+            line: c.line,
+            ticket,
+            mode,
+            text: req.text.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Sent {
+        message,
+        created: true,
+        bot_turn,
+    })
 }
 
 /// Opens a ticket for the chat (waiting, until routing decides) and puts a notice at position
 /// `seq`. Routing (`routing::route_new`) follows once the chat's position is stored.
-fn register_ticket(
+pub(crate) fn register_ticket(
     ctx: &mut WriteCtx<'_>,
     c: &ChatRef,
     seq: i64,
     recipients: &[UserId],
+    with_bot: bool,
 ) -> ApiResult<TicketId> {
     let number = ctx
         .db
@@ -375,8 +458,17 @@ fn register_ticket(
         ctx.db
             .query_one(
                 "INSERT INTO tickets (company_id, line_id, chat_id, user_id, number, state, opened_at, queued_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6) RETURNING id",
-                params![c.company, c.line, c.id, c.user, number, ctx.now],
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                params![
+                    c.company,
+                    c.line,
+                    c.id,
+                    c.user,
+                    number,
+                    if with_bot { "bot" } else { "queued" },
+                    ctx.now,
+                    (!with_bot).then_some(ctx.now)
+                ],
             )?
             .int(0)?,
     );
@@ -399,6 +491,7 @@ fn register_ticket(
             files: &[],
             notice: Some(&notice),
             client_msg_id: None,
+            bot: None,
         },
         recipients,
     )?;
@@ -462,10 +555,20 @@ pub async fn send(
     req: SendMessageRequest,
 ) -> ApiResult<(Message, bool)> {
     validate_send(&req.text, &req.file_ids)?;
-    state
+    let sent = state
         .store
-        .write(move |ctx| send_message(ctx, sender, chat, &req))
-        .await
+        .write(move |ctx| send_message_ext(ctx, sender, chat, &req))
+        .await?;
+    if let Some(turn) = sent.bot_turn {
+        // The message is stored and acknowledged either way; the bot answers just after it.
+        if let Err(e) = crate::bot::take_turn(state, turn).await {
+            tracing::warn!(chat = %chat, error = %e, "the line's bot could not answer");
+        }
+    }
+    if sent.created {
+        state.webhooks.wake();
+    }
+    Ok((sent.message, sent.created))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -715,6 +818,7 @@ pub fn post_notice(ctx: &mut WriteCtx<'_>, chat: ChatId, notice: &Notice) -> Api
             files: &[],
             notice: Some(notice),
             client_msg_id: None,
+            bot: None,
         },
         &recipients,
     )?;

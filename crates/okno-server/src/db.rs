@@ -99,7 +99,8 @@ id_values!(
     ChatId,
     MessageId,
     TicketId,
-    FileId
+    FileId,
+    ArticleId
 );
 
 /// Builds a `&[Value]` parameter list.

@@ -235,3 +235,94 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         .await?;
     Ok(true)
 }
+
+/// The demo knowledge base: the repository's fixture articles (IT and office support, Russian
+/// and English) on the demo's "IT Support" line, and a small digital menu there. Once: skipped
+/// when the line already has articles. Returns whether it seeded now.
+pub async fn seed_knowledge_base(state: &AppState) -> ApiResult<bool> {
+    let line = state
+        .store
+        .read(|db| {
+            let line = db
+                .query_opt(
+                    "SELECT id FROM lines WHERE name = 'IT Support' ORDER BY id LIMIT 1",
+                    params![],
+                )?
+                .map(|r| r.int(0))
+                .transpose()?
+                .map(LineId);
+            let Some(line) = line else {
+                return Ok(None);
+            };
+            let has = db
+                .query_opt(
+                    "SELECT 1 FROM kb_articles WHERE line_id = $1",
+                    params![line],
+                )?
+                .is_some();
+            Ok((!has).then_some(line))
+        })
+        .await?;
+    let Some(line) = line else {
+        return Ok(false);
+    };
+    let import: ArticleImport =
+        serde_json::from_str(include_str!("../tests/fixtures/kb/articles.json"))
+            .map_err(AppError::internal)?;
+    crate::kb::import(state, None, line, import).await?;
+    let menu = Menu {
+        greeting: "Чем помочь? Выберите тему или напишите вопрос.".into(),
+        items: vec![
+            item("access", None, "Доступ и пароли", MenuAction::Submenu),
+            item(
+                "password",
+                Some("access"),
+                "Сменить пароль",
+                MenuAction::Text {
+                    text: "Нажмите Ctrl+Alt+Del → «Изменить пароль» или откройте портал самообслуживания.".into(),
+                },
+            ),
+            item("access-back", Some("access"), "Назад", MenuAction::Back),
+            item(
+                "request",
+                None,
+                "Заявка на картридж",
+                MenuAction::ServiceRequest {
+                    title: "Замена картриджа".into(),
+                },
+            ),
+            item("human", None, "Позвать специалиста", MenuAction::Specialist),
+            item(
+                "portal",
+                None,
+                "Портал поддержки",
+                MenuAction::Link {
+                    url: "https://okno.example/it".into(),
+                },
+            ),
+            item("close", None, "Закрыть меню", MenuAction::Close),
+        ],
+    };
+    let json = serde_json::to_string(&menu).map_err(AppError::internal)?;
+    state
+        .store
+        .write(move |ctx| {
+            ctx.db.execute(
+                "INSERT INTO line_automation (line_id, menu) VALUES ($1, $2) \
+                 ON CONFLICT (line_id) DO UPDATE SET menu = excluded.menu",
+                params![line, &json],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(true)
+}
+
+fn item(id: &str, parent: Option<&str>, label: &str, action: MenuAction) -> MenuItem {
+    MenuItem {
+        id: id.into(),
+        parent: parent.map(Into::into),
+        label: label.into(),
+        action,
+    }
+}

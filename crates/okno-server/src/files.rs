@@ -182,7 +182,19 @@ pub async fn upload(
     Query(q): Query<UploadQuery>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<FileMeta>)> {
-    let name = clean_file_name(&q.name)?;
+    let meta = store_upload(&state, auth.user, &q.name, body).await?;
+    Ok((StatusCode::CREATED, Json(meta)))
+}
+
+/// Streams an upload to disk and records it as `uploader`'s (the line API uploads as the line's
+/// bot account).
+pub async fn store_upload(
+    state: &AppState,
+    uploader: UserId,
+    name: &str,
+    body: Body,
+) -> ApiResult<FileMeta> {
+    let name = clean_file_name(name)?;
     let received = state
         .files
         .receive(body, state.config.max_file_size)
@@ -195,7 +207,7 @@ pub async fn upload(
                 "INSERT INTO files (uploader_id, name, size, content_type, sha256, storage_name, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, name, size, content_type, sha256, created_at",
                 params![
-                    auth.user,
+                    uploader,
                     &name,
                     received.size,
                     &received.content_type,
@@ -210,8 +222,8 @@ pub async fn upload(
     if result.is_err() {
         state.files.remove(&storage).await;
     }
-    tracing::info!(user = %auth.user, "file uploaded");
-    Ok((StatusCode::CREATED, Json(result?)))
+    tracing::info!(user = %uploader, "file uploaded");
+    result
 }
 
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),

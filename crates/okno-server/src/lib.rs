@@ -9,6 +9,7 @@
 pub mod access;
 pub mod agents;
 pub mod auth;
+pub mod bot;
 pub mod catalog;
 pub mod chats;
 pub mod companies;
@@ -19,6 +20,8 @@ pub mod error;
 pub mod files;
 pub mod hours;
 pub mod hub;
+pub mod kb;
+pub mod kb_index;
 pub mod lines;
 pub mod migrations;
 pub mod routing;
@@ -26,6 +29,7 @@ pub mod service_requests;
 pub mod store;
 pub mod sync;
 pub mod tickets;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -66,6 +70,12 @@ pub struct Config {
     /// How often waiting tickets of working lines are handed out regardless of any trigger
     /// (catches lines that have just opened).
     pub dispatch_interval: Duration,
+    /// The first webhook retry waits this long; each next one twice as long (up to an hour).
+    pub webhook_retry_base: Duration,
+    /// Webhook attempts before a delivery is marked failed.
+    pub webhook_max_attempts: u32,
+    /// How often the webhook worker looks for due retries when nothing wakes it.
+    pub webhook_poll: Duration,
 }
 
 impl Config {
@@ -82,6 +92,9 @@ impl Config {
             login_failures_per_minute: 10,
             queue_notice_interval: Duration::from_secs(1),
             dispatch_interval: Duration::from_secs(10),
+            webhook_retry_base: Duration::from_secs(5),
+            webhook_max_attempts: 10,
+            webhook_poll: Duration::from_secs(1),
         }
     }
 }
@@ -91,6 +104,10 @@ pub struct AppState {
     pub files: files::FileStore,
     pub config: Config,
     pub limiter: auth::LoginLimiter,
+    /// This node's knowledge-base search indexes.
+    pub kb: kb::KbCache,
+    /// Wakes the webhook delivery worker.
+    pub webhooks: webhooks::Webhooks,
     pub routing: routing::Routing,
 }
 
@@ -109,6 +126,11 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        // The line API: `Authorization: Bearer okl_…`, the token of a line's integration.
+        components.add_security_scheme(
+            "line_token",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
@@ -175,6 +197,32 @@ pub fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(sync::sync))
         .routes(routes!(sync::snapshot))
         .routes(routes!(sync::ws))
+        .routes(routes!(kb::list_articles, kb::create_article))
+        .routes(routes!(
+            kb::get_article,
+            kb::update_article_handler,
+            kb::delete_article
+        ))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(kb::import_articles))
+                .layer(DefaultBodyLimit::max(kb::IMPORT_BODY_LIMIT)),
+        )
+        .routes(routes!(kb::hints))
+        .routes(routes!(kb::get_automation))
+        .routes(routes!(kb::set_bot))
+        .routes(routes!(bot::get_menu, bot::put_menu, bot::delete_menu))
+        .routes(routes!(bot::open_menu))
+        .routes(routes!(bot::press))
+        .routes(routes!(bot::pick_hint))
+        .routes(routes!(
+            webhooks::get_integration,
+            webhooks::put_integration,
+            webhooks::delete_integration
+        ))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::line_post))
+        .routes(routes!(webhooks::line_upload))
 }
 
 /// The OpenAPI document.
@@ -247,6 +295,8 @@ pub async fn build_state(config: Config) -> Result<Arc<AppState>, AppError> {
         store,
         files,
         limiter: auth::LoginLimiter::new(config.login_failures_per_minute),
+        kb: kb::KbCache::default(),
+        webhooks: webhooks::Webhooks::default(),
         routing: routing::Routing::default(),
         config,
     }))
@@ -284,6 +334,7 @@ impl Server {
         }
         spawn_pruner(state.clone());
         spawn_router(state.clone());
+        webhooks::spawn_worker(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {

@@ -40,6 +40,16 @@ struct Args {
     /// Log as JSON lines.
     #[arg(long, env = "OKNO_LOG_JSON")]
     log_json: bool,
+    /// Import a folder of Markdown articles (`# question`, optional `Keywords: a, b`, answer)
+    /// into the knowledge base of the line `--kb-line`, then exit without serving.
+    #[arg(long, requires = "kb_line")]
+    import_kb: Option<PathBuf>,
+    /// The line `--import-kb` imports into.
+    #[arg(long)]
+    kb_line: Option<i64>,
+    /// With `--import-kb`: remove the line's articles that are not in the folder.
+    #[arg(long)]
+    kb_replace: bool,
 }
 
 #[tokio::main]
@@ -75,6 +85,9 @@ async fn main() -> anyhow::Result<()> {
         .context("opening the store")?;
     if args.demo {
         let fresh = demo::seed(&state).await.context("seeding the demo data")?;
+        demo::seed_knowledge_base(&state)
+            .await
+            .context("seeding the demo knowledge base")?;
         println!(
             "Okno demo {}: every account's password is \"{}\"",
             if fresh { "seeded" } else { "data present" },
@@ -83,6 +96,26 @@ async fn main() -> anyhow::Result<()> {
         for (login, name, what) in demo::DEMO_ACCOUNTS {
             println!("  {login:<12} {name:<16} {what}");
         }
+    }
+    if let Some(dir) = &args.import_kb {
+        let line = okno_proto::LineId(args.kb_line.context("--kb-line is required")?);
+        let articles = okno_server::kb::read_markdown_folder(dir).map_err(anyhow::Error::msg)?;
+        let result = okno_server::kb::import(
+            &state,
+            None,
+            line,
+            okno_proto::ArticleImport {
+                articles,
+                replace: args.kb_replace,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("import failed: {e}"))?;
+        println!(
+            "Imported into line {line}: {} created, {} updated, {} removed",
+            result.created, result.updated, result.removed
+        );
+        return Ok(());
     }
     let server = Server::start_with(state)
         .await

@@ -24,6 +24,7 @@ pub const TICKET_SELECT: &str = "SELECT t.id, t.number, t.company_id, t.line_id,
 
 pub fn parse_state(s: &str) -> ApiResult<TicketState> {
     match s {
+        "bot" => Ok(TicketState::Bot),
         "queued" => Ok(TicketState::Queued),
         "assigned" => Ok(TicketState::Assigned),
         "closed" => Ok(TicketState::Closed),

@@ -913,7 +913,13 @@ async fn unpublished_lines(backend: Backend) {
 }
 
 /// Checks that every event in `events` is about `me`'s own things.
-fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, events: &[Event]) {
+fn assert_own_user_events(
+    who: &str,
+    me: UserId,
+    my_chats: &HashSet<ChatId>,
+    my_lines: &HashSet<LineId>,
+    events: &[Event],
+) {
     let mut my_connections = HashSet::new();
     for e in events {
         let ok = match &e.body {
@@ -933,6 +939,9 @@ fn assert_own_user_events(who: &str, me: UserId, my_chats: &HashSet<ChatId>, eve
             }
             EventBody::TicketChanged { ticket } => ticket.user_id == me,
             EventBody::ServiceRequestChanged { request } => my_chats.contains(&request.chat_id),
+            // Articles themselves are for the company's staff only.
+            EventBody::ArticleChanged { .. } | EventBody::ArticleRemoved { .. } => false,
+            EventBody::AutomationChanged { automation } => my_lines.contains(&automation.line_id),
         };
         assert!(ok, "{who}'s stream carries someone else's event: {e:?}");
     }
@@ -959,6 +968,9 @@ fn assert_company_events(
             EventBody::ConnectionRemoved { line_id, .. } => lines.contains(line_id),
             EventBody::TicketChanged { ticket } => ticket.company_id == company,
             EventBody::ServiceRequestChanged { request } => chats.contains(&request.chat_id),
+            EventBody::ArticleChanged { article } => lines.contains(&article.line_id),
+            EventBody::ArticleRemoved { line_id, .. } => lines.contains(line_id),
+            EventBody::AutomationChanged { automation } => lines.contains(&automation.line_id),
         };
         assert!(ok, "{who}'s stream carries another company's event: {e:?}");
     }
@@ -1003,6 +1015,19 @@ async fn event_walls(backend: Backend) {
         )
         .await
         .unwrap();
+    // Knowledge bases of both companies change.
+    for (api, line) in [(&d.admin, d.it), (&d.acme, d.acme_line)] {
+        let a: Article = api
+            .post(
+                &format!("/api/v1/lines/{line}/articles"),
+                &json!({"question": format!("Question of line {line}"), "answer": "An answer."}),
+            )
+            .await
+            .unwrap();
+        api.delete(&format!("/api/v1/articles/{}", a.id))
+            .await
+            .unwrap();
+    }
     let _: Line = d
         .acme
         .put(
@@ -1042,7 +1067,13 @@ async fn event_walls(backend: Backend) {
 
     // Bob: only his own chat, connection and ticket.
     let bob_events = sync_all(&bob, 0).await;
-    assert_own_user_events("bob", bob_id, &HashSet::from([bob_chat]), &bob_events);
+    assert_own_user_events(
+        "bob",
+        bob_id,
+        &HashSet::from([bob_chat]),
+        &HashSet::from([d.it]),
+        &bob_events,
+    );
     assert!(bob_events.iter().any(|e| matches!(&e.body,
         EventBody::MessageCreated { message } if message.text == "answer to bob")));
     assert!(bob_events.iter().any(|e| matches!(&e.body,
@@ -1055,7 +1086,10 @@ async fn event_walls(backend: Backend) {
     // The user: her chats at both companies, never Bob's or Frank's things.
     let user_chats = HashSet::from([d.user_it, d.user_hr, user_acme_chat]);
     let user_events = sync_all(&d.user, 0).await;
-    assert_own_user_events("user", user_id, &user_chats, &user_events);
+    let snap: Snapshot = d.user.get("/api/v1/snapshot").await.unwrap();
+    let user_lines: HashSet<LineId> = snap.connections.iter().map(|c| c.line.id).collect();
+    assert!(user_lines.contains(&d.it));
+    assert_own_user_events("user", user_id, &user_chats, &user_lines, &user_events);
     assert!(user_events.iter().any(|e| matches!(&e.body,
         EventBody::MessageCreated { message } if message.text == "answer to user")));
     assert!(user_events.iter().any(|e| matches!(&e.body,

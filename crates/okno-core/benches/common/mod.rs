@@ -546,5 +546,6 @@ pub fn message(id: i64, chat: ChatId, seq: i64, created_at: i64, text: String) -
         notice: None,
         client_msg_id: own.then(uuid::Uuid::new_v4),
         created_at,
+        bot: None,
     }
 }
