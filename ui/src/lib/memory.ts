@@ -1195,6 +1195,11 @@ export class MemoryBackend implements Backend {
     return art;
   }
 
+  /** An article as stored (usefulness counts included), for tests. */
+  articleById(id: ArticleId): Article | undefined {
+    return this.articles.get(id);
+  }
+
   /** Sets (or with null removes) a line's digital menu; the next press uses it. */
   setMenu(line: LineId, menu: Menu | null): void {
     if (menu) this.menus.set(line, menu);
