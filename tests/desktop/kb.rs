@@ -120,7 +120,7 @@ async fn typing_shows_hints_and_a_click_puts_the_article_into_the_chat() {
     assert_eq!(
         buttons,
         vec![
-            ("helped".into(), "Yes".into(), true),
+            ("helped".into(), "Yes, it helped".into(), true),
             ("not_helped".into(), "No".into(), true),
             ("specialist".into(), "Call a specialist".into(), true),
         ]

@@ -101,7 +101,7 @@ describe("knowledge-base hints", () => {
     expect(w.mb.opened.urls).toEqual(["https://okno.example/print"]);
     // Yes / No / Call a specialist; Yes answers, and the buttons are then obsolete.
     const buttons = () => [...answer.querySelectorAll<HTMLButtonElement>("[data-testid=bot-button]")];
-    expect(buttons().map((b) => b.textContent!.trim())).toEqual(["Yes", "No", "Call a specialist"]);
+    expect(buttons().map((b) => b.textContent!.trim())).toEqual(["Yes, it helped", "No", "Call a specialist"]);
     expect(buttons().every((b) => !b.disabled)).toBe(true);
     await fireEvent.click(buttons()[0]);
     await waitFor(() => expect(texts().some((t) => t.includes("Glad it helped!"))).toBe(true));

@@ -1317,8 +1317,8 @@ export class MemoryBackend implements Backend {
   private postArticle(rec: ChatRec, a: Article): void {
     const r = isRu(a.question);
     const buttons: ChatButton[] = [
-      { id: "helped", label: r ? "Да" : "Yes", url: null },
-      { id: "not_helped", label: r ? "Нет" : "No", url: null },
+      { id: "helped", label: r ? "Помогло" : "Yes, it helped", url: null },
+      { id: "not_helped", label: r ? "Не помогло" : "No", url: null },
       { id: "specialist", label: r ? "Позвать специалиста" : "Call a specialist", url: null },
     ];
     const ask = r ? "Помог ли этот ответ?" : "Did this answer help?";
