@@ -34,6 +34,11 @@ const COMMANDS: &[&str] = &[
     "company_lines",
     "services",
     "register_service_request",
+    "hints",
+    "hint_click",
+    "press",
+    "open_menu",
+    "automation",
 ];
 
 fn main() {

@@ -456,6 +456,55 @@ async fn register_service_request(
 }
 
 #[tauri::command]
+async fn hints(shell: State<'_, Shell>, line: LineId, text: String) -> Res<Vec<Hint>> {
+    shell
+        .core()
+        .await?
+        .hints(line, &text)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn hint_click(
+    shell: State<'_, Shell>,
+    chat: ChatId,
+    article: ArticleId,
+) -> Res<Vec<Message>> {
+    shell
+        .core()
+        .await?
+        .hint_click(chat, article)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn press(
+    shell: State<'_, Shell>,
+    chat: ChatId,
+    message: MessageId,
+    button: String,
+) -> Res<Vec<Message>> {
+    shell
+        .core()
+        .await?
+        .press(chat, message, &button)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
+async fn open_menu(shell: State<'_, Shell>, chat: ChatId) -> Res<Vec<Message>> {
+    shell.core().await?.open_menu(chat).await.map_err(core_err)
+}
+
+#[tauri::command]
+async fn automation(shell: State<'_, Shell>, line: LineId) -> Res<LineAutomation> {
+    shell.core().await?.automation(line).await.map_err(core_err)
+}
+
+#[tauri::command]
 async fn set_open_chat(shell: State<'_, Shell>, chat: Option<ChatId>) -> Res<()> {
     if let Ok(mut f) = shell.focus.lock() {
         f.open_chat = chat;
@@ -477,6 +526,7 @@ async fn start_embedded(dir: PathBuf) -> Result<okno_server::Server, Box<dyn std
     let config = okno_server::Config::new("127.0.0.1:0".parse()?, dir);
     let state = okno_server::build_state(config).await?;
     okno_server::demo::seed(&state).await?;
+    okno_server::demo::seed_knowledge_base(&state).await?;
     Ok(okno_server::Server::start_with(state).await?)
 }
 
@@ -620,6 +670,11 @@ pub fn run() {
             company_lines,
             services,
             register_service_request,
+            hints,
+            hint_click,
+            press,
+            open_menu,
+            automation,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match result {

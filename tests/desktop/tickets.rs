@@ -9,7 +9,7 @@ use serde_json::json;
 
 /// The user and their IT Support connection. The demo lines keep office hours: the admin makes
 /// this one always open, so the tests do not depend on the clock.
-async fn it_support(cloud: &Cloud) -> (Api, Connection) {
+pub(crate) async fn it_support(cloud: &Cloud) -> (Api, Connection) {
     let user = cloud.api("user").await;
     let conn = user
         .snapshot()

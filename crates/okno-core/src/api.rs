@@ -321,6 +321,36 @@ impl Api {
             .await
     }
 
+    // ------------------------------------------------------------ knowledge base, bot, menus
+
+    pub async fn hints(&self, line: LineId, q: &str, limit: i64) -> CoreResult<HintList> {
+        self.get(&format!(
+            "/api/v1/lines/{line}/hints?q={}&limit={limit}",
+            query_escape(q)
+        ))
+        .await
+    }
+
+    pub async fn automation(&self, line: LineId) -> CoreResult<LineAutomation> {
+        self.get(&format!("/api/v1/lines/{line}/automation")).await
+    }
+
+    pub async fn pick_hint(&self, chat: ChatId, req: &PickHintRequest) -> CoreResult<BotExchange> {
+        self.post(&format!("/api/v1/chats/{chat}/hint"), req).await
+    }
+
+    pub async fn open_menu(&self, chat: ChatId) -> CoreResult<BotExchange> {
+        self.post(
+            &format!("/api/v1/chats/{chat}/menu"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn press(&self, chat: ChatId, req: &PressButtonRequest) -> CoreResult<BotExchange> {
+        self.post(&format!("/api/v1/chats/{chat}/press"), req).await
+    }
+
     pub async fn my_service_requests(&self) -> CoreResult<Vec<ServiceRequest>> {
         self.get("/api/v1/me/service-requests").await
     }

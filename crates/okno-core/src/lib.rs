@@ -30,6 +30,11 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+/// Hints shown while typing.
+pub const HINT_LIMIT: i64 = 5;
+/// The longest text sent as a hint query (characters).
+const HINT_QUERY_MAX: usize = 300;
+
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
     /// The cache, the token file (when there is no OS secret store) and downloaded files.
@@ -794,6 +799,75 @@ impl Core {
             chat_id: sr.chat_id,
         });
         Ok(sr)
+    }
+
+    // ---------------------------------------------------------------- knowledge base, bot, menus
+
+    /// Up to `HINT_LIMIT` questions from the line's knowledge base similar to what the user is
+    /// typing (best first). Nothing to look for (blank text) answers empty without a request.
+    pub async fn hints(&self, line: LineId, text: &str) -> CoreResult<Vec<Hint>> {
+        let q: String = text.chars().take(HINT_QUERY_MAX).collect();
+        if q.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = self.inner.api()?.hints(line, &q, HINT_LIMIT).await?;
+        Ok(list.hints.into_iter().take(HINT_LIMIT as usize).collect())
+    }
+
+    /// What a line does by itself (bot mode, articles, menu): the UI offers hints and a menu
+    /// from this.
+    pub async fn automation(&self, line: LineId) -> CoreResult<LineAutomation> {
+        self.inner.api()?.automation(line).await
+    }
+
+    /// A clicked hint: the question as the user's message and the article as the bot's answer,
+    /// stored in the cache at once (the stream brings the same messages later).
+    pub async fn hint_click(&self, chat: ChatId, article: ArticleId) -> CoreResult<Vec<Message>> {
+        let req = PickHintRequest {
+            client_msg_id: Uuid::new_v4(),
+            article_id: article,
+        };
+        let ex = self.inner.api()?.pick_hint(chat, &req).await?;
+        tracing::info!(chat = %chat, article = %article, "hint picked");
+        self.store_exchange(chat, &ex)?;
+        Ok(ex.messages)
+    }
+
+    /// A pressed button under a bot message: the choice and the bot's reply, stored at once.
+    pub async fn press(
+        &self,
+        chat: ChatId,
+        message: MessageId,
+        button: &str,
+    ) -> CoreResult<Vec<Message>> {
+        if button.is_empty() || button.len() > 100 {
+            return Err(CoreError::Invalid("unknown button".into()));
+        }
+        let req = PressButtonRequest {
+            client_msg_id: Uuid::new_v4(),
+            message_id: message,
+            button_id: button.into(),
+        };
+        let ex = self.inner.api()?.press(chat, &req).await?;
+        tracing::info!(chat = %chat, message = %message, "button pressed");
+        self.store_exchange(chat, &ex)?;
+        Ok(ex.messages)
+    }
+
+    /// Asks the line's bot to show the menu's top level in the chat.
+    pub async fn open_menu(&self, chat: ChatId) -> CoreResult<Vec<Message>> {
+        let ex = self.inner.api()?.open_menu(chat).await?;
+        tracing::info!(chat = %chat, "menu opened");
+        self.store_exchange(chat, &ex)?;
+        Ok(ex.messages)
+    }
+
+    fn store_exchange(&self, chat: ChatId, ex: &BotExchange) -> CoreResult<()> {
+        let mut changes = self.inner.cache.store_messages(&ex.messages)?;
+        changes.chats.insert(chat);
+        changes.lines = true;
+        self.inner.emit_changes(&changes);
+        Ok(())
     }
 
     /// Whether a new message in this chat concerns the account (its own line, or a ticket

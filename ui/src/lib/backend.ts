@@ -24,8 +24,11 @@ import type {
   TicketDetail,
   TicketItem,
   TicketView,
+  Hint,
+  LineAutomation,
+  Message,
 } from "./proto/api";
-import type { ChatId, CompanyId, ConnectionId, FileId, LineId, TicketId, UserId } from "./proto/ids";
+import type { ArticleId, ChatId, CompanyId, ConnectionId, FileId, LineId, MessageId, TicketId, UserId } from "./proto/ids";
 export type * from "./proto/api";
 export type * from "./proto/ids";
 // `proto-ids.d.ts` lets `proto/api` answer for `ChatId` too (tauri.ts imports it from there):
@@ -108,6 +111,19 @@ export interface Backend {
   /** The company's service catalog. */
   services(company: CompanyId): Promise<Service[]>;
   registerServiceRequest(ticket: TicketId, input: ServiceRequestInput): Promise<ServiceRequest>;
+
+  // ---- the line's knowledge base, bot and menu (the user's side)
+
+  /** Up to 5 questions from the line's knowledge base like `text` (best first); [] for blank. */
+  hints(line: LineId, text: string): Promise<Hint[]>;
+  /** A clicked hint: the question (as the user's message) and the bot's answer, in the chat. */
+  hintClick(chat: ChatId, article: ArticleId): Promise<Message[]>;
+  /** Presses a button under a bot message; returns the choice and the bot's reply. */
+  press(chat: ChatId, message: MessageId, button: string): Promise<Message[]>;
+  /** The bot shows the line's menu (top level) in the chat. */
+  openMenu(chat: ChatId): Promise<Message[]>;
+  /** What the line does by itself: bot mode, article count, whether it has a menu. */
+  automation(line: LineId): Promise<LineAutomation>;
 
   /** Core events. Returns an unsubscribe function. */
   onEvent(handler: (e: CoreEvent) => void): () => void;

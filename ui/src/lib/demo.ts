@@ -199,6 +199,33 @@ export function createDemo(lang: Lang, opts: MemoryOptions & { signedIn?: boolea
   mb.addLine(acme, { name: s.legalName, description: s.legalDesc, published: true });
   mb.addLine(city, { name: s.printName, description: s.printDesc, published: true });
 
+  // IT Help Desk's knowledge base and menu: hints while typing, the bot's answers.
+  const ruKb = lang === "ru";
+  const kb = ruKb
+    ? [
+        ["Как подключиться к VPN из дома?", "Установите **GlobalProtect** из Центра программ:\n\n- портал vpn.corp.example\n- рабочая учётная запись и второй фактор\n\nПодробнее: [инструкция](https://okno.example/vpn).", ["впн", "vpn", "удалённо"]],
+        ["Принтер не печатает", "Проверьте бумагу и очередь печати, затем выключите принтер на 10 секунд.", ["принтер", "печать"]],
+        ["Как сменить пароль?", "Нажмите **Ctrl+Alt+Del** → «Изменить пароль».", ["пароль"]],
+        ["Не приходит почта в Outlook", "Проверьте подключение и перезапустите Outlook; если не помогло — пересоздайте профиль.", ["почта", "outlook"]],
+      ]
+    : [
+        ["How do I connect to the VPN from home?", "Install **GlobalProtect** from Software Center:\n\n- portal vpn.corp.example\n- your work account and MFA\n\nMore: [the guide](https://okno.example/vpn).", ["vpn", "remote"]],
+        ["The printer does not print", "Check the paper and the print queue, then turn the printer off for 10 seconds.", ["printer", "print"]],
+        ["How do I change my password?", "Press **Ctrl+Alt+Del** → *Change a password*.", ["password"]],
+        ["Outlook does not receive mail", "Check the connection and restart Outlook; if that does not help, recreate the profile.", ["mail", "outlook"]],
+      ];
+  for (const [question, answer, keywords] of kb as [string, string, string[]][]) mb.addArticle(it.id, { question, answer, keywords });
+  mb.setMenu(it.id, {
+    greeting: ruKb ? "Чем помочь? Выберите тему или напишите вопрос." : "How can we help? Pick a topic or write a question.",
+    items: [
+      { id: "access", parent: null, label: ruKb ? "Доступ и пароли" : "Access and passwords", action: { type: "submenu" } },
+      { id: "password", parent: "access", label: ruKb ? "Сменить пароль" : "Change a password", action: { type: "text", text: ruKb ? "Нажмите **Ctrl+Alt+Del** → «Изменить пароль»." : "Press **Ctrl+Alt+Del** → *Change a password*." } },
+      { id: "back", parent: "access", label: ruKb ? "Назад" : "Back", action: { type: "back" } },
+      { id: "human", parent: null, label: ruKb ? "Позвать специалиста" : "Call a specialist", action: { type: "specialist" } },
+      { id: "portal", parent: null, label: ruKb ? "Портал поддержки" : "Support portal", action: { type: "link", url: "https://okno.example/it" } },
+    ],
+  });
+
   // IT Help Desk: a conversation over three days, an open ticket, a service request, files.
   const itConn = mb.connect(it.id);
   const itChat = itConn.chat_id!;

@@ -100,6 +100,9 @@ const en = {
   "composer.emoji": "Emoji",
   "composer.remove": "Remove {name}",
   "composer.hint": "Enter to send, Shift+Enter for a new line",
+  "composer.menu": "Menu",
+  "hints.title": "Maybe you are asking",
+  "hints.label": "Similar questions",
 
   "drop.title": "Drop files to send",
   "drop.hint": "{n} file will be sent in one message|{n} files will be sent in one message",
@@ -172,6 +175,7 @@ const en = {
   "state.queued": "Waiting",
   "state.assigned": "In work",
   "state.closed": "Closed",
+  "state.bot": "With the bot",
 
   "channel.desktop": "App",
   "channel.web": "Web",
@@ -343,6 +347,9 @@ const ru: Record<Key, string> = {
   "composer.emoji": "Эмодзи",
   "composer.remove": "Убрать {name}",
   "composer.hint": "Enter — отправить, Shift+Enter — новая строка",
+  "composer.menu": "Меню",
+  "hints.title": "Возможно, вы спрашиваете",
+  "hints.label": "Похожие вопросы",
 
   "drop.title": "Отпустите файлы, чтобы отправить",
   "drop.hint": "{n} файл уйдёт одним сообщением|{n} файла уйдут одним сообщением|{n} файлов уйдут одним сообщением|{n} файла уйдут одним сообщением",
@@ -415,6 +422,7 @@ const ru: Record<Key, string> = {
   "state.queued": "Ждёт",
   "state.assigned": "В работе",
   "state.closed": "Закрыто",
+  "state.bot": "У бота",
 
   "channel.desktop": "Приложение",
   "channel.web": "Веб",

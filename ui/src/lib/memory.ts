@@ -36,7 +36,14 @@ import type {
   ServiceRequestStatus,
   SyncState,
   Ticket,
+  Article,
+  ChatButton,
+  Hint,
+  LineAutomation,
+  Menu,
+  MenuItem,
 } from "./proto/api";
+import type { ArticleId, MessageId } from "./proto/ids";
 import { validateFields } from "./catalog";
 
 export interface MemoryOptions {
@@ -158,6 +165,11 @@ export class MemoryBackend implements Backend {
   /** The one queue-position notice of each waiting ticket. */
   private queueNotice = new Map<TicketId, Message>();
   private catalogIds = { service: 1, workType: 1 };
+  // --- knowledge base, bot, menus ---
+  private articles = new Map<ArticleId, Article>();
+  private menus = new Map<LineId, Menu>();
+  private bots = new Map<LineId, { id: UserId; name: string }>();
+  private articleIds = 1;
 
   constructor(opts: MemoryOptions = {}) {
     this.opts = {
@@ -1163,6 +1175,214 @@ export class MemoryBackend implements Backend {
     };
   }
 
+
+  // ------------------------------------------------------------------ knowledge base, bot, menus
+
+  /** Adds an article to a line's knowledge base (setup; no events). */
+  addArticle(line: LineId, a: { question: string; answer: string; keywords?: string[] }): Article {
+    const art: Article = {
+      id: this.articleIds++,
+      line_id: line,
+      question: a.question,
+      answer: a.answer,
+      keywords: a.keywords ?? [],
+      helpful: 0,
+      not_helpful: 0,
+      created_at: this.now(),
+      updated_at: this.now(),
+    };
+    this.articles.set(art.id, art);
+    return art;
+  }
+
+  /** An article as stored (usefulness counts included), for tests. */
+  articleById(id: ArticleId): Article | undefined {
+    return this.articles.get(id);
+  }
+
+  /** Sets (or with null removes) a line's digital menu; the next press uses it. */
+  setMenu(line: LineId, menu: Menu | null): void {
+    if (menu) this.menus.set(line, menu);
+    else this.menus.delete(line);
+  }
+
+  async hints(line: LineId, text: string): Promise<Hint[]> {
+    this.requireMeSync();
+    if (!this.lineMap.has(line)) throw apiError("not_found", "Line not found");
+    const words = hintWords(text);
+    if (!words.length) return [];
+    const scored: Hint[] = [];
+    for (const a of this.articles.values()) {
+      if (a.line_id !== line) continue;
+      const head = hintWords([a.question, ...a.keywords].join(" "));
+      const body = hintWords(a.answer);
+      let score = 0;
+      for (const w of words) {
+        if (head.some((h) => h.startsWith(w) || w.startsWith(h))) score += 3;
+        else if (body.some((h) => h.startsWith(w))) score += 1;
+      }
+      if (score > 0) scored.push({ article_id: a.id, question: a.question, score });
+    }
+    scored.sort((x, y) => y.score - x.score || x.article_id - y.article_id);
+    return scored.slice(0, 5);
+  }
+
+  async automation(line: LineId): Promise<LineAutomation> {
+    this.requireMeSync();
+    if (!this.lineMap.has(line)) throw apiError("not_found", "Line not found");
+    const articles = [...this.articles.values()].filter((a) => a.line_id === line).length;
+    return { line_id: line, mode: "specialists", articles, has_menu: this.menus.has(line), integration: false };
+  }
+
+  async hintClick(chat: ChatId, article: ArticleId): Promise<Message[]> {
+    const rec = this.ownChat(chat);
+    const a = this.articles.get(article);
+    if (!a || a.line_id !== rec.line_id) throw apiError("not_found", "Article not found");
+    const from = rec.messages.length;
+    this.addMessage(chat, { from: "me", text: a.question });
+    this.postArticle(rec, a);
+    return this.exchange(rec, from);
+  }
+
+  async openMenu(chat: ChatId): Promise<Message[]> {
+    const rec = this.ownChat(chat);
+    const menu = this.menus.get(rec.line_id);
+    if (!menu) throw apiError("not_found", "The line has no menu");
+    const from = rec.messages.length;
+    this.showMenu(rec, menu, null);
+    return this.exchange(rec, from);
+  }
+
+  async press(chat: ChatId, message: MessageId, button: string): Promise<Message[]> {
+    const rec = this.ownChat(chat);
+    const m = rec.messages.find((x) => x.id === message);
+    if (!m) throw apiError("not_found", "Message not found");
+    if (!m.bot?.buttons.length) throw apiError("invalid_input", "that message has no buttons");
+    const b = m.bot.buttons.find((x) => x.id === button);
+    if (!b) throw apiError("invalid_input", "that message has no such button");
+    if (b.url) throw apiError("invalid_input", "a link button opens its link; there is nothing to press");
+    const from = rec.messages.length;
+    this.addMessage(chat, { from: "me", text: b.label });
+    const r = isRu(m.text);
+    if (m.bot.source === "bot") {
+      if (button === "helped") {
+        const a = m.bot.article_id != null ? this.articles.get(m.bot.article_id) : undefined;
+        if (a) a.helpful++;
+        this.postBot(rec, r ? "Рад, что помог!" : "Glad it helped!", "bot", []);
+      } else {
+        const a = m.bot.article_id != null ? this.articles.get(m.bot.article_id) : undefined;
+        if (a) a.not_helpful++;
+        this.postBot(rec, r ? "Передаю ваш вопрос специалисту." : "Passing your question to a specialist.", "bot", []);
+        this.handOver(rec);
+      }
+    } else if (m.bot.source === "menu") {
+      const menu = this.menus.get(rec.line_id);
+      const item = menu?.items.find((i) => `m:${i.id}` === button);
+      if (!menu) this.postBot(rec, r ? "Меню больше недоступно." : "The menu is no longer available.", "menu", []);
+      else if (!item) this.showMenu(rec, menu, null);
+      else this.menuAction(rec, menu, item);
+    }
+    return this.exchange(rec, from);
+  }
+
+  private ownChat(chat: ChatId): ChatRec {
+    const me = this.requireMeSync();
+    const rec = this.chats.get(chat);
+    if (!rec || rec.user_id !== me.id) throw apiError("not_found", "Chat not found");
+    if (!this.activeConnectionForChat(chat)) throw apiError("forbidden", "The line is not connected");
+    return rec;
+  }
+
+  private exchange(rec: ChatRec, from: number): Message[] {
+    rec.read_seq = rec.messages.length;
+    this.changed(rec.id);
+    return rec.messages.slice(from);
+  }
+
+  private botOf(line: LineId): { id: UserId; name: string } {
+    let b = this.bots.get(line);
+    if (!b) {
+      b = { id: this.ids.user++, name: this.lineMap.get(line)?.name ?? "Bot" };
+      this.bots.set(line, b);
+    }
+    return b;
+  }
+
+  private postBot(rec: ChatRec, text: string, source: "bot" | "menu", buttons: ChatButton[], article: ArticleId | null = null): Message {
+    const m = this.addMessage(rec.id, { from: this.botOf(rec.line_id), text, read: true });
+    m.bot = { source, buttons, article_id: article };
+    return m;
+  }
+
+  private postArticle(rec: ChatRec, a: Article): void {
+    const r = isRu(a.question);
+    const buttons: ChatButton[] = [
+      { id: "helped", label: r ? "Помогло" : "Yes, it helped", url: null },
+      { id: "not_helped", label: r ? "Не помогло" : "No", url: null },
+      { id: "specialist", label: r ? "Позвать специалиста" : "Call a specialist", url: null },
+    ];
+    const ask = r ? "Помог ли этот ответ?" : "Did this answer help?";
+    this.postBot(rec, `**${a.question}**\n\n${a.answer}\n\n${ask}`, "bot", buttons, a.id);
+  }
+
+  private showMenu(rec: ChatRec, menu: Menu, parent: string | null): void {
+    const text = parent == null ? menu.greeting : (menu.items.find((i) => i.id === parent)?.label ?? menu.greeting);
+    const buttons: ChatButton[] = menu.items
+      .filter((i) => (i.parent ?? null) === parent)
+      .map((i) => ({ id: `m:${i.id}`, label: i.label, url: i.action.type === "link" ? i.action.url : null }));
+    this.postBot(rec, text, "menu", buttons);
+  }
+
+  private menuAction(rec: ChatRec, menu: Menu, item: MenuItem): void {
+    const r = isRu(menu.greeting);
+    const act = item.action;
+    switch (act.type) {
+      case "submenu":
+        this.showMenu(rec, menu, item.id);
+        break;
+      case "back": {
+        const parent = menu.items.find((i) => i.id === item.parent);
+        this.showMenu(rec, menu, parent?.parent ?? null);
+        break;
+      }
+      case "close":
+        this.postBot(rec, r ? "Меню закрыто." : "Menu closed.", "menu", []);
+        break;
+      case "text":
+        this.postBot(rec, act.text, "menu", []);
+        break;
+      case "file":
+        this.postBot(rec, act.text || item.label, "menu", []);
+        break;
+      case "article": {
+        const a = this.articles.get(act.article_id);
+        if (a && a.line_id === rec.line_id) this.postArticle(rec, a);
+        else this.postBot(rec, r ? "Эта статья больше недоступна." : "That article is no longer available.", "menu", []);
+        break;
+      }
+      case "specialist":
+      case "service_request":
+        this.postBot(rec, r ? "Передаю ваш вопрос специалисту." : "Passing your question to a specialist.", "menu", []);
+        this.handOver(rec);
+        break;
+      case "link":
+        throw apiError("invalid_input", "a link button opens its link; there is nothing to press");
+    }
+  }
+
+  /** To the specialists: the bot's ticket joins the queue, or a new ticket is registered. */
+  private handOver(rec: ChatRec): void {
+    const t = rec.ticket;
+    if (t) {
+      if (t.state === "bot") {
+        t.state = "queued";
+        this.route(t);
+      }
+      return;
+    }
+    this.registerTicket(rec, this.now());
+  }
+
   async send(chat: ChatId, text: string, files: string[]): Promise<string> {
     const target = this.chatOf(chat);
     if (target.user_id === this.me!.id && !this.activeConnectionForChat(chat)) throw apiError("forbidden", "The line is not connected");
@@ -1465,4 +1685,13 @@ export class MemoryBackend implements Backend {
     this.openChatHandlers.add(handler);
     return () => this.openChatHandlers.delete(handler);
   }
+}
+
+/** Words of a hint query or an article, lower-cased, "ё" as "е", at least 3 letters. */
+function hintWords(text: string): string[] {
+  return (text.toLowerCase().replaceAll("ё", "е").match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3);
+}
+
+function isRu(text: string): boolean {
+  return /[а-яё]/i.test(text);
 }

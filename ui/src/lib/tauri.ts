@@ -5,7 +5,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
 import type { ChatId, CoreEvent } from "./proto/api";
 import type * as P from "./proto/api";
-import type { CompanyId, LineId, TicketId, UserId } from "./proto/ids";
+import type { ArticleId, CompanyId, LineId, MessageId, TicketId, UserId } from "./proto/ids";
 
 function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
@@ -74,6 +74,14 @@ export class TauriBackend implements Backend {
   registerServiceRequest(ticket: TicketId, input: P.ServiceRequestInput) {
     return invoke<P.ServiceRequest>("register_service_request", { ticket, input });
   }
+
+  hints(line: LineId, text: string) { return invoke<P.Hint[]>("hints", { line, text }); }
+  hintClick(chat: ChatId, article: ArticleId) { return invoke<P.Message[]>("hint_click", { chat, article }); }
+  press(chat: ChatId, message: MessageId, button: string) {
+    return invoke<P.Message[]>("press", { chat, message, button });
+  }
+  openMenu(chat: ChatId) { return invoke<P.Message[]>("open_menu", { chat }); }
+  automation(line: LineId) { return invoke<P.LineAutomation>("automation", { line }); }
 
   onEvent(handler: (e: CoreEvent) => void) { return subscribe<CoreEvent>("core", handler); }
   onOpenChat(handler: (chat: ChatId) => void) { return subscribe<ChatId>("open-chat", handler); }
