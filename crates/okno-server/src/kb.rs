@@ -321,6 +321,20 @@ pub fn validate_article(a: &ArticleInput) -> ApiResult<ArticleInput> {
 }
 
 /// Who sees a line's article events: its company's staff.
+/// One article of `line` changed: a new index revision, `body` to the company's staff, and the
+/// line's automation (its article count) announced again. Returns the revision.
+fn articles_changed(
+    ctx: &mut WriteCtx<'_>,
+    line: LineId,
+    company: CompanyId,
+    body: &EventBody,
+) -> ApiResult<i64> {
+    let revision = bump_revision(ctx.db, line)?;
+    tell_staff(ctx, company, body)?;
+    emit_automation(ctx, line, company)?;
+    Ok(revision)
+}
+
 fn tell_staff(ctx: &mut WriteCtx<'_>, company: CompanyId, body: &EventBody) -> ApiResult<()> {
     let staff = access::staff_of(ctx.db, company)?;
     ctx.emit_many(&staff, body)
@@ -484,15 +498,14 @@ pub async fn create_article(
                 )));
             }
             let article = insert_article(ctx, line, &input)?;
-            let revision = bump_revision(ctx.db, line)?;
-            tell_staff(
+            let revision = articles_changed(
                 ctx,
+                line,
                 company,
                 &EventBody::ArticleChanged {
                     article: article.clone(),
                 },
             )?;
-            emit_automation(ctx, line, company)?;
             Ok((article, revision))
         })
         .await?;
@@ -556,15 +569,14 @@ pub async fn update_article_handler(
         .write(move |ctx| {
             let (line, company) = admin_article(ctx.db, auth.user, id)?;
             let article = update_article(ctx, id, &input)?;
-            let revision = bump_revision(ctx.db, line)?;
-            tell_staff(
+            let revision = articles_changed(
                 ctx,
+                line,
                 company,
                 &EventBody::ArticleChanged {
                     article: article.clone(),
                 },
             )?;
-            emit_automation(ctx, line, company)?;
             Ok((article, revision))
         })
         .await?;
@@ -593,16 +605,15 @@ pub async fn delete_article(
             let (line, company) = admin_article(ctx.db, auth.user, id)?;
             ctx.db
                 .execute("DELETE FROM kb_articles WHERE id = $1", params![id])?;
-            let revision = bump_revision(ctx.db, line)?;
-            tell_staff(
+            let revision = articles_changed(
                 ctx,
+                line,
                 company,
                 &EventBody::ArticleRemoved {
                     line_id: line,
                     article_id: id,
                 },
             )?;
-            emit_automation(ctx, line, company)?;
             Ok((line, revision))
         })
         .await?;
