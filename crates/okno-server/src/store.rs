@@ -13,6 +13,7 @@ use crate::{migrations, params};
 use okno_proto::{Event, EventBody, UserId};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
@@ -209,6 +210,7 @@ struct Pool {
 pub struct Store {
     jobs: mpsc::UnboundedSender<Job>,
     readers: Arc<Pool>,
+    marks: Arc<Marks>,
     pub hub: Arc<Hub>,
     pub backend: Backend,
     /// This process's id in PostgreSQL notifications, to skip its own.
@@ -228,18 +230,40 @@ impl Store {
     pub async fn open(config: DbConfig, hub: Arc<Hub>) -> Result<Arc<Self>, AppError> {
         let node_id = crate::auth::random_token(9);
         let cfg = config.clone();
-        let (writer, readers, checkpointer, backend) = tokio::task::spawn_blocking(move || {
-            let open = |read_only: bool| -> Result<Box<dyn Db>, DbError> {
+        let (writer, readers, checkpointer, backend, wal) = tokio::task::spawn_blocking(move || {
+            let open = |read_only: bool, durability: Durability| -> Result<Box<dyn Db>, DbError> {
                 Ok(match &cfg {
-                    DbConfig::Sqlite { path, durability } => {
-                        Box::new(SqliteDb::open(path, read_only, *durability)?)
+                    DbConfig::Sqlite { path, .. } => {
+                        Box::new(SqliteDb::open(path, read_only, durability)?)
                     }
                     DbConfig::Postgres { url } => Box::new(PgDb::connect(url)?),
                 })
             };
-            let mut writer = open(false)?;
+            let durability = match &cfg {
+                DbConfig::Sqlite { durability, .. } => *durability,
+                DbConfig::Postgres { .. } => Durability::Full,
+            };
+            // A durable SQLite writer commits with `synchronous = NORMAL` (no fsync inside
+            // COMMIT) and the syncer thread fsyncs the WAL before anyone is answered: see
+            // `sync_loop`.
+            let mut writer = open(false, Durability::Normal)?;
             migrations::migrate(writer.as_mut())?;
             let backend = writer.backend();
+            let wal = match (&cfg, durability) {
+                (DbConfig::Sqlite { path, .. }, Durability::Full) => {
+                    let mut wal_path = path.clone().into_os_string();
+                    wal_path.push("-wal");
+                    match std::fs::File::open(&wal_path) {
+                        Ok(f) => Some(f),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot open the WAL to sync it; every commit syncs itself");
+                            writer.batch("PRAGMA synchronous = FULL")?;
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
             let checkpointer = if backend == Backend::Sqlite {
                 // The writer never checkpoints (that would sit between one batch's commit and
                 // the next, with an fsync of the database file); `checkpoint_loop` does, on
@@ -247,39 +271,59 @@ impl Store {
                 writer.batch(&format!(
                     "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
                 ))?;
-                Some(open(false)?)
+                Some(open(false, durability)?)
             } else {
                 None
             };
             let readers = (0..READERS)
-                .map(|_| open(true))
+                .map(|_| open(true, durability))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, DbError>((writer, readers, checkpointer, backend))
+            Ok::<_, DbError>((writer, readers, checkpointer, backend, wal))
         })
         .await
         .map_err(AppError::internal)??;
 
         let (tx, rx) = mpsc::unbounded_channel::<Job>();
-        let hub2 = hub.clone();
+        let marks = Arc::new(Marks::default());
         let node = node_id.clone();
+        let syncer = match wal {
+            Some(wal) => {
+                let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Committed>();
+                let (hub, marks) = (hub.clone(), marks.clone());
+                std::thread::Builder::new()
+                    .name("okno-sync".into())
+                    .spawn(move || sync_loop(wal, sync_rx, hub, marks))
+                    .map_err(AppError::internal)?;
+                Some(sync_tx)
+            }
+            None => None,
+        };
+        let finish = Finish {
+            hub: hub.clone(),
+            marks: marks.clone(),
+            syncer,
+        };
         // The checkpointer stops when the writer does (its sender is dropped).
         let (alive_tx, alive_rx) = std::sync::mpsc::channel::<()>();
+        let restart = Arc::new(AtomicBool::new(false));
         if let Some(conn) = checkpointer {
+            let restart = restart.clone();
             std::thread::Builder::new()
                 .name("okno-checkpoint".into())
-                .spawn(move || checkpoint_loop(conn, alive_rx))
+                .spawn(move || checkpoint_loop(conn, alive_rx, restart))
                 .map_err(AppError::internal)?;
         }
         std::thread::Builder::new()
             .name("okno-writer".into())
             .spawn(move || {
-                writer_loop(writer, rx, hub2, node);
+                writer_loop(writer, rx, finish, node, restart);
                 drop(alive_tx);
             })
             .map_err(AppError::internal)?;
 
         Ok(Arc::new(Self {
             jobs: tx,
+            marks,
             readers: Arc::new(Pool {
                 conns: Mutex::new(readers),
                 permits: Semaphore::new(READERS),
@@ -336,7 +380,8 @@ impl Store {
             .await
             .map_err(AppError::internal)?;
         let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
+        let marks = self.marks.clone();
+        let (result, seen) = tokio::task::spawn_blocking(move || {
             let mut conn = pool
                 .conns
                 .lock()
@@ -344,13 +389,19 @@ impl Store {
                 .pop()
                 .ok_or_else(|| AppError::internal("reader pool empty"))?;
             let result = f(conn.as_mut());
+            // Read after the query: at least the newest batch it may have seen.
+            let seen = marks.committed.load(Ordering::Acquire);
             if let Ok(mut conns) = pool.conns.lock() {
                 conns.push(conn);
             }
-            result
+            Ok::<_, AppError>((result, seen))
         })
         .await
-        .map_err(AppError::internal)?
+        .map_err(AppError::internal)??;
+        // What was read may be committed but not yet fsynced: nobody learns of it before it is
+        // durable (at most one fsync's wait, and only while writes are in flight).
+        self.marks.durable_at_least(seen).await;
+        result
     }
 
     /// Runs `f` inside a read transaction: every query sees the same moment.
@@ -376,12 +427,14 @@ impl Store {
 fn writer_loop(
     mut db: Box<dyn Db>,
     mut rx: mpsc::UnboundedReceiver<Job>,
-    hub: Arc<Hub>,
+    finish: Finish,
     node_id: String,
+    restart: Arc<AtomicBool>,
 ) {
     let pg = db.backend() == Backend::Postgres;
     let mut seqs = SeqCache::default();
     let mut data_version: Option<i64> = None;
+    let mut batch_no: u64 = 0;
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -390,7 +443,12 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
+        if restart.swap(false, Ordering::AcqRel) {
+            restart_wal(db.as_mut());
+        }
         let now = now_ms();
+        let started = std::time::Instant::now();
+        let jobs = batch.len();
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
         if let Err(e) = db.begin() {
             // Dropping the jobs answers each caller with `Busy`.
@@ -463,26 +521,161 @@ fn writer_loop(
             }
         }
         let events = std::mem::take(&mut ctx.events);
+        let worked = started.elapsed();
+        batch_no += 1;
+        // Before COMMIT: a reader that sees this batch's rows reads this number afterwards.
+        finish.marks.committed.store(batch_no, Ordering::Release);
         let committed = flushed.and_then(|()| ctx.db.batch("COMMIT"));
+        let n_events = events.len();
+        let batch = Committed {
+            batch: batch_no,
+            outcomes,
+            events,
+        };
         match committed {
             Ok(()) => {
                 seqs.committed(!pg);
-                for o in outcomes {
-                    o(Ok(()));
-                }
-                hub.publish_all(events);
+                finish.committed(batch);
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit failed");
                 seqs.clear();
                 let _ = db.batch("ROLLBACK");
-                for o in outcomes {
-                    o(Err(AppError::Busy));
+                batch.fail(AppError::Busy);
+                finish.marks.advance(batch_no);
+            }
+        }
+        tracing::debug!(
+            jobs,
+            events = n_events,
+            work_us = worked.as_micros() as u64,
+            commit_us = (started.elapsed() - worked).as_micros() as u64,
+            "batch"
+        );
+    }
+    tracing::info!("writer stopped");
+}
+
+/// A committed batch waiting to be made durable, answered and published.
+struct Committed {
+    batch: u64,
+    outcomes: Vec<Outcome>,
+    events: Vec<Published>,
+}
+
+impl Committed {
+    /// Durable: answers every job and pushes the events, in commit order.
+    fn succeed(self, hub: &Hub) {
+        for o in self.outcomes {
+            o(Ok(()));
+        }
+        hub.publish_all(self.events);
+    }
+
+    fn fail(self, e: AppError) {
+        for o in self.outcomes {
+            o(Err(e.clone()));
+        }
+    }
+}
+
+/// The batch counters readers wait on.
+#[derive(Default)]
+struct Marks {
+    /// The newest batch whose COMMIT has been issued (set just before it).
+    committed: AtomicU64,
+    /// The newest batch that is durable (or failed: nothing of it to wait for).
+    durable: tokio::sync::watch::Sender<u64>,
+}
+
+impl Marks {
+    fn advance(&self, batch: u64) {
+        self.durable.send_if_modified(|d| {
+            let newer = batch > *d;
+            if newer {
+                *d = batch;
+            }
+            newer
+        });
+    }
+
+    async fn durable_at_least(&self, batch: u64) {
+        if *self.durable.borrow() >= batch {
+            return;
+        }
+        let mut rx = self.durable.subscribe();
+        // The sender lives as long as `self`: this cannot fail while we hold it.
+        let _ = rx.wait_for(|d| *d >= batch).await;
+    }
+}
+
+/// What the writer does with a committed batch.
+struct Finish {
+    hub: Arc<Hub>,
+    marks: Arc<Marks>,
+    /// The syncer thread, which fsyncs the WAL first; `None` when COMMIT itself was durable
+    /// (PostgreSQL, or SQLite syncing inside COMMIT).
+    syncer: Option<std::sync::mpsc::Sender<Committed>>,
+}
+
+impl Finish {
+    fn committed(&self, batch: Committed) {
+        match &self.syncer {
+            Some(tx) => {
+                if let Err(std::sync::mpsc::SendError(batch)) = tx.send(batch) {
+                    // The syncer is gone (it only stops when the writer does): nothing can
+                    // be promised durable.
+                    let n = batch.batch;
+                    batch.fail(AppError::internal("the syncer has stopped"));
+                    self.marks.advance(n);
+                }
+            }
+            None => {
+                let n = batch.batch;
+                self.marks.advance(n);
+                batch.succeed(&self.hub);
+            }
+        }
+    }
+}
+
+/// SQLite: makes committed batches durable off the writer thread. The writer commits with
+/// `synchronous = NORMAL` (the WAL frames are written, not fsynced) and goes on with the next
+/// batch; this thread takes every batch committed so far, fsyncs the WAL once for all of them
+/// (`fdatasync`, the same call `synchronous = FULL` makes inside COMMIT), and only then answers
+/// the jobs and pushes the events, in commit order. SQLite still syncs the WAL header when the
+/// WAL restarts and the database file at each checkpoint, as with FULL, so an answer means what
+/// it meant before: durably stored. Should the fsync fail, the batches' callers get an error
+/// (a client's retry with the same id then returns the stored message).
+fn sync_loop(
+    wal: std::fs::File,
+    rx: std::sync::mpsc::Receiver<Committed>,
+    hub: Arc<Hub>,
+    marks: Arc<Marks>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut done = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            done.push(more);
+        }
+        let last = done.last().map_or(0, |c| c.batch);
+        let synced = wal.sync_data();
+        marks.advance(last);
+        match synced {
+            Ok(()) => {
+                for batch in done {
+                    batch.succeed(&hub);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot fsync the WAL");
+                for batch in done {
+                    batch.fail(AppError::internal("the commit could not be made durable"));
                 }
             }
         }
     }
-    tracing::info!("writer stopped");
+    tracing::debug!("syncer stopped");
 }
 
 /// A transaction-control statement run once or twice per job: a cached prepared statement
@@ -496,34 +689,58 @@ fn control(db: &mut dyn Db, sql: &str) -> Result<(), DbError> {
 
 /// How often the checkpointer copies the WAL into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
-/// A WAL longer than this many frames (pages) is truncated once fully copied, even if that
-/// waits briefly for the writer.
-const WAL_TRUNCATE_FRAMES: i64 = 65_536;
+/// A WAL longer than this many frames (pages) is started over by the writer (see
+/// `checkpoint_loop`).
+const WAL_RESTART_FRAMES: i64 = 16_384;
+/// A WAL this long (readers kept it from restarting) is truncated even if that makes the
+/// writer wait.
+const WAL_TRUNCATE_FRAMES: i64 = 262_144;
 /// The WAL file is cut back to this size whenever it restarts.
-const WAL_SIZE_LIMIT: i64 = 64 << 20;
+const WAL_SIZE_LIMIT: i64 = 128 << 20;
 
 /// SQLite: copies committed pages from the WAL into the database file, off the writer thread.
-/// `PASSIVE` never blocks the writer or readers; once everything is copied, the writer's next
-/// transaction starts the WAL over. Should readers keep it from restarting while it grows past
-/// `WAL_TRUNCATE_FRAMES`, a `TRUNCATE` checkpoint (allowed to wait 100 ms for the writer and
-/// readers) cuts it back.
-fn checkpoint_loop(mut db: Box<dyn Db>, alive: std::sync::mpsc::Receiver<()>) {
+/// `PASSIVE` never blocks the writer or readers.
+///
+/// SQLite starts the WAL over (writes from its beginning again) only when a write transaction
+/// begins while every frame is already copied, which under a steady stream of commits never
+/// happens: the WAL grows, and every page lookup searches it longer. So once a pass has copied
+/// everything and the WAL is longer than `WAL_RESTART_FRAMES`, it asks the writer
+/// (`restart`): between two batches the writer runs a `PASSIVE` checkpoint itself, which
+/// copies only the few frames committed since this pass (a few milliseconds), and its next
+/// transaction restarts the WAL. Only if readers keep it from restarting until it is past
+/// `WAL_TRUNCATE_FRAMES` does a `TRUNCATE` checkpoint (allowed to wait 100 ms for the writer
+/// and readers) cut it back.
+fn checkpoint_loop(
+    mut db: Box<dyn Db>,
+    alive: std::sync::mpsc::Receiver<()>,
+    restart: Arc<AtomicBool>,
+) {
     use std::sync::mpsc::RecvTimeoutError;
     loop {
         match alive.recv_timeout(CHECKPOINT_EVERY) {
             Err(RecvTimeoutError::Disconnected) => break,
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
         }
-        let log = match db
+        let started = std::time::Instant::now();
+        let (log, copied) = match db
             .query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])
-            .and_then(|r| r.int(1))
+            .and_then(|r| Ok((r.int(1)?, r.int(2)?)))
         {
-            Ok(log) => log,
+            Ok(v) => v,
             Err(e) => {
                 tracing::warn!(error = %e, "WAL checkpoint failed");
                 continue;
             }
         };
+        tracing::debug!(
+            frames = log,
+            copied,
+            took_us = started.elapsed().as_micros() as u64,
+            "checkpoint"
+        );
+        if log > WAL_RESTART_FRAMES && copied == log {
+            restart.store(true, Ordering::Release);
+        }
         if log > WAL_TRUNCATE_FRAMES {
             let truncated = db
                 .query_one("PRAGMA busy_timeout = 100", params![])
@@ -538,6 +755,24 @@ fn checkpoint_loop(mut db: Box<dyn Db>, alive: std::sync::mpsc::Receiver<()>) {
         }
     }
     tracing::debug!("checkpointer stopped");
+}
+
+/// The writer's part of starting the WAL over (see `checkpoint_loop`): between batches, copy
+/// what was committed since the checkpointer's pass, so that the next transaction restarts it.
+fn restart_wal(db: &mut dyn Db) {
+    let started = std::time::Instant::now();
+    match db
+        .query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])
+        .and_then(|r| Ok((r.int(1)?, r.int(2)?)))
+    {
+        Ok((log, copied)) => tracing::debug!(
+            frames = log,
+            copied,
+            took_us = started.elapsed().as_micros() as u64,
+            "WAL caught up for a restart"
+        ),
+        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+    }
 }
 
 /// `node|user:seq,user:seq…`
