@@ -388,12 +388,16 @@ async fn a_service_request_moves_through_its_statuses_and_the_users_panel_follow
         .await
         .unwrap();
     assert_eq!(done.status, ServiceRequestStatus::Done);
-    eventually(10, "the done request gone from the user's panel", || async {
-        user.service_requests(chat)
-            .unwrap()
-            .iter()
-            .all(|r| r.id != sr.id)
-    })
+    eventually(
+        10,
+        "the done request gone from the user's panel",
+        || async {
+            user.service_requests(chat)
+                .unwrap()
+                .iter()
+                .all(|r| r.id != sr.id)
+        },
+    )
     .await;
     let detail = spec.ticket_detail(ticket.id).await.unwrap();
     assert_eq!(
@@ -414,7 +418,9 @@ async fn a_service_request_moves_through_its_statuses_and_the_users_panel_follow
     let status_notices = |n: Vec<Notice>| {
         n.into_iter()
             .filter_map(|n| match n {
-                Notice::ServiceRequestStatusChanged { number, status, .. } => Some((number, status)),
+                Notice::ServiceRequestStatusChanged { number, status, .. } => {
+                    Some((number, status))
+                }
                 _ => None,
             })
             .collect::<Vec<_>>()
