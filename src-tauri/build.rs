@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "company_lines",
     "services",
     "register_service_request",
+    "set_service_request_status",
     "hints",
     "hint_click",
     "press",

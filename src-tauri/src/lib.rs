@@ -456,6 +456,20 @@ async fn register_service_request(
 }
 
 #[tauri::command]
+async fn set_service_request_status(
+    shell: State<'_, Shell>,
+    request: i64,
+    status: ServiceRequestStatus,
+) -> Res<ServiceRequest> {
+    shell
+        .core()
+        .await?
+        .set_service_request_status(request, status)
+        .await
+        .map_err(core_err)
+}
+
+#[tauri::command]
 async fn hints(shell: State<'_, Shell>, line: LineId, text: String) -> Res<Vec<Hint>> {
     shell
         .core()
@@ -670,6 +684,7 @@ pub fn run() {
             company_lines,
             services,
             register_service_request,
+            set_service_request_status,
             hints,
             hint_click,
             press,

@@ -105,7 +105,7 @@ async fn the_user_sees_every_step_of_a_ticket_and_rates_it() {
 
     // A service request from the catalog; it shows in the chat and in the information panel.
     let work_type = work_type_named(&specialist, ticket.company_id, "Printer repair").await;
-    let _: ServiceRequest = specialist
+    let request: ServiceRequest = specialist
         .post(
             &format!("/api/v1/tickets/{}/service-requests", ticket.id),
             json!({"title": "Replace the fuser unit", "work_type_id": work_type,
@@ -125,6 +125,46 @@ async fn the_user_sees_every_step_of_a_ticket_and_rates_it() {
     })
     .await;
     app.screenshot("info-request").await;
+
+    // The specialist moves it along: each step is a notice in the chat and shows in the panel;
+    // once done it leaves the panel (which lists the open ones).
+    let status_path = format!("/api/v1/service-requests/{}/status", request.id);
+    let _: ServiceRequest = specialist
+        .put(&status_path, json!({"status": "in_progress"}))
+        .await;
+    app.until("in progress, in the panel and the chat", 20, || async {
+        app.text_of("[data-testid=info-service-requests]")
+            .await
+            .contains("In progress")
+            && has_notice(
+                &app,
+                "service_request_status_changed",
+                "“Replace the fuser unit”: In progress",
+            )
+            .await
+    })
+    .await;
+    app.screenshot("info-request-in-progress").await;
+    let _: ServiceRequest = specialist
+        .put(&status_path, json!({"status": "done"}))
+        .await;
+    app.until(
+        "done: out of the panel, a notice in the chat",
+        20,
+        || async {
+            app.find_all("[data-testid=info-service-request]")
+                .await
+                .is_empty()
+                && has_notice(
+                    &app,
+                    "service_request_status_changed",
+                    "“Replace the fuser unit”: Done",
+                )
+                .await
+        },
+    )
+    .await;
+    app.screenshot("info-request-done").await;
     app.click("[data-testid=chat-title]").await;
 
     // Transferred to the company admin with a comment the user sees; the admin closes it.
@@ -275,6 +315,7 @@ async fn specialist_flow(app: &Desktop, cloud: &Cloud, ru: bool) {
     })
     .await;
     app.screenshot("ticket-view").await;
+    service_requests_in_the_ticket_view(app, &user, &specialist, chat, ru).await;
 
     // Away from the ticket (the Lines section), a message in it raises a notification; a click
     // on it brings the ticket back.
@@ -314,6 +355,137 @@ async fn specialist_flow(app: &Desktop, cloud: &Cloud, ru: bool) {
             == ["0"]
     })
     .await;
+}
+
+/// The ticket's service requests beside the chat: two registered (over the API, by the
+/// specialist), the list follows the stream; the specialist moves one to "in progress" and then
+/// "done" with its select in the window, and the user is told each step (a notice in the chat)
+/// while their panel's list (open requests) follows.
+async fn service_requests_in_the_ticket_view(
+    app: &Desktop,
+    user: &Api,
+    specialist: &Api,
+    chat: ChatId,
+    ru: bool,
+) {
+    let ticket_id = app
+        .data_of("[data-testid=ticket-view]", "data-ticket-id")
+        .await
+        .pop()
+        .unwrap();
+    let ticket: Ticket = specialist
+        .get(&format!("/api/v1/tickets/{ticket_id}"))
+        .await;
+    let work_type = work_type_named(specialist, ticket.company_id, "Printer repair").await;
+    let (fuser, toner) = if ru {
+        ("Заменить узел закрепления", "Заказать картридж")
+    } else {
+        ("Replace the fuser unit", "Order a toner cartridge")
+    };
+    let mut ids = Vec::new();
+    for title in [fuser, toner] {
+        let r: ServiceRequest = specialist
+            .post(
+                &format!("/api/v1/tickets/{}/service-requests", ticket.id),
+                json!({"title": title, "work_type_id": work_type,
+                       "fields": {"Inventory number": "PR-3-14", "Floor": "3"}}),
+            )
+            .await;
+        ids.push(r.id);
+    }
+    let (fuser_id, toner_id) = (ids[0], ids[1]);
+    let card = |id: i64| format!("[data-testid=ticket-service-request][data-request-id='{id}']");
+    app.until("both requests beside the chat, open", 20, || async {
+        app.data_of("[data-testid=ticket-service-request]", "data-status")
+            .await
+            == ["open", "open"]
+    })
+    .await;
+    assert_eq!(
+        app.data_of("[data-testid=ticket-service-request]", "data-request-id")
+            .await,
+        [toner_id.to_string(), fuser_id.to_string()],
+        "newest first"
+    );
+
+    let pick = |id: i64, status: &'static str| {
+        let css = format!("{} [data-testid=sr-status]", card(id));
+        async move {
+            app.scroll_to(&css).await;
+            let select = thirtyfour::components::SelectElement::new(&app.find(&css).await)
+                .await
+                .unwrap();
+            select.select_by_value(status).await.unwrap();
+        }
+    };
+    let user_sees = |status: Option<ServiceRequestStatus>| async move {
+        let open: Vec<ServiceRequest> = user.get("/api/v1/me/service-requests").await;
+        open.iter().find(|r| r.id == fuser_id).map(|r| r.status) == status
+    };
+    // How the notice ends: «title»: status (Russian), “title”: status (English).
+    let (in_progress, done) = if ru {
+        (
+            format!("{fuser}»: В работе"),
+            format!("{fuser}»: Выполнена"),
+        )
+    } else {
+        (format!("{fuser}”: In progress"), format!("{fuser}”: Done"))
+    };
+
+    // In progress: the select shows it, the chat shows the notice; the user's list has it.
+    pick(fuser_id, "in_progress").await;
+    app.until("in progress in the window", 20, || async {
+        app.data_of(&card(fuser_id), "data-status").await == ["in_progress"]
+            && has_notice(app, "service_request_status_changed", &in_progress).await
+    })
+    .await;
+    app.until("in progress at the user's", 20, || {
+        user_sees(Some(ServiceRequestStatus::InProgress))
+    })
+    .await;
+    app.screenshot("ticket-requests").await;
+
+    // Done: final (no select any more); it leaves the user's list of open requests.
+    pick(fuser_id, "done").await;
+    app.until("done in the window", 20, || async {
+        app.data_of(&card(fuser_id), "data-status").await == ["done"]
+            && app
+                .find_all(&format!("{} [data-testid=sr-status]", card(fuser_id)))
+                .await
+                .is_empty()
+            && has_notice(app, "service_request_status_changed", &done).await
+    })
+    .await;
+    app.until("done: out of the user's open requests", 20, || {
+        user_sees(None)
+    })
+    .await;
+    assert_eq!(
+        app.data_of(&card(toner_id), "data-status").await,
+        ["open"],
+        "the other request is untouched"
+    );
+    let notices: Vec<(i64, ServiceRequestStatus)> = user
+        .history(chat)
+        .await
+        .into_iter()
+        .filter_map(|m| match m.notice {
+            Some(Notice::ServiceRequestStatusChanged { number, status, .. }) => {
+                Some((number, status))
+            }
+            _ => None,
+        })
+        .collect();
+    let number = notices.first().map(|n| n.0).unwrap_or_default();
+    assert_eq!(
+        notices,
+        [
+            (number, ServiceRequestStatus::InProgress),
+            (number, ServiceRequestStatus::Done)
+        ],
+        "one notice per change, in the user's chat"
+    );
+    app.screenshot("ticket-requests-done").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -321,6 +321,21 @@ impl Api {
             .await
     }
 
+    pub async fn set_service_request_status(
+        &self,
+        request: i64,
+        status: ServiceRequestStatus,
+    ) -> CoreResult<ServiceRequest> {
+        self.call(
+            self.request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/service-requests/{request}/status"),
+            )
+            .json(&ServiceRequestStatusInput { status }),
+        )
+        .await
+    }
+
     // ------------------------------------------------------------ knowledge base, bot, menus
 
     pub async fn hints(&self, line: LineId, q: &str, limit: i64) -> CoreResult<HintList> {

@@ -801,6 +801,28 @@ impl Core {
         Ok(sr)
     }
 
+    /// Moves a service request to another status (staff): open, in progress, done, cancelled.
+    /// The server posts the change as a notice in the chat and sends it to the client, whose
+    /// information panel lists only the open ones; setting the status it already has changes
+    /// nothing.
+    pub async fn set_service_request_status(
+        &self,
+        request: i64,
+        status: ServiceRequestStatus,
+    ) -> CoreResult<ServiceRequest> {
+        let sr = self
+            .inner
+            .api()?
+            .set_service_request_status(request, status)
+            .await?;
+        tracing::info!(request = sr.id, ?status, "service request status set");
+        self.inner.cache.store_service_request(&sr)?;
+        self.inner.emit(CoreEvent::ChatChanged {
+            chat_id: sr.chat_id,
+        });
+        Ok(sr)
+    }
+
     // ---------------------------------------------------------------- knowledge base, bot, menus
 
     /// Up to `HINT_LIMIT` questions from the line's knowledge base similar to what the user is

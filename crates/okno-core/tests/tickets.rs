@@ -283,3 +283,160 @@ async fn an_employee_reads_a_chat_busy_before_they_signed_in_paging_older_from_t
     spec.shutdown().await;
     assert_eq!(cached(&spec, chat).await.len(), server.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_request_moves_through_its_statuses_and_the_users_panel_follows() {
+    let env = Env::start().await;
+    let user = env.core("user", "user").await;
+    let spec = env.core("spec", "specialist").await;
+    let chat = first_chat(&user);
+    let line = user
+        .lines()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.chat_id == Some(chat))
+        .unwrap()
+        .line
+        .id;
+    always_open(&env, line).await;
+    user.send(chat, "The scanner on floor 2 is dead", &[])
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let ticket = loop {
+        let open = spec.tickets(TicketView::Open).await.unwrap();
+        if let Some(i) = open.into_iter().find(|i| i.ticket.chat_id == chat) {
+            break i.ticket;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ticket never reached the specialist's open list"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let wt = spec
+        .services(ticket.company_id)
+        .await
+        .unwrap()
+        .iter()
+        .flat_map(|s| &s.work_types)
+        .find(|w| w.name == "Printer repair")
+        .unwrap()
+        .clone();
+    let sr = spec
+        .register_service_request(
+            ticket.id,
+            ServiceRequestInput {
+                title: "Replace the scanner lamp".into(),
+                work_type_id: wt.id,
+                fields: BTreeMap::from([
+                    ("Inventory number".into(), "SC-2-07".into()),
+                    ("Floor".into(), "2".into()),
+                ]),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sr.status, ServiceRequestStatus::Open);
+    let status_in_panel = |status| {
+        let user = &user;
+        async move {
+            user.service_requests(chat)
+                .unwrap()
+                .iter()
+                .any(|r| r.id == sr.id && r.status == status)
+        }
+    };
+    eventually(10, "the open request in the user's panel", || {
+        status_in_panel(ServiceRequestStatus::Open)
+    })
+    .await;
+
+    // In progress: still listed, with the new status; the user reads a notice.
+    let mut spec_events = spec.subscribe();
+    let moved = spec
+        .set_service_request_status(sr.id, ServiceRequestStatus::InProgress)
+        .await
+        .unwrap();
+    assert_eq!(moved.status, ServiceRequestStatus::InProgress);
+    assert!(moved.updated_at >= sr.updated_at);
+    assert!(
+        drain(&mut spec_events)
+            .iter()
+            .any(|e| matches!(e, CoreEvent::ChatChanged { chat_id } if *chat_id == chat)),
+        "the specialist's window re-reads the ticket at once"
+    );
+    eventually(10, "in progress in the user's panel", || {
+        status_in_panel(ServiceRequestStatus::InProgress)
+    })
+    .await;
+
+    // The client may not change it; an unknown request is not found.
+    assert!(matches!(
+        user.set_service_request_status(sr.id, ServiceRequestStatus::Cancelled)
+            .await,
+        Err(CoreError::Server { status: 403, .. })
+    ));
+    assert!(matches!(
+        spec.set_service_request_status(sr.id + 1000, ServiceRequestStatus::Done)
+            .await,
+        Err(CoreError::Server { status: 404, .. })
+    ));
+
+    // Done: it leaves the user's panel; the specialist's detail still lists it, done.
+    let done = spec
+        .set_service_request_status(sr.id, ServiceRequestStatus::Done)
+        .await
+        .unwrap();
+    assert_eq!(done.status, ServiceRequestStatus::Done);
+    eventually(
+        10,
+        "the done request gone from the user's panel",
+        || async {
+            user.service_requests(chat)
+                .unwrap()
+                .iter()
+                .all(|r| r.id != sr.id)
+        },
+    )
+    .await;
+    let detail = spec.ticket_detail(ticket.id).await.unwrap();
+    assert_eq!(
+        detail
+            .service_requests
+            .iter()
+            .find(|r| r.id == sr.id)
+            .map(|r| r.status),
+        Some(ServiceRequestStatus::Done)
+    );
+    // The same status again changes nothing (no new notice either).
+    let again = spec
+        .set_service_request_status(sr.id, ServiceRequestStatus::Done)
+        .await
+        .unwrap();
+    assert_eq!(again, done);
+
+    let status_notices = |n: Vec<Notice>| {
+        n.into_iter()
+            .filter_map(|n| match n {
+                Notice::ServiceRequestStatusChanged { number, status, .. } => {
+                    Some((number, status))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let expected = vec![
+        (sr.number, ServiceRequestStatus::InProgress),
+        (sr.number, ServiceRequestStatus::Done),
+    ];
+    eventually(10, "both status notices in the user's chat", || async {
+        status_notices(notices(&user, chat).await) == expected
+    })
+    .await;
+    // The server's history has exactly these two as well (the repeat posted nothing).
+    let history = env.http("user").await.history(chat).await;
+    assert_eq!(
+        status_notices(history.into_iter().filter_map(|m| m.notice).collect()),
+        expected
+    );
+}

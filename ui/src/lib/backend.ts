@@ -20,6 +20,7 @@ import type {
   Presence,
   Service,
   ServiceRequestInput,
+  ServiceRequestStatus,
   Ticket,
   TicketDetail,
   TicketItem,
@@ -111,6 +112,9 @@ export interface Backend {
   /** The company's service catalog. */
   services(company: CompanyId): Promise<Service[]>;
   registerServiceRequest(ticket: TicketId, input: ServiceRequestInput): Promise<ServiceRequest>;
+  /** Staff move a service request to another status (the same status changes nothing); each
+   *  change is a notice in the chat, and a done or cancelled request leaves the user's panel. */
+  setServiceRequestStatus(request: number, status: ServiceRequestStatus): Promise<ServiceRequest>;
 
   // ---- the line's knowledge base, bot and menu (the user's side)
 

@@ -205,6 +205,7 @@ const en = {
   "ticket.assignee": "Assignee",
   "ticket.requests": "Service requests",
   "ticket.noRequests": "None yet",
+  "ticket.requestStatus": "Status of service request #{n}",
   "ticket.closedNote": "This ticket is closed.",
   "ticket.notMine": "Assigned to {name}.",
 
@@ -452,6 +453,7 @@ const ru: Record<Key, string> = {
   "ticket.assignee": "Исполнитель",
   "ticket.requests": "Заявки на обслуживание",
   "ticket.noRequests": "Пока нет",
+  "ticket.requestStatus": "Статус заявки №{n}",
   "ticket.closedNote": "Обращение закрыто.",
   "ticket.notMine": "Назначено: {name}.",
 

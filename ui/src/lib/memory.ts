@@ -85,6 +85,7 @@ const MAX_TEXT = 10_000;
 const MAX_FILES = 10;
 const MAX_FILE_SIZE = 100 * 1024 * 1024;
 const MAX_PAGE = 1000;
+const SR_STATUSES: readonly ServiceRequestStatus[] = ["open", "in_progress", "done", "cancelled"];
 
 function apiError(code: string, message: string): ApiError {
   return { code, message };
@@ -894,7 +895,10 @@ export class MemoryBackend implements Backend {
         responsible_name: responsible != null ? this.userName(responsible) : null,
       },
       unread: this.unreadFor(rec, this.requireMeSync().id),
-      service_requests: this.requests.filter((r) => r.ticket_id === t.id).sort((a, b) => b.id - a.id),
+      service_requests: this.requests
+        .filter((r) => r.ticket_id === t.id)
+        .sort((a, b) => b.id - a.id)
+        .map((r) => ({ ...r })),
     };
   }
 
@@ -1055,6 +1059,25 @@ export class MemoryBackend implements Backend {
     this.requests.push(sr);
     this.notice(t.chat_id, { type: "service_request_registered", number, title });
     this.changed(t.chat_id);
+    return { ...sr };
+  }
+
+  /** As the server: staff of the request's company set any status; the same status changes
+   *  nothing; a change is a notice in the chat (the client's panel lists only open ones). */
+  async setServiceRequestStatus(id: number, status: ServiceRequestStatus): Promise<ServiceRequest> {
+    const me = this.requireMeSync();
+    if (!SR_STATUSES.includes(status)) throw apiError("invalid_input", `Unknown status ${String(status)}`);
+    const sr = this.requests.find((r) => r.id === id);
+    const company = sr ? this.lineMap.get(sr.line_id)?.company_id : undefined;
+    if (!sr || company == null || !this.membership(company)) {
+      if (sr && this.chats.get(sr.chat_id)?.user_id === me.id) throw apiError("forbidden", "Only the company's staff change a request's status");
+      throw apiError("not_found", "Service request not found");
+    }
+    if (sr.status === status) return { ...sr };
+    sr.status = status;
+    sr.updated_at = this.now();
+    this.notice(sr.chat_id, { type: "service_request_status_changed", number: sr.number, title: sr.title, status });
+    this.changed(sr.chat_id);
     return { ...sr };
   }
 
@@ -1639,7 +1662,8 @@ export class MemoryBackend implements Backend {
     const rec = this.chatOf(chat);
     return this.requests
       .filter((r) => r.line_id === rec.line_id && r.chat_id === rec.id && (r.status === "open" || r.status === "in_progress"))
-      .sort((a, b) => b.number - a.number);
+      .sort((a, b) => b.number - a.number)
+      .map((r) => ({ ...r }));
   }
 
   async openFile(file: FileId): Promise<void> {

@@ -74,6 +74,9 @@ export class TauriBackend implements Backend {
   registerServiceRequest(ticket: TicketId, input: P.ServiceRequestInput) {
     return invoke<P.ServiceRequest>("register_service_request", { ticket, input });
   }
+  setServiceRequestStatus(request: number, status: P.ServiceRequestStatus) {
+    return invoke<P.ServiceRequest>("set_service_request_status", { request, status });
+  }
 
   hints(line: LineId, text: string) { return invoke<P.Hint[]>("hints", { line, text }); }
   hintClick(chat: ChatId, article: ArticleId) { return invoke<P.Message[]>("hint_click", { chat, article }); }

@@ -1,6 +1,6 @@
 // The specialist's single window and the user's side of the ticket steps, on the MemoryBackend.
 import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryBackend } from "../lib/memory";
 import { renderApp } from "../test/world";
 
@@ -210,6 +210,111 @@ describe("the Tickets section", () => {
     w.mb.clientWrites(w.ivanChat, "Hello?");
     await waitFor(() => expect(tab("mine").dataset.count).toBe("2"));
     expect(tab("queued").dataset.count).toBe("0");
+  });
+});
+
+async function registerRequest(mb: MemoryBackend, ticket: number, title: string) {
+  const wt = (await mb.services(mb.ticketById(ticket)!.company_id))[0].work_types[0];
+  return mb.registerServiceRequest(ticket, { title, work_type_id: wt.id, fields: { "Inventory number": "4417" } });
+}
+
+const srCard = (id: number) => document.querySelector<HTMLElement>(`[data-testid=ticket-service-request][data-request-id="${id}"]`)!;
+
+describe("service requests' status", () => {
+  it("is set from the ticket view: a select while open, then final; the chat gets each notice", async () => {
+    const w = staffWorld();
+    await openTickets(w.mb);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    const ticket = Number(rows()[0].dataset.ticketId);
+    const a = await registerRequest(w.mb, ticket, "Replace printer PR-3-14");
+    const b = await registerRequest(w.mb, ticket, "Order toner");
+    await fireEvent.click(rows()[0]);
+    await waitFor(() => expect(screen.getAllByTestId("ticket-service-request")).toHaveLength(2));
+    // Newest first, number, title and status; each open one has a status select.
+    expect(screen.getAllByTestId("sr-title").map((e) => e.textContent)).toEqual(["Order toner", "Replace printer PR-3-14"]);
+    const select = () => within(srCard(a.id)).getByTestId("sr-status") as HTMLSelectElement;
+    expect(select().value).toBe("open");
+    expect(select().getAttribute("aria-label")).toBe("Status of service request #201");
+    expect([...select().options].map((o) => o.textContent)).toEqual(["Open", "In progress", "Done", "Cancelled"]);
+
+    await fireEvent.change(select(), { target: { value: "in_progress" } });
+    await waitFor(() => expect(srCard(a.id).dataset.status).toBe("in_progress"));
+    expect(select().value).toBe("in_progress");
+    await waitFor(() => expect(notices()).toContain("Service request #201 “Replace printer PR-3-14”: In progress"));
+
+    // Done: final, no select any more.
+    await fireEvent.change(select(), { target: { value: "done" } });
+    await waitFor(() => expect(srCard(a.id).dataset.status).toBe("done"));
+    expect(within(srCard(a.id)).queryByTestId("sr-status")).toBeNull();
+    expect(within(srCard(a.id)).getByTestId("sr-status-final").textContent).toBe("Done");
+    await waitFor(() => expect(notices()).toContain("Service request #201 “Replace printer PR-3-14”: Done"));
+    expect(w.mb.ticketById(ticket)).toBeTruthy();
+
+    // A colleague cancels the other one: the list follows the events, no reload.
+    await w.mb.as("olga", () => w.mb.setServiceRequestStatus(b.id, "cancelled"));
+    await waitFor(() => expect(srCard(b.id).dataset.status).toBe("cancelled"));
+    expect(within(srCard(b.id)).getByTestId("sr-status-final").textContent).toBe("Cancelled");
+    await waitFor(() => expect(notices()).toContain("Service request #202 “Order toner”: Cancelled"));
+    expect(screen.queryAllByTestId("sr-status")).toHaveLength(0);
+  });
+
+  it("a refusal is shown and the select returns to the status the request has", async () => {
+    const w = staffWorld();
+    await openTickets(w.mb);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    const ticket = Number(rows()[0].dataset.ticketId);
+    const a = await registerRequest(w.mb, ticket, "Replace printer PR-3-14");
+    await fireEvent.click(rows()[0]);
+    const select = (await within(await waitFor(() => srCard(a.id))).findByTestId("sr-status")) as HTMLSelectElement;
+    const spy = vi.spyOn(w.mb, "setServiceRequestStatus").mockRejectedValueOnce({ code: "forbidden", message: "Not your company" });
+    await fireEvent.change(select, { target: { value: "cancelled" } });
+    await waitFor(() => expect(screen.getByTestId("sr-error").textContent).toBe("Not your company"));
+    expect(spy).toHaveBeenCalledWith(a.id, "cancelled");
+    expect(select.value).toBe("open");
+    expect(srCard(a.id).dataset.status).toBe("open");
+    // The next change goes through and clears the error.
+    await fireEvent.change(select, { target: { value: "in_progress" } });
+    await waitFor(() => expect(srCard(a.id).dataset.status).toBe("in_progress"));
+    expect(screen.queryByTestId("sr-error")).toBeNull();
+  });
+
+  it("the user's information panel lists the open ones and drops a done one live", async () => {
+    const w = staffWorld();
+    const a = await registerRequest(w.mb, 1, "Replace printer PR-3-14");
+    w.mb.signInAs("anna");
+    await renderApp(w.mb);
+    await fireEvent.click(document.querySelector<HTMLElement>(`[data-testid=line-item][data-line-id="${w.l1.id}"]`)!);
+    await fireEvent.click(await screen.findByTestId("chat-title"));
+    const panel = await screen.findByTestId("info-panel");
+    await waitFor(() => expect(within(panel).getAllByTestId("info-service-request")).toHaveLength(1));
+    expect(within(panel).getByTestId("info-service-request").textContent).toContain("Open");
+
+    await w.mb.as("spec", () => w.mb.setServiceRequestStatus(a.id, "in_progress"));
+    await waitFor(() => expect(within(panel).getByTestId("info-service-request").textContent).toContain("In progress"));
+    await waitFor(() => expect(notices()).toContain("Service request #201 “Replace printer PR-3-14”: In progress"));
+    await w.mb.as("spec", () => w.mb.setServiceRequestStatus(a.id, "done"));
+    await waitFor(() => expect(within(panel).queryAllByTestId("info-service-request")).toHaveLength(0));
+    expect(within(panel).getByTestId("info-service-requests").textContent).toContain("No open requests");
+    await waitFor(() => expect(notices()).toContain("Service request #201 “Replace printer PR-3-14”: Done"));
+  });
+
+  it("the MemoryBackend checks as the server does", async () => {
+    const w = staffWorld();
+    const a = await registerRequest(w.mb, 1, "Replace printer PR-3-14");
+    const chatLen = async () => (await w.mb.messages(w.annaChat, null, 100)).messages.length;
+    const before = await chatLen();
+    // The same status changes nothing and posts nothing.
+    expect(await w.mb.setServiceRequestStatus(a.id, "open")).toEqual(a);
+    expect(await chatLen()).toBe(before);
+    await expect(w.mb.setServiceRequestStatus(a.id, "later" as never)).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(w.mb.setServiceRequestStatus(a.id + 100, "done")).rejects.toMatchObject({ code: "not_found" });
+    // The client may not; another user cannot tell it exists.
+    await expect(w.mb.as("anna", () => w.mb.setServiceRequestStatus(a.id, "done"))).rejects.toMatchObject({ code: "forbidden" });
+    await expect(w.mb.as("ivan", () => w.mb.setServiceRequestStatus(a.id, "done"))).rejects.toMatchObject({ code: "not_found" });
+    const done = await w.mb.setServiceRequestStatus(a.id, "done");
+    expect(done.status).toBe("done");
+    expect(done.updated_at).toBeGreaterThanOrEqual(a.updated_at);
+    expect(await chatLen()).toBe(before + 1);
   });
 });
 
