@@ -77,23 +77,26 @@ impl WriteCtx<'_> {
 /// A user's event counter as the writer knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct UserSeq {
-    /// What `users.event_seq` holds in the database as this transaction sees it.
+    /// The head as stored (in `users.event_seq` or the events) as this transaction sees it.
     stored: i64,
     /// The last seq handed out (`stored` until an event is appended).
     last: i64,
 }
 
-/// The writer's in-memory copy of `users.event_seq`, so that appending an event costs one
-/// `INSERT`, not an `UPDATE … RETURNING` as well.
+/// The writer's in-memory copy of each user's stream head, so that appending an event costs
+/// one `INSERT`, not an `UPDATE … RETURNING` as well.
 ///
-/// A user's counter is read from the database on first use in a batch (on PostgreSQL with
-/// `FOR UPDATE`: several nodes may write the same user, and the row lock orders them, as the
-/// `UPDATE` did), counted up in memory, and written back once per batch before `COMMIT`
-/// (`flush`). Every change a job makes is recorded in an undo log, replayed when the job's
-/// savepoint rolls back. When a commit fails, everything is forgotten. On SQLite, where this
-/// process's writer is the only one, the counters stay cached across batches; `PRAGMA
-/// data_version` tells if another connection committed anyway, and then they are dropped too.
-/// On PostgreSQL they are dropped after every batch.
+/// A user's head is the larger of `users.event_seq` and the newest stored event's seq
+/// ([`STREAM_HEAD_SQL`]). It is read on first use in a batch (on PostgreSQL with `FOR UPDATE`
+/// on the user's row: several nodes may write the same user, and the row lock orders them),
+/// counted up in memory, and on PostgreSQL written back to `users.event_seq` once per batch
+/// before `COMMIT` (`flush`). On SQLite, where this process's writer is the only one, it is not
+/// written back at all: the events themselves carry the head, which saves a random page (the
+/// user's row) per event in every commit; `users.event_seq` only moves when old events are
+/// pruned. Every change a job makes is recorded in an undo log, replayed when the job's
+/// savepoint rolls back. When a commit fails, everything is forgotten. On SQLite the counters
+/// stay cached across batches; `PRAGMA data_version` tells if another connection committed
+/// anyway, and then they are dropped too. On PostgreSQL they are dropped after every batch.
 #[derive(Debug, Default)]
 pub(crate) struct SeqCache {
     users: HashMap<i64, UserSeq>,
@@ -112,11 +115,13 @@ impl SeqCache {
         let cur = match prev {
             Some(c) => c,
             None => {
-                let sql = match db.backend() {
-                    Backend::Sqlite => "SELECT event_seq FROM users WHERE id = $1",
-                    Backend::Postgres => "SELECT event_seq FROM users WHERE id = $1 FOR UPDATE",
-                };
-                let stored = db.query_one(sql, params![user])?.int(0)?;
+                if db.backend() == Backend::Postgres {
+                    db.query_one(
+                        "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+                        params![user],
+                    )?;
+                }
+                let stored = stream_head(db, user)?;
                 UserSeq {
                     stored,
                     last: stored,
@@ -151,9 +156,18 @@ impl SeqCache {
         }
     }
 
-    /// Writes each changed counter once; call inside the transaction, before `COMMIT`.
+    /// Writes each changed counter once (PostgreSQL only; see above); call inside the
+    /// transaction, before `COMMIT`.
     fn flush(&mut self, db: &mut dyn Db) -> Result<(), DbError> {
         self.undo.clear();
+        if db.backend() == Backend::Sqlite {
+            for user in self.touched.drain(..) {
+                if let Some(s) = self.users.get_mut(&user) {
+                    s.stored = s.last;
+                }
+            }
+            return Ok(());
+        }
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
         touched.dedup();
@@ -186,6 +200,19 @@ impl SeqCache {
             self.users.clear();
         }
     }
+}
+
+/// A user's stream head: the larger of `users.event_seq` (moved only when old events are
+/// pruned, and on PostgreSQL once per batch) and the newest stored event. `$1` is the user.
+pub const STREAM_HEAD_SQL: &str = "SELECT u.event_seq, u.events_floor, \
+     (SELECT MAX(e.seq) FROM events e WHERE e.user_id = u.id) FROM users u WHERE u.id = $1";
+
+/// A user's stream head (see [`STREAM_HEAD_SQL`]); 0 for an unknown user.
+fn stream_head(db: &mut dyn Db, user: UserId) -> Result<i64, AppError> {
+    Ok(match db.query_opt(STREAM_HEAD_SQL, params![user])? {
+        Some(r) => r.int(0)?.max(r.opt_int(2)?.unwrap_or(0)),
+        None => 0,
+    })
 }
 
 /// The WebSocket frame for an event, built from its stored JSON body without re-parsing.
@@ -659,8 +686,14 @@ fn sync_loop(
             done.push(more);
         }
         let last = done.last().map_or(0, |c| c.batch);
+        let started = std::time::Instant::now();
         let synced = wal.sync_data();
         marks.advance(last);
+        tracing::debug!(
+            batches = done.len(),
+            took_us = started.elapsed().as_micros() as u64,
+            "synced"
+        );
         match synced {
             Ok(()) => {
                 for batch in done {
@@ -691,12 +724,17 @@ fn control(db: &mut dyn Db, sql: &str) -> Result<(), DbError> {
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 /// A WAL longer than this many frames (pages) is started over by the writer (see
 /// `checkpoint_loop`).
-const WAL_RESTART_FRAMES: i64 = 16_384;
+const WAL_RESTART_FRAMES: i64 = 262_144;
+/// The writer is asked to start the WAL over once a checkpoint pass found fewer new frames.
+const RESTART_SLACK_FRAMES: i64 = 512;
 /// A WAL this long (readers kept it from restarting) is truncated even if that makes the
 /// writer wait.
-const WAL_TRUNCATE_FRAMES: i64 = 262_144;
-/// The WAL file is cut back to this size whenever it restarts.
-const WAL_SIZE_LIMIT: i64 = 128 << 20;
+const WAL_TRUNCATE_FRAMES: i64 = 1_048_576;
+/// The WAL file is cut back to this size whenever it restarts. It is larger than a WAL that
+/// restarts at `WAL_RESTART_FRAMES` ever gets, so that under load the file is reused, never
+/// truncated: truncating hundreds of megabytes stalled the commit that did it, and appends that
+/// grow the file make every fsync commit file-system metadata as well.
+const WAL_SIZE_LIMIT: i64 = 1536 << 20;
 
 /// SQLite: copies committed pages from the WAL into the database file, off the writer thread.
 /// `PASSIVE` never blocks the writer or readers.
@@ -739,7 +777,25 @@ fn checkpoint_loop(
             "checkpoint"
         );
         if log > WAL_RESTART_FRAMES && copied == log {
-            restart.store(true, Ordering::Release);
+            // Pass again straight away until a pass finds little new (each one copies what was
+            // committed during the one before): the writer's own pass then has only a few
+            // milliseconds of frames left to copy.
+            let mut prev = log;
+            for _ in 0..5 {
+                match db
+                    .query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])
+                    .and_then(|r| Ok((r.int(1)?, r.int(2)?)))
+                {
+                    Ok((log, copied)) if log == copied && log >= prev => {
+                        if log - prev < RESTART_SLACK_FRAMES {
+                            restart.store(true, Ordering::Release);
+                            break;
+                        }
+                        prev = log;
+                    }
+                    _ => break,
+                }
+            }
         }
         if log > WAL_TRUNCATE_FRAMES {
             let truncated = db

@@ -25,13 +25,10 @@ struct StreamPos {
 
 fn stream_pos(db: &mut dyn Db, user: UserId) -> ApiResult<StreamPos> {
     let r = db
-        .query_opt(
-            "SELECT event_seq, events_floor FROM users WHERE id = $1",
-            params![user],
-        )?
+        .query_opt(crate::store::STREAM_HEAD_SQL, params![user])?
         .ok_or(AppError::Unauthorized)?;
     Ok(StreamPos {
-        head: r.int(0)?,
+        head: r.int(0)?.max(r.opt_int(2)?.unwrap_or(0)),
         floor: r.int(1)?,
     })
 }
@@ -361,6 +358,13 @@ pub async fn prune_events(state: &AppState, keep: i64) -> ApiResult<u64> {
     state
         .store
         .write(move |ctx| {
+            // The head first (on SQLite the writer does not keep `event_seq` current): it must
+            // outlive the events about to be dropped.
+            ctx.db.execute(
+                "UPDATE users SET event_seq = (SELECT MAX(seq) FROM events WHERE user_id = users.id) \
+                 WHERE (SELECT MAX(seq) FROM events WHERE user_id = users.id) > event_seq",
+                params![],
+            )?;
             let users = ctx.db.query(
                 "UPDATE users SET events_floor = event_seq - $1 + 1 \
                  WHERE event_seq - events_floor + 1 > $1 RETURNING id, events_floor",

@@ -17,6 +17,7 @@ both! {
     event_seqs_stay_consecutive_across_rolled_back_and_retried_jobs => seqs_across_rollbacks;
     a_failed_commit_leaves_no_cached_event_seq_behind => seqs_after_failed_commit;
     event_seqs_continue_after_a_restart => seqs_after_restart;
+    event_seqs_continue_after_pruning_and_a_restart => seqs_after_pruning;
     a_repeated_send_returns_the_original_even_when_a_new_one_is_refused => repeated_send_paths;
 }
 
@@ -44,7 +45,7 @@ fn read_body(i: i64) -> EventBody {
     }
 }
 
-/// Each listed user's stored event seqs, and their `users.event_seq`.
+/// Each listed user's stored event seqs, and their stream head as the server computes it.
 async fn stored_seqs(
     state: &std::sync::Arc<okno_server::AppState>,
     users: Vec<UserId>,
@@ -62,9 +63,8 @@ async fn stored_seqs(
                     .iter()
                     .map(|r| r.int(0))
                     .collect::<Result<Vec<_>, _>>()?;
-                let counter = db
-                    .query_one("SELECT event_seq FROM users WHERE id = $1", params![u])?
-                    .int(0)?;
+                let r = db.query_one(okno_server::store::STREAM_HEAD_SQL, params![u])?;
+                let counter = r.int(0)?.max(r.opt_int(2)?.unwrap_or(0));
                 out.push((seqs, counter));
             }
             Ok(out)
@@ -124,7 +124,7 @@ async fn seqs_across_rollbacks(backend: Backend) {
     assert_eq!(
         s[0].1,
         a0 + want_a,
-        "users.event_seq is the last stored seq"
+        "the stream head is the last stored seq"
     );
     assert_eq!(s[1].0, ((b0 + 1)..=(b0 + want_b)).collect::<Vec<_>>());
     assert_eq!(s[1].1, b0 + want_b);
@@ -239,6 +239,41 @@ async fn seqs_after_restart(backend: Backend) {
     assert_eq!(s[0].1, a0 + 6);
     let tail: Vec<i64> = s[0].0.iter().copied().filter(|q| *q > a0).collect();
     assert_eq!(tail, (a0 + 1..=a0 + 6).collect::<Vec<_>>());
+}
+
+/// Pruning drops old events but never the stream's head: after it (and a restart, which empties
+/// the writer's cached heads) the stream goes on from where it was, and an old cursor is reset
+/// to that head.
+async fn seqs_after_pruning(backend: Backend) {
+    let mut srv = TestServer::demo(backend).await;
+    let user = srv.login("user").await;
+    let a = user.me().await.id;
+    let state = srv.server.as_ref().unwrap().state.clone();
+    let a0 = stored_seqs(&state, vec![a]).await[0].1;
+    for i in 0..5 {
+        state
+            .store
+            .write(move |ctx| ctx.emit(a, &read_body(i)))
+            .await
+            .unwrap();
+    }
+    okno_server::sync::prune_events(&state, 1).await.unwrap();
+    let s = stored_seqs(&state, vec![a]).await;
+    assert_eq!(s[0].0, vec![a0 + 5], "only the newest event is kept");
+    assert_eq!(s[0].1, a0 + 5);
+    drop(state);
+    srv.restart().await;
+    let state = srv.server.as_ref().unwrap().state.clone();
+    let next = state
+        .store
+        .write(move |ctx| ctx.emit(a, &read_body(9)))
+        .await
+        .unwrap();
+    assert_eq!(next, a0 + 6, "the stream continues after its head");
+    let user = srv.login("user").await;
+    let page: SyncResponse = user.get("/api/v1/sync?since=1").await.unwrap();
+    assert!(page.reset, "an old cursor is reset: {page:?}");
+    assert_eq!(page.cursor, a0 + 6, "to the head");
 }
 
 async fn repeated_send_paths(backend: Backend) {
