@@ -271,8 +271,7 @@ impl Store {
                 DbConfig::Postgres { .. } => Durability::Full,
             };
             // A durable SQLite writer commits with `synchronous = NORMAL` (no fsync inside
-            // COMMIT) and the syncer thread fsyncs the WAL before anyone is answered: see
-            // `sync_loop`.
+            // COMMIT) and the syncers fsync the WAL before anyone is answered: see `Syncers`.
             let mut writer = open(false, Durability::Normal)?;
             migrations::migrate(writer.as_mut())?;
             let backend = writer.backend();
@@ -313,22 +312,14 @@ impl Store {
         let (tx, rx) = mpsc::unbounded_channel::<Job>();
         let marks = Arc::new(Marks::default());
         let node = node_id.clone();
-        let syncer = match wal {
-            Some(wal) => {
-                let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Committed>();
-                let (hub, marks) = (hub.clone(), marks.clone());
-                std::thread::Builder::new()
-                    .name("okno-sync".into())
-                    .spawn(move || sync_loop(wal, sync_rx, hub, marks))
-                    .map_err(AppError::internal)?;
-                Some(sync_tx)
-            }
+        let syncers = match wal {
+            Some(wal) => Some(Syncers::start(wal, hub.clone(), marks.clone())?),
             None => None,
         };
         let finish = Finish {
             hub: hub.clone(),
             marks: marks.clone(),
-            syncer,
+            syncers,
         };
         // The checkpointer stops when the writer does (its sender is dropped).
         let (alive_tx, alive_rx) = std::sync::mpsc::channel::<()>();
@@ -640,23 +631,15 @@ impl Marks {
 struct Finish {
     hub: Arc<Hub>,
     marks: Arc<Marks>,
-    /// The syncer thread, which fsyncs the WAL first; `None` when COMMIT itself was durable
+    /// The syncers, which fsync the WAL first; `None` when COMMIT itself was durable
     /// (PostgreSQL, or SQLite syncing inside COMMIT).
-    syncer: Option<std::sync::mpsc::Sender<Committed>>,
+    syncers: Option<Arc<Syncers>>,
 }
 
 impl Finish {
     fn committed(&self, batch: Committed) {
-        match &self.syncer {
-            Some(tx) => {
-                if let Err(std::sync::mpsc::SendError(batch)) = tx.send(batch) {
-                    // The syncer is gone (it only stops when the writer does): nothing can
-                    // be promised durable.
-                    let n = batch.batch;
-                    batch.fail(AppError::internal("the syncer has stopped"));
-                    self.marks.advance(n);
-                }
-            }
+        match &self.syncers {
+            Some(s) => s.push(batch),
             None => {
                 let n = batch.batch;
                 self.marks.advance(n);
@@ -666,49 +649,137 @@ impl Finish {
     }
 }
 
-/// SQLite: makes committed batches durable off the writer thread. The writer commits with
-/// `synchronous = NORMAL` (the WAL frames are written, not fsynced) and goes on with the next
-/// batch; this thread takes every batch committed so far, fsyncs the WAL once for all of them
-/// (`fdatasync`, the same call `synchronous = FULL` makes inside COMMIT), and only then answers
-/// the jobs and pushes the events, in commit order. SQLite still syncs the WAL header when the
-/// WAL restarts and the database file at each checkpoint, as with FULL, so an answer means what
-/// it meant before: durably stored. Should the fsync fail, the batches' callers get an error
-/// (a client's retry with the same id then returns the stored message).
-fn sync_loop(
-    wal: std::fs::File,
-    rx: std::sync::mpsc::Receiver<Committed>,
-    hub: Arc<Hub>,
-    marks: Arc<Marks>,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut done = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            done.push(more);
-        }
-        let last = done.last().map_or(0, |c| c.batch);
-        let started = std::time::Instant::now();
-        let synced = wal.sync_data();
-        marks.advance(last);
-        tracing::debug!(
-            batches = done.len(),
-            took_us = started.elapsed().as_micros() as u64,
-            "synced"
-        );
-        match synced {
-            Ok(()) => {
-                for batch in done {
-                    batch.succeed(&hub);
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot fsync the WAL");
-                for batch in done {
-                    batch.fail(AppError::internal("the commit could not be made durable"));
-                }
-            }
+impl Drop for Finish {
+    /// The writer has stopped: the syncers finish what is pending and stop.
+    fn drop(&mut self) {
+        if let Some(s) = &self.syncers {
+            s.close();
         }
     }
-    tracing::debug!("syncer stopped");
+}
+
+/// How many fsyncs of the WAL may be in flight at once.
+const SYNCERS: usize = 2;
+
+/// SQLite: makes committed batches durable off the writer thread.
+///
+/// The writer commits with `synchronous = NORMAL` (the WAL frames are written, not fsynced),
+/// hands the batch over (`push`) and goes on with the next one. A syncer thread takes the newest
+/// batch committed so far, fsyncs the WAL (`fdatasync`, the same call `synchronous = FULL` makes
+/// inside COMMIT), which makes that batch and every earlier one durable, and then answers their
+/// jobs and pushes their events, in commit order. Two syncers overlap: a batch committed while
+/// one fsync is in flight starts its own at once instead of waiting for that one to end and
+/// then for another. SQLite still syncs the WAL header when the WAL restarts and the WAL and
+/// database file around each checkpoint, as with FULL, so an answer means what it meant before:
+/// durably stored. Should an fsync fail, the callers of the batches it covered get an error (a
+/// client's retry with the same id then returns the stored message).
+struct Syncers {
+    state: Mutex<SyncState>,
+    wake: std::sync::Condvar,
+    wal: std::fs::File,
+    hub: Arc<Hub>,
+    marks: Arc<Marks>,
+}
+
+#[derive(Default)]
+struct SyncState {
+    /// Committed, not yet answered, in commit order.
+    pending: std::collections::VecDeque<Committed>,
+    /// The newest batch committed.
+    committed: u64,
+    /// The newest batch an fsync has been started for.
+    claimed: u64,
+    closed: bool,
+}
+
+impl Syncers {
+    fn start(wal: std::fs::File, hub: Arc<Hub>, marks: Arc<Marks>) -> Result<Arc<Self>, AppError> {
+        let s = Arc::new(Self {
+            state: Mutex::new(SyncState::default()),
+            wake: std::sync::Condvar::new(),
+            wal,
+            hub,
+            marks,
+        });
+        for i in 0..SYNCERS {
+            let s = s.clone();
+            std::thread::Builder::new()
+                .name(format!("okno-sync-{i}"))
+                .spawn(move || s.run())
+                .map_err(AppError::internal)?;
+        }
+        Ok(s)
+    }
+
+    fn push(&self, batch: Committed) {
+        let Ok(mut st) = self.state.lock() else {
+            batch.fail(AppError::internal("the syncers have stopped"));
+            return;
+        };
+        st.committed = batch.batch;
+        st.pending.push_back(batch);
+        self.wake.notify_one();
+    }
+
+    fn close(&self) {
+        if let Ok(mut st) = self.state.lock() {
+            st.closed = true;
+        }
+        self.wake.notify_all();
+    }
+
+    fn run(&self) {
+        loop {
+            let target = {
+                let Ok(mut st) = self.state.lock() else {
+                    return;
+                };
+                while st.committed <= st.claimed && !st.closed {
+                    st = match self.wake.wait(st) {
+                        Ok(st) => st,
+                        Err(_) => return,
+                    };
+                }
+                if st.committed <= st.claimed {
+                    break; // closed, and nothing left to sync
+                }
+                st.claimed = st.committed;
+                st.claimed
+            };
+            let started = std::time::Instant::now();
+            let synced = self.wal.sync_data();
+            let took = started.elapsed();
+            // Answer and publish under the lock: the two syncers release batches strictly in
+            // commit order (it takes microseconds: channel sends).
+            let Ok(mut st) = self.state.lock() else {
+                return;
+            };
+            self.marks.advance(target);
+            let mut released = 0;
+            while st.pending.front().is_some_and(|b| b.batch <= target) {
+                let Some(batch) = st.pending.pop_front() else {
+                    break;
+                };
+                released += 1;
+                match &synced {
+                    Ok(()) => batch.succeed(&self.hub),
+                    Err(_) => {
+                        batch.fail(AppError::internal("the commit could not be made durable"))
+                    }
+                }
+            }
+            drop(st);
+            if let Err(e) = &synced {
+                tracing::error!(error = %e, "cannot fsync the WAL");
+            }
+            tracing::debug!(
+                batches = released,
+                took_us = took.as_micros() as u64,
+                "synced"
+            );
+        }
+        tracing::debug!("syncer stopped");
+    }
 }
 
 /// A transaction-control statement run once or twice per job: a cached prepared statement
