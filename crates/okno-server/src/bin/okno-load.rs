@@ -322,7 +322,15 @@ async fn connect_ws(ws_base: &str, token: &str) -> Result<Ws> {
     );
     let (ws, _) = tokio::time::timeout(
         Duration::from_secs(20),
-        tokio_tungstenite::connect_async_with_config(req, None, true),
+        tokio_tungstenite::connect_async_with_config(
+            req,
+            // A small read buffer, as the server's (tungstenite zero-fills it before each read).
+            Some(
+                tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+                    .read_buffer_size(okno_server::sync::WS_READ_BUFFER),
+            ),
+            true,
+        ),
     )
     .await
     .context("WebSocket connect timed out")?
