@@ -112,6 +112,22 @@ def rollup(pid):
     return out
 
 
+def foreign_webkit(ours):
+    """Processes outside `ours` that map WebKitGTK: they share its (and Mesa's) pages, which
+    lowers our file-backed PSS. A reading taken beside them is not comparable."""
+    n = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in ours:
+            continue
+        try:
+            with open(f"/proc/{d}/maps") as f:
+                if "libwebkit2gtk" in f.read():
+                    n += 1
+        except OSError:
+            pass
+    return n
+
+
 def tree_memory(pid):
     pids, t = tree(pid)
     procs = []
@@ -123,7 +139,7 @@ def tree_memory(pid):
                       **{k: r.get(k, 0) for k in total}, "top": top_mappings(p)})
         for k in total:
             total[k] += r.get(k, 0)
-    return {"total_kb": total, "processes": procs}
+    return {"total_kb": total, "processes": procs, "foreign_webkit_processes": foreign_webkit(set(pids))}
 
 
 def track(p: subprocess.Popen):
@@ -737,7 +753,10 @@ def measure_memory(ctx, data, chat, name, env, idle_s, server_url=None):
     open_ = tree_memory(app.p.pid)
     app.stop()
     r = {"closed": closed, "open": open_, "open_verified": opened, "screenshot": shot}
-    log(f"  PSS closed {closed['total_kb']['Pss'] / 1024:.1f} MB, open {open_['total_kb']['Pss'] / 1024:.1f} MB")
+    log(f"  PSS closed {closed['total_kb']['Pss'] / 1024:.1f} MB (anon {closed['total_kb']['Pss_Anon'] / 1024:.1f}), "
+        f"open {open_['total_kb']['Pss'] / 1024:.1f} MB (anon {open_['total_kb']['Pss_Anon'] / 1024:.1f}); "
+        f"foreign WebKit processes {closed['foreign_webkit_processes']} / {open_['foreign_webkit_processes']}"
+        + (" (shared pages split with them: PSS too low)" if closed['foreign_webkit_processes'] or open_['foreign_webkit_processes'] else ""))
     return r
 
 
@@ -1155,7 +1174,9 @@ def summary(res):
                 continue
             for state in ("closed", "open"):
                 mb = v[state]["total_kb"]["Pss"] / 1024
-                rows.append((f"PSS, {k}, chat {state}", f"{mb:.1f} MB", "≤ 200 MB", ok(mb, 200)))
+                foreign = v[state].get("foreign_webkit_processes")
+                note = f" ({foreign} foreign WebKit procs!)" if foreign else ""
+                rows.append((f"PSS, {k}, chat {state}", f"{mb:.1f} MB{note}", "≤ 200 MB", ok(mb, 200)))
             if "server_process" in v:
                 rows.append(("  external okno-server process PSS",
                              f"{v['server_process']['total_kb']['Pss'] / 1024:.1f} MB", "", ""))
