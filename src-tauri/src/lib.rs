@@ -617,6 +617,20 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Environment defaults for GTK and WebKitGTK on Linux, set by `main` before any thread starts
+/// unless the user set them (see ARCHITECTURE.md, "Rendering on Linux"):
+/// - `WEBKIT_DISABLE_DMABUF_RENDERER`: WebKitGTK's DMA-BUF renderer cost about 70 MB of PSS and
+///   400 ms of start on the reference machines and is behind the blank windows some GPU drivers
+///   show; the shared-memory path draws the same.
+/// - `GDK_GL=disable`: GDK would otherwise open a GLX context at display start-up only to pick
+///   visuals (loading Mesa and LLVM on the critical path); the window is drawn by WebKit, which
+///   sets up its own EGL display, so GTK never needs GL here.
+#[cfg(target_os = "linux")]
+pub const LINUX_ENV_DEFAULTS: [(&str, &str); 2] = [
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ("GDK_GL", "disable"),
+];
+
 pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
