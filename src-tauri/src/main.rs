@@ -2,12 +2,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    // Set before any thread starts; a value the user set wins.
+    // Before any thread starts (setting the environment is not thread-safe).
     #[cfg(target_os = "linux")]
-    for (key, value) in okno_desktop::LINUX_ENV_DEFAULTS {
-        if std::env::var_os(key).is_none() {
-            std::env::set_var(key, value);
-        }
-    }
+    okno_desktop::set_linux_env_defaults();
     okno_desktop::run();
 }
