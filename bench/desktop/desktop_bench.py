@@ -112,6 +112,22 @@ def rollup(pid):
     return out
 
 
+def foreign_webkit(ours):
+    """Processes outside `ours` that map WebKitGTK: they share its (and Mesa's) pages, which
+    lowers our file-backed PSS. A reading taken beside them is not comparable."""
+    n = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in ours:
+            continue
+        try:
+            with open(f"/proc/{d}/maps") as f:
+                if "libwebkit2gtk" in f.read():
+                    n += 1
+        except OSError:
+            pass
+    return n
+
+
 def tree_memory(pid):
     pids, t = tree(pid)
     procs = []
@@ -123,7 +139,7 @@ def tree_memory(pid):
                       **{k: r.get(k, 0) for k in total}, "top": top_mappings(p)})
         for k in total:
             total[k] += r.get(k, 0)
-    return {"total_kb": total, "processes": procs}
+    return {"total_kb": total, "processes": procs, "foreign_webkit_processes": foreign_webkit(set(pids))}
 
 
 def track(p: subprocess.Popen):
@@ -638,6 +654,44 @@ def fmt(x):
     return "-" if x is None else f"{x:.0f}"
 
 
+def bench_ab(ctx, data, runs):
+    """Warm starts alternating between A (the app as configured) and B (the binary in $AB_APP
+    and/or the extra environment in $AB_ENV, K=V,…), in the order AB, BA, AB…, so that both
+    see the same load: for judging one change on a machine that is not quiet."""
+    b_env = dict(kv.split("=", 1) for kv in os.environ.get("AB_ENV", "").split(",") if "=" in kv)
+    b_app = os.environ.get("AB_APP") or ctx.app
+    app = App(ctx, data, "ab-calibrate").start()
+    ctx.watch.run(app.t0, 1, timeout_s=90, alive=app.alive)
+    time.sleep(5)
+    expect = ctx.watch.avatars_now() or 1
+    app.stop()
+    time.sleep(1.5)
+    res = {"b_env": b_env, "b_app": b_app, "A": [], "B": []}
+    for i in range(runs):
+        for k in ("A", "B") if i % 2 == 0 else ("B", "A"):
+            wait_quiet(ctx.quiet_wait)
+            real = ctx.app
+            if k == "B":
+                ctx.app = b_app
+            try:
+                app = App(ctx, data, f"ab-{k}-{i}", b_env if k == "B" else None)
+                m = timed_start(ctx, app, expect)
+            finally:
+                ctx.app = real
+            time.sleep(1.0)
+            app.stop()
+            time.sleep(1.5)
+            res[k].append(m)
+            log(f"  ab {i + 1}/{runs} {k}: window {fmt(m.get('window'))} lines {fmt(m.get('lines'))} ms "
+                f"(other CPU {m.get('other_cpu_ms')} ms) {m.get('error', '')}")
+    for k in ("A", "B"):
+        for f in ("window", "lines", "server_listening"):
+            xs = [r[f] for r in res[k] if r.get(f) is not None]
+            if xs:
+                res[f"{k}_{f}"] = {"median": statistics.median(xs), "p90": pct(xs, 90)}
+    return res
+
+
 def bench_floor(ctx, runs):
     """The same measurement of the smallest WebKitGTK app (webkit_floor.py): what any
     WebKitGTK window costs on this machine before Okno does anything."""
@@ -737,7 +791,10 @@ def measure_memory(ctx, data, chat, name, env, idle_s, server_url=None):
     open_ = tree_memory(app.p.pid)
     app.stop()
     r = {"closed": closed, "open": open_, "open_verified": opened, "screenshot": shot}
-    log(f"  PSS closed {closed['total_kb']['Pss'] / 1024:.1f} MB, open {open_['total_kb']['Pss'] / 1024:.1f} MB")
+    log(f"  PSS closed {closed['total_kb']['Pss'] / 1024:.1f} MB (anon {closed['total_kb']['Pss_Anon'] / 1024:.1f}), "
+        f"open {open_['total_kb']['Pss'] / 1024:.1f} MB (anon {open_['total_kb']['Pss_Anon'] / 1024:.1f}); "
+        f"foreign WebKit processes {closed['foreign_webkit_processes']} / {open_['foreign_webkit_processes']}"
+        + (" (shared pages split with them: PSS too low)" if closed['foreign_webkit_processes'] or open_['foreign_webkit_processes'] else ""))
     return r
 
 
@@ -1155,7 +1212,9 @@ def summary(res):
                 continue
             for state in ("closed", "open"):
                 mb = v[state]["total_kb"]["Pss"] / 1024
-                rows.append((f"PSS, {k}, chat {state}", f"{mb:.1f} MB", "≤ 200 MB", ok(mb, 200)))
+                foreign = v[state].get("foreign_webkit_processes")
+                note = f" ({foreign} foreign WebKit procs!)" if foreign else ""
+                rows.append((f"PSS, {k}, chat {state}", f"{mb:.1f} MB{note}", "≤ 200 MB", ok(mb, 200)))
             if "server_process" in v:
                 rows.append(("  external okno-server process PSS",
                              f"{v['server_process']['total_kb']['Pss'] / 1024:.1f} MB", "", ""))
@@ -1168,6 +1227,13 @@ def summary(res):
                          "max ≤ 16.7 ms", ok(a["max"], 16.7)))
             rows.append((f"  missed frames (rAF gaps) / rendered", f"{v['raf']['missed']} / {v['raf']['rendered']}",
                          "0", "yes" if v["raf"]["missed"] == 0 else "no"))
+    ab = res.get("ab") or {}
+    for k in ("A", "B"):
+        v = ab.get(f"{k}_lines")
+        if v:
+            label = "as configured" if k == "A" else f"{os.path.basename(ab.get('b_app') or '')} {ab.get('b_env')}"
+            rows.append((f"A/B warm start, {k} ({label}) (median / p90)",
+                         f"{fmt(v['median'])} / {fmt(v['p90'])} ms", "", ""))
     fc = res.get("foreign_cpu") or {}
     if fc:
         rows.append(("CPU used by other jobs during each step (s)",
@@ -1226,6 +1292,10 @@ def main():
         ensure_data()
         res["start"] = bench_start(ctx, data, a.runs, cold=False)
 
+    def step_ab():  # alternating warm starts of two variants ($AB_APP, $AB_ENV)
+        ensure_data()
+        res["ab"] = bench_ab(ctx, data, a.runs)
+
     def step_memory():
         ensure_data()
         res["memory"] = bench_memory(ctx, data, a.messages, a.idle, max(3, a.runs // 2))
@@ -1251,7 +1321,7 @@ def main():
     def step_chromium():
         res["chromium"] = bench_chromium(ctx)
 
-    known = {"start": step_start, "floor": step_floor, "warm": step_warm, "memory": step_memory,
+    known = {"start": step_start, "floor": step_floor, "warm": step_warm, "ab": step_ab, "memory": step_memory,
              "breakdown": step_breakdown, "scroll": step_scroll, "chromium": step_chromium}
     for name in [n for n in known if n in steps]:
         mark = ctx.foreign.snapshot()

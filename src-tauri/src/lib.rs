@@ -631,6 +631,29 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Environment defaults for GTK and WebKitGTK on Linux; `main` calls this before any thread
+/// starts, and a value the user set wins (see ARCHITECTURE.md, "Rendering on Linux"):
+/// - `WEBKIT_DISABLE_DMABUF_RENDERER=1`: WebKitGTK's DMA-BUF renderer cost about 70 MB of PSS
+///   and 400 ms of start on the reference machines and is behind the blank windows some GPU
+///   drivers show; the shared-memory path draws the same.
+/// - `GDK_GL=disable`, only with that renderer off: GDK would otherwise open GLX at display
+///   start-up only to pick visuals (loading Mesa and LLVM before the window exists). The
+///   shared-memory path draws with cairo and WebKit sets up its own EGL display, so GTK's GL is
+///   unused; the DMA-BUF path may draw through it, so a user who turns that renderer back on
+///   keeps GDK's GL.
+#[cfg(target_os = "linux")]
+pub fn set_linux_env_defaults() {
+    let default = |key: &str, value: &str| {
+        if std::env::var_os(key).is_none() {
+            std::env::set_var(key, value);
+        }
+    };
+    default("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_some_and(|v| v == "1") {
+        default("GDK_GL", "disable");
+    }
+}
+
 pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
