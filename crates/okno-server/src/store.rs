@@ -87,7 +87,7 @@ struct UserSeq {
 /// one `INSERT`, not an `UPDATE … RETURNING` as well.
 ///
 /// A user's head is the larger of `users.event_seq` and the newest stored event's seq
-/// ([`STREAM_HEAD_SQL`]). It is read on first use in a batch (on PostgreSQL with `FOR UPDATE`
+/// ([`stream_pos`]). It is read on first use in a batch (on PostgreSQL with `FOR UPDATE`
 /// on the user's row: several nodes may write the same user, and the row lock orders them),
 /// counted up in memory, and on PostgreSQL written back to `users.event_seq` once per batch
 /// before `COMMIT` (`flush`). On SQLite, where this process's writer is the only one, it is not
@@ -121,7 +121,7 @@ impl SeqCache {
                         params![user],
                     )?;
                 }
-                let stored = stream_head(db, user)?;
+                let stored = stream_pos(db, user)?.map_or(0, |p| p.head);
                 UserSeq {
                     stored,
                     last: stored,
@@ -202,17 +202,30 @@ impl SeqCache {
     }
 }
 
-/// A user's stream head: the larger of `users.event_seq` (moved only when old events are
-/// pruned, and on PostgreSQL once per batch) and the newest stored event. `$1` is the user.
-pub const STREAM_HEAD_SQL: &str = "SELECT u.event_seq, u.events_floor, \
-     (SELECT MAX(e.seq) FROM events e WHERE e.user_id = u.id) FROM users u WHERE u.id = $1";
+/// Where a user's stream stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamPos {
+    /// The newest seq: the larger of `users.event_seq` (moved only when old events are pruned,
+    /// and on PostgreSQL once per batch) and the newest stored event.
+    pub head: i64,
+    /// The oldest seq still stored.
+    pub floor: i64,
+}
 
-/// A user's stream head (see [`STREAM_HEAD_SQL`]); 0 for an unknown user.
-fn stream_head(db: &mut dyn Db, user: UserId) -> Result<i64, AppError> {
-    Ok(match db.query_opt(STREAM_HEAD_SQL, params![user])? {
-        Some(r) => r.int(0)?.max(r.opt_int(2)?.unwrap_or(0)),
-        None => 0,
-    })
+/// A user's stream position; `None` for an unknown user.
+pub fn stream_pos(db: &mut dyn Db, user: UserId) -> Result<Option<StreamPos>, AppError> {
+    let Some(r) = db.query_opt(
+        "SELECT u.event_seq, u.events_floor, \
+         (SELECT MAX(e.seq) FROM events e WHERE e.user_id = u.id) FROM users u WHERE u.id = $1",
+        params![user],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(StreamPos {
+        head: r.int(0)?.max(r.opt_int(2)?.unwrap_or(0)),
+        floor: r.int(1)?,
+    }))
 }
 
 /// The WebSocket frame for an event, built from its stored JSON body without re-parsing.
@@ -831,10 +844,7 @@ fn checkpoint_loop(
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
         }
         let started = std::time::Instant::now();
-        let (log, copied) = match db
-            .query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])
-            .and_then(|r| Ok((r.int(1)?, r.int(2)?)))
-        {
+        let (log, copied) = match passive_checkpoint(db.as_mut()) {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(error = %e, "WAL checkpoint failed");
@@ -853,10 +863,7 @@ fn checkpoint_loop(
             // milliseconds of frames left to copy.
             let mut prev = log;
             for _ in 0..5 {
-                match db
-                    .query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])
-                    .and_then(|r| Ok((r.int(1)?, r.int(2)?)))
-                {
+                match passive_checkpoint(db.as_mut()) {
                     Ok((log, copied)) if log == copied && log >= prev => {
                         if log - prev < RESTART_SLACK_FRAMES {
                             restart.store(true, Ordering::Release);
@@ -884,14 +891,17 @@ fn checkpoint_loop(
     tracing::debug!("checkpointer stopped");
 }
 
+/// `PRAGMA wal_checkpoint(PASSIVE)`: (frames in the WAL, frames copied into the database).
+fn passive_checkpoint(db: &mut dyn Db) -> Result<(i64, i64), DbError> {
+    let r = db.query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])?;
+    Ok((r.int(1)?, r.int(2)?))
+}
+
 /// The writer's part of starting the WAL over (see `checkpoint_loop`): between batches, copy
 /// what was committed since the checkpointer's pass, so that the next transaction restarts it.
 fn restart_wal(db: &mut dyn Db) {
     let started = std::time::Instant::now();
-    match db
-        .query_one("PRAGMA wal_checkpoint(PASSIVE)", params![])
-        .and_then(|r| Ok((r.int(1)?, r.int(2)?)))
-    {
+    match passive_checkpoint(db) {
         Ok((log, copied)) => tracing::debug!(
             frames = log,
             copied,

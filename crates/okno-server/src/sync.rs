@@ -17,20 +17,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, Semaphore};
 
-/// Where a user's stream stands.
-struct StreamPos {
-    head: i64,
-    floor: i64,
-}
-
-fn stream_pos(db: &mut dyn Db, user: UserId) -> ApiResult<StreamPos> {
-    let r = db
-        .query_opt(crate::store::STREAM_HEAD_SQL, params![user])?
-        .ok_or(AppError::Unauthorized)?;
-    Ok(StreamPos {
-        head: r.int(0)?.max(r.opt_int(2)?.unwrap_or(0)),
-        floor: r.int(1)?,
-    })
+/// The caller's stream position (an unknown user is not signed in).
+fn stream_pos(db: &mut dyn Db, user: UserId) -> ApiResult<crate::store::StreamPos> {
+    crate::store::stream_pos(db, user)?.ok_or(AppError::Unauthorized)
 }
 
 /// Raw stored events after `since`: (seq, at, body JSON).

@@ -63,8 +63,7 @@ async fn stored_seqs(
                     .iter()
                     .map(|r| r.int(0))
                     .collect::<Result<Vec<_>, _>>()?;
-                let r = db.query_one(okno_server::store::STREAM_HEAD_SQL, params![u])?;
-                let counter = r.int(0)?.max(r.opt_int(2)?.unwrap_or(0));
+                let counter = okno_server::store::stream_pos(db, u)?.unwrap().head;
                 out.push((seqs, counter));
             }
             Ok(out)
