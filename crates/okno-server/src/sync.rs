@@ -357,8 +357,9 @@ pub async fn prune_events(state: &AppState, keep: i64) -> ApiResult<u64> {
             // The head first (on SQLite the writer does not keep `event_seq` current): it must
             // outlive the events about to be dropped.
             ctx.db.execute(
-                "UPDATE users SET event_seq = (SELECT MAX(seq) FROM events WHERE user_id = users.id) \
-                 WHERE (SELECT MAX(seq) FROM events WHERE user_id = users.id) > event_seq",
+                "UPDATE users SET event_seq = m.head \
+                 FROM (SELECT user_id, MAX(seq) AS head FROM events GROUP BY user_id) m \
+                 WHERE m.user_id = users.id AND m.head > users.event_seq",
                 params![],
             )?;
             let users = ctx.db.query(
