@@ -473,13 +473,16 @@ fn listen_once(url: &str, node: &str, weak: &std::sync::Weak<AppState>) -> Resul
             }
             let dbc: &mut dyn db::Db = &mut conn;
             if let Some(r) = dbc.query_opt(
-                "SELECT at, body FROM events WHERE user_id = $1 AND seq = $2",
+                &format!(
+                    "{} WHERE e.user_id = $1 AND e.seq = $2",
+                    store::EVENT_SELECT
+                ),
                 params![user, seq],
             )? {
                 published.push(hub::Published {
                     user,
                     seq,
-                    frame: store::event_frame(seq, r.int(0)?, &r.text(1)?).into(),
+                    frame: store::event_frame(seq, r.int(1)?, &r.text(2)?).into(),
                 });
             }
         }

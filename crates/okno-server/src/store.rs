@@ -46,23 +46,45 @@ impl WriteCtx<'_> {
         self.emit_json(user, &body_json)
     }
 
-    /// Appends the same event to several users' streams (serialized once).
+    /// Appends the same event to several users' streams. The body is serialized once and, for
+    /// two users or more, stored once (`event_bodies`): each user's row then only points at it,
+    /// so an event fanned out to a company's staff costs a few bytes per extra reader.
     pub fn emit_many(&mut self, users: &[UserId], body: &EventBody) -> Result<(), AppError> {
         let body_json = serde_json::to_string(body).map_err(AppError::internal)?;
         let mut sorted = users.to_vec();
         sorted.sort();
         sorted.dedup();
+        let shared = if sorted.len() > 1 {
+            let row = self.db.query_one(
+                "INSERT INTO event_bodies (body) VALUES ($1) RETURNING id",
+                params![body_json.as_str()],
+            )?;
+            Some(row.int(0)?)
+        } else {
+            None
+        };
         for u in sorted {
-            self.emit_json(u, &body_json)?;
+            self.append(u, &body_json, shared)?;
         }
         Ok(())
     }
 
     fn emit_json(&mut self, user: UserId, body_json: &str) -> Result<i64, AppError> {
+        self.append(user, body_json, None)
+    }
+
+    /// Stores one event row: with its body, or pointing at the shared `body_id`.
+    fn append(
+        &mut self,
+        user: UserId,
+        body_json: &str,
+        body_id: Option<i64>,
+    ) -> Result<i64, AppError> {
         let seq = self.seqs.next(self.db, user)?;
+        let stored = if body_id.is_some() { "" } else { body_json };
         self.db.execute(
-            "INSERT INTO events (user_id, seq, at, body) VALUES ($1, $2, $3, $4)",
-            params![user, seq, self.now, body_json],
+            "INSERT INTO events (user_id, seq, at, body, body_id) VALUES ($1, $2, $3, $4, $5)",
+            params![user, seq, self.now, stored, body_id],
         )?;
         self.events.push(Published {
             user,
@@ -73,6 +95,11 @@ impl WriteCtx<'_> {
         Ok(seq)
     }
 }
+
+/// Reads stored events as `seq, at, body` (alias `e`), whether a body is kept in its row or
+/// shared through `event_bodies`; append the `WHERE`.
+pub const EVENT_SELECT: &str = "SELECT e.seq, e.at, COALESCE(b.body, e.body) FROM events e \
+     LEFT JOIN event_bodies b ON b.id = e.body_id";
 
 /// A user's event counter as the writer knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -479,7 +506,6 @@ fn writer_loop(
         }
         let now = now_ms();
         let started = std::time::Instant::now();
-        let jobs = batch.len();
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
         if let Err(e) = db.begin() {
             // Dropping the jobs answers each caller with `Busy`.
@@ -508,39 +534,9 @@ fn writer_loop(
             notify: Vec::new(),
             seqs: &mut seqs,
         };
-        for mut job in batch {
-            let mut attempts = 0;
-            loop {
-                attempts += 1;
-                let mark_events = ctx.events.len();
-                let mark_notify = ctx.notify.len();
-                ctx.seqs.begin_job();
-                if let Err(e) = control(ctx.db, "SAVEPOINT job") {
-                    tracing::error!(error = %e, "savepoint failed");
-                }
-                let (ok, outcome) = job(&mut ctx);
-                if ok {
-                    let _ = control(ctx.db, "RELEASE SAVEPOINT job");
-                } else {
-                    let _ = ctx
-                        .db
-                        .batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
-                    ctx.events.truncate(mark_events);
-                    ctx.notify.truncate(mark_notify);
-                    ctx.seqs.rollback_job();
-                }
-                match outcome {
-                    Some(o) => {
-                        outcomes.push(o);
-                        break;
-                    }
-                    None if attempts < 5 => continue,
-                    None => {
-                        // Retried enough: the caller gets `Busy` when the job is dropped.
-                        break;
-                    }
-                }
-            }
+        let jobs = batch.len();
+        for job in batch {
+            run_job(&mut ctx, job, &mut outcomes);
         }
         let flushed = ctx.seqs.flush(ctx.db);
         if pg && !ctx.notify.is_empty() && flushed.is_ok() {
@@ -585,6 +581,42 @@ fn writer_loop(
         );
     }
     tracing::info!("writer stopped");
+}
+
+/// Runs one job in its own savepoint of the open transaction: a failing job is rolled back
+/// (its rows, events and counters) while the rest of the batch stays; a job that asks to be
+/// retried (a deadlock on PostgreSQL) runs again, up to five times.
+fn run_job(ctx: &mut WriteCtx<'_>, mut job: Job, outcomes: &mut Vec<Outcome>) {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mark_events = ctx.events.len();
+        let mark_notify = ctx.notify.len();
+        ctx.seqs.begin_job();
+        if let Err(e) = control(ctx.db, "SAVEPOINT job") {
+            tracing::error!(error = %e, "savepoint failed");
+        }
+        let (ok, outcome) = job(ctx);
+        if ok {
+            let _ = control(ctx.db, "RELEASE SAVEPOINT job");
+        } else {
+            let _ = ctx
+                .db
+                .batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+            ctx.events.truncate(mark_events);
+            ctx.notify.truncate(mark_notify);
+            ctx.seqs.rollback_job();
+        }
+        match outcome {
+            Some(o) => {
+                outcomes.push(o);
+                return;
+            }
+            None if attempts < 5 => continue,
+            // Retried enough: the caller gets `Busy` when the job is dropped.
+            None => return,
+        }
+    }
 }
 
 /// A committed batch waiting to be made durable, answered and published.

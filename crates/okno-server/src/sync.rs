@@ -5,7 +5,7 @@ use crate::chats;
 use crate::connections::user_connections;
 use crate::db::Db;
 use crate::error::{ApiResult, AppError, Json, Query};
-use crate::store::{decode_event, event_frame, now_ms};
+use crate::store::{decode_event, event_frame, now_ms, EVENT_SELECT};
 use crate::{params, AppState};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -38,7 +38,7 @@ pub fn events_after(db: &mut dyn Db, user: UserId, since: i64, limit: i64) -> Ap
         return Ok(Page::Reset { head: pos.head });
     }
     let rows = db.query(
-        "SELECT seq, at, body FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        &format!("{EVENT_SELECT} WHERE e.user_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3"),
         params![user, since, limit + 1],
     )?;
     let has_more = rows.len() as i64 > limit;
@@ -374,6 +374,14 @@ pub async fn prune_events(state: &AppState, keep: i64) -> ApiResult<u64> {
                     params![r.int(0)?, r.int(1)?],
                 )?;
             }
+            // Shared bodies no event points at any more. Body ids grow with time, so those
+            // below the oldest one still pointed at (an index lookup) are unused.
+            ctx.db.execute(
+                "DELETE FROM event_bodies WHERE id < COALESCE(\
+                 (SELECT MIN(body_id) FROM events WHERE body_id IS NOT NULL), \
+                 (SELECT MAX(id) + 1 FROM event_bodies))",
+                params![],
+            )?;
             Ok(removed)
         })
         .await

@@ -18,6 +18,7 @@ both! {
     a_failed_commit_leaves_no_cached_event_seq_behind => seqs_after_failed_commit;
     event_seqs_continue_after_a_restart => seqs_after_restart;
     event_seqs_continue_after_pruning_and_a_restart => seqs_after_pruning;
+    a_fanned_out_event_keeps_one_body_until_no_stream_points_at_it => shared_bodies;
     a_repeated_send_returns_the_original_even_when_a_new_one_is_refused => repeated_send_paths;
 }
 
@@ -273,6 +274,112 @@ async fn seqs_after_pruning(backend: Backend) {
     let page: SyncResponse = user.get("/api/v1/sync?since=1").await.unwrap();
     assert!(page.reset, "an old cursor is reset: {page:?}");
     assert_eq!(page.cursor, a0 + 6, "to the head");
+}
+
+/// What a user's stream replays from `since` over HTTP: (seq, body).
+async fn replay(client: &Api, since: i64) -> Vec<(i64, EventBody)> {
+    let page: SyncResponse = client
+        .get(&format!("/api/v1/sync?since={since}"))
+        .await
+        .unwrap();
+    assert!(!page.reset, "{page:?}");
+    page.events.into_iter().map(|e| (e.seq, e.body)).collect()
+}
+
+/// Shared event bodies stored after `after` (an id).
+async fn count_bodies(state: &std::sync::Arc<okno_server::AppState>, after: i64) -> i64 {
+    state
+        .store
+        .read(move |db| {
+            db.query_one(
+                "SELECT COUNT(*) FROM event_bodies WHERE id > $1",
+                params![after],
+            )?
+            .int(0)
+            .map_err(Into::into)
+        })
+        .await
+        .unwrap()
+}
+
+async fn last_body(state: &std::sync::Arc<okno_server::AppState>) -> i64 {
+    state
+        .store
+        .read(|db| {
+            db.query_one("SELECT COALESCE(MAX(id), 0) FROM event_bodies", params![])?
+                .int(0)
+                .map_err(Into::into)
+        })
+        .await
+        .unwrap()
+}
+
+/// An event for several users is stored once and replayed to each of them; pruning drops a
+/// shared body only when no stream points at it any more.
+async fn shared_bodies(backend: Backend) {
+    let srv = TestServer::demo(backend).await;
+    let state = srv.server.as_ref().unwrap().state.clone();
+    let ua = srv.login("user").await;
+    let ub = srv.login("specialist").await;
+    let (a, b) = (ua.me().await.id, ub.me().await.id);
+    let s = stored_seqs(&state, vec![a, b]).await;
+    let (a0, b0) = (s[0].1, s[1].1);
+    let before = last_body(&state).await;
+    let (x, y, z, w) = (
+        read_body(101),
+        read_body(102),
+        read_body(103),
+        read_body(104),
+    );
+    {
+        let (x, y, z, w) = (x.clone(), y.clone(), z.clone(), w.clone());
+        state
+            .store
+            .write(move |ctx| {
+                ctx.emit_many(&[a, b, a], &x)?;
+                ctx.emit_many(&[b, a], &y)?;
+                ctx.emit(a, &z)?;
+                ctx.emit_many(&[b], &w)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        count_bodies(&state, before).await,
+        2,
+        "one body per fan-out"
+    );
+    let want_a = vec![
+        (a0 + 1, x.clone()),
+        (a0 + 2, y.clone()),
+        (a0 + 3, z.clone()),
+    ];
+    let want_b = vec![
+        (b0 + 1, x.clone()),
+        (b0 + 2, y.clone()),
+        (b0 + 3, w.clone()),
+    ];
+    assert_eq!(replay(&ua, a0).await, want_a);
+    assert_eq!(replay(&ub, b0).await, want_b);
+
+    okno_server::sync::prune_events(&state, 2).await.unwrap();
+    assert_eq!(replay(&ua, a0 + 1).await, want_a[1..]);
+    assert_eq!(replay(&ub, b0 + 1).await, want_b[1..]);
+    assert_eq!(
+        count_bodies(&state, before).await,
+        1,
+        "only y's body is still pointed at"
+    );
+
+    okno_server::sync::prune_events(&state, 1).await.unwrap();
+    assert_eq!(replay(&ua, a0 + 2).await, want_a[2..]);
+    assert_eq!(replay(&ub, b0 + 2).await, want_b[2..]);
+    assert_eq!(
+        count_bodies(&state, before).await,
+        0,
+        "no stream points at a shared body"
+    );
 }
 
 async fn repeated_send_paths(backend: Backend) {
