@@ -59,6 +59,14 @@ async fn main() -> Result<()> {
         args.companies > 0 && args.lines_per_company > 0,
         "need companies and lines"
     );
+    // The server's logs only when asked for (`RUST_LOG=okno_server::store=debug` shows each
+    // batch's work, commit and fsync times), on stderr.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let tmp = std::env::temp_dir().join(format!("okno-route-bench-{}", std::process::id()));
     let dir = args.data_dir.clone().unwrap_or_else(|| tmp.clone());
     let mut config = Config::new("127.0.0.1:0".parse()?, dir);
