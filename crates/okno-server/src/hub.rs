@@ -15,14 +15,24 @@ use tokio::sync::mpsc;
 pub struct Published {
     pub user: UserId,
     pub seq: i64,
-    /// The whole `ServerFrame::Event` JSON text.
-    pub frame: Arc<str>,
+    pub at: i64,
+    /// The event body's JSON, shared by every user the event went to. The frame around it is
+    /// built by the connection that sends it (`Pushed::frame`), not by the writer for everyone.
+    pub body: Arc<str>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Pushed {
     pub seq: i64,
-    pub frame: Arc<str>,
+    pub at: i64,
+    pub body: Arc<str>,
+}
+
+impl Pushed {
+    /// The whole `ServerFrame::Event` JSON text.
+    pub fn frame(&self) -> String {
+        crate::store::event_frame(self.seq, self.at, &self.body)
+    }
 }
 
 const QUEUE: usize = 1024;
@@ -87,7 +97,8 @@ impl Hub {
                 list.retain(|(_, tx)| {
                     tx.try_send(Pushed {
                         seq: ev.seq,
-                        frame: ev.frame.clone(),
+                        at: ev.at,
+                        body: ev.body.clone(),
                     })
                     .is_ok()
                 });

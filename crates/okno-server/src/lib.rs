@@ -482,7 +482,8 @@ fn listen_once(url: &str, node: &str, weak: &std::sync::Weak<AppState>) -> Resul
                 published.push(hub::Published {
                     user,
                     seq,
-                    frame: store::event_frame(seq, r.int(1)?, &r.text(2)?).into(),
+                    at: r.int(1)?,
+                    body: r.text(2)?.into(),
                 });
             }
         }

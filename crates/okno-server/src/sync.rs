@@ -251,7 +251,7 @@ async fn session(
             pushed = sub.rx.recv() => match pushed {
                 Some(p) if p.seq <= cursor => {}
                 Some(p) if p.seq == cursor + 1 => {
-                    sink.send(WsMessage::Text(Utf8Bytes::from(&*p.frame))).await?;
+                    sink.send(WsMessage::Text(Utf8Bytes::from(p.frame()))).await?;
                     cursor = p.seq;
                 }
                 Some(_) => catch_up(&state, user, &mut cursor, &mut sink).await?,
