@@ -7,6 +7,10 @@ export const HOUR = 3_600_000;
 
 export function world(opts: { signedIn?: boolean } = {}) {
   const now = Date.now();
+  // `hours` ago, but never before today's midnight (the tests expect these under "Today" at
+  // any time of day): shortly after midnight they move to just after it, in the same order.
+  const midnight = new Date(now).setHours(0, 0, 0, 0);
+  const todayAgo = (hours: number) => Math.max(now - hours * HOUR, midnight + (10 - hours) * 1_000);
   const mb = new MemoryBackend({ manual: true });
   const me = mb.addAccount("user", "okno-demo", "Anna Petrova");
   mb.addAccount("specialist", "okno-demo", "Dmitry Sokolov");
@@ -47,8 +51,8 @@ export function world(opts: { signedIn?: boolean } = {}) {
   mb.openTicket(itChat, now - 50 * HOUR);
   mb.addMessage(itChat, { from: spec, text: "Please see https://kb.example.com/outlook for the fix.", at: now - 49 * HOUR, read: true });
   mb.addServiceRequest(itChat, "Reset Outlook profile", "in_progress", now - 48 * HOUR);
-  mb.addMessage(itChat, { from: spec, text: "Here is the guide", files: [{ name: "guide.pdf", size: 1_500_000 }], at: now - 2 * HOUR });
-  mb.addMessage(itChat, { from: spec, text: "Did it help?", at: now - HOUR });
+  mb.addMessage(itChat, { from: spec, text: "Here is the guide", files: [{ name: "guide.pdf", size: 1_500_000 }], at: todayAgo(2) });
+  mb.addMessage(itChat, { from: spec, text: "Did it help?", at: todayAgo(1) });
 
   const acctChat = mb.connect(acct.id).chat_id!;
   mb.addMessage(acctChat, { from: "me", text: "Statement import fails", at: now - 30 * HOUR });
