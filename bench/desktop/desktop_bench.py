@@ -976,6 +976,7 @@ return {
               domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd} : null,
   paint: performance.getEntriesByType('paint').map(e => [e.name, e.startTime]),
   resources: performance.getEntriesByType('resource').map(e => [e.name, e.initiatorType, e.startTime, e.responseEnd]),
+  marks: performance.getEntriesByType('mark').filter(e => e.name.startsWith('okno:')).map(e => [e.name.slice(5), e.startTime]),
 };
 """
 
@@ -1114,6 +1115,9 @@ def bench_breakdown(ctx, data, runs=3, env=None):
                 "dom_content_loaded": po((page["nav"] or {}).get("domContentLoaded")),
                 "load_event": po((page["nav"] or {}).get("load")),
                 "paint": {n: po(t) for n, t in page["paint"]},
+                # The UI's own moments (ui/src/lib/marks.ts): main script, backend module, info
+                # answered, mounted, lines read, the frame after.
+                "marks": {n: po(t) for n, t in page.get("marks") or []},
                 "ipc_info": ipc.get("info"), "ipc_lines": ipc.get("lines"),
                 "line_item_seen_by_polling": rel(seen), "webdriver_poll_ms": round(rtt, 1),
                 "resources": [[n.rsplit('/', 1)[-1][:40], k, po(a), po(b)] for n, k, a, b in page["resources"]][:40],
@@ -1302,9 +1306,9 @@ def main():
 
     def step_breakdown():
         ensure_data()
+        # The DMA-BUF renderer is off by default in the app now: no separate variant for it.
         res["breakdown"] = {
-            "webdriver": bench_breakdown(ctx, data),
-            "webdriver-nodmabuf": bench_breakdown(ctx, data, env={"WEBKIT_DISABLE_DMABUF_RENDERER": "1"}),
+            "webdriver": bench_breakdown(ctx, data, runs=max(3, a.runs)),
             "strace": strace_timeline(ctx, data),
         }
 

@@ -628,8 +628,25 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         let _ = tx.send(Some(result));
     });
     notifications::setup_tray(&handle)?;
+    // The window starts hidden (tauri.conf.json) and the page shows it with its first content:
+    // WebKitGTK's shared-memory renderer answers a draw of a webview that has nothing yet by
+    // waiting on the GTK thread, up to 500 ms, for a web process that is still starting (see
+    // ARCHITECTURE.md, "Start"). Should the page never show it (a broken page), show it anyway.
+    let h = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(SHOW_WINDOW_FALLBACK).await;
+        if let Some(w) = h.get_webview_window("main") {
+            if !w.is_visible().unwrap_or(true) {
+                tracing::warn!("the page did not show the window; showing it");
+                let _ = w.show();
+            }
+        }
+    });
     Ok(())
 }
+
+/// How long the page has to show the window before the shell does.
+const SHOW_WINDOW_FALLBACK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Environment defaults for GTK and WebKitGTK on Linux; `main` calls this before any thread
 /// starts, and a value the user set wins (see ARCHITECTURE.md, "Rendering on Linux"):

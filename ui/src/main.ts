@@ -3,15 +3,23 @@ import "./app.css";
 import App from "./App.svelte";
 import type { Backend } from "./lib/backend";
 import { detectLang, getLang, setLang } from "./lib/i18n";
+import { mark } from "./lib/marks";
 
-async function pickBackend(): Promise<Backend> {
+mark("main");
+
+/** The backend, and what to do once the first screen has its content. */
+async function pickBackend(): Promise<{ backend: Backend; onfirstcontent?: () => void }> {
   if (typeof window !== "undefined" && "__TAURI_INTERNALS__" in window) {
     const { TauriBackend } = await import("./lib/tauri");
+    mark("backend");
     const backend = new TauriBackend();
     // The system locale, as the shell sees it (webviews do not always report it).
     const info = await backend.info().catch(() => null);
+    mark("info");
     if (info?.locale) setLang(detectLang(info.locale));
-    return backend;
+    // The window starts hidden: shown with its first content, not as an empty webview (which
+    // WebKitGTK may make the shell wait for; see ARCHITECTURE.md, "Start").
+    return { backend, onfirstcontent: () => void backend.showWindow().catch(() => {}) };
   }
   // In a plain browser (npx vite): the in-memory backend with the demo world.
   const { createDemo } = await import("./lib/demo");
@@ -21,10 +29,11 @@ async function pickBackend(): Promise<Backend> {
   demo.backend.attachDomDragDrop(window);
   // A dev hook for screenshots and manual poking, e.g. window.__okno.backend.drop(["/tmp/a.pdf"]).
   (window as unknown as { __okno: unknown }).__okno = { backend: demo.backend, ids: demo.ids };
-  return demo.backend;
+  return { backend: demo.backend };
 }
 
-void pickBackend().then((backend) => {
+void pickBackend().then(({ backend, onfirstcontent }) => {
   document.documentElement.lang = getLang();
-  mount(App, { target: document.getElementById("app")!, props: { backend } });
+  mount(App, { target: document.getElementById("app")!, props: { backend, onfirstcontent } });
+  mark("mounted");
 });

@@ -6,6 +6,7 @@ import type { AppInfo, Backend, DroppedFile } from "./backend";
 import type { CoreEvent, LineItem, Me, SyncState } from "./proto/api";
 import type { ChatId, LineId, TicketId } from "./proto/ids";
 import { pushEscape } from "./escape";
+import { mark, markNextFrame } from "./marks";
 import { TicketsState } from "./tickets.svelte";
 
 export type Section = "lines" | "tickets";
@@ -57,6 +58,12 @@ export class AppState {
   selected = $derived(this.lines.find((l) => l.line.id === this.selectedLineId) ?? null);
   unreadTotal = $derived(this.lines.reduce((n, l) => n + (l.muted ? 0 : l.unread), 0));
 
+  /** Settles once the first screen has its content: the sign-in screen, or the lines list read
+   * from the cache (the Tickets lists come from the server and are not waited for). The desktop
+   * shell keeps its window hidden until then (see ARCHITECTURE.md, "Start"). */
+  readonly firstContent: Promise<void>;
+  private firstContentDone: () => void = () => {};
+
   private chatListeners = new Set<ChatListener>();
   private dropListeners = new Set<(files: DroppedFile[]) => void>();
   private linesInFlight: Promise<void> | null = null;
@@ -67,6 +74,7 @@ export class AppState {
 
   constructor(backend: Backend) {
     this.backend = backend;
+    this.firstContent = new Promise((resolve) => (this.firstContentDone = resolve));
     this.tickets = new TicketsState(backend);
   }
 
@@ -96,7 +104,12 @@ export class AppState {
       this.me = null;
     }
     this.ready = true;
-    if (this.me) await this.afterSignIn();
+    if (!this.me) this.firstContentDone();
+    try {
+      if (this.me) await this.afterSignIn();
+    } finally {
+      this.firstContentDone();
+    }
   }
 
   private async afterSignIn(): Promise<void> {
@@ -196,10 +209,15 @@ export class AppState {
         try {
           if (!this.me) return;
           this.lines = await this.backend.lines();
+          if (!this.linesLoaded) {
+            mark("lines");
+            markNextFrame("lines-frame");
+          }
           this.linesLoaded = true;
         } catch {
           // Keep what is shown; the next event re-reads.
         }
+        this.firstContentDone();
       } while (this.linesDirty);
     };
     this.linesInFlight = run().finally(() => (this.linesInFlight = null));

@@ -2,6 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
 import type { ChatId, CoreEvent } from "./proto/api";
 import type * as P from "./proto/api";
@@ -26,6 +27,9 @@ function subscribe<T>(event: string, handler: (payload: T) => void): () => void 
 }
 
 export class TauriBackend implements Backend {
+  /** Shows the window, which starts hidden (tauri.conf.json): the page calls this once its first
+   * screen has content, so the first frame the window shows is that screen. */
+  showWindow(): Promise<void> { return getCurrentWindow().show(); }
   info() { return invoke<AppInfo>("info"); }
   login(server_url: string | null, login: string, password: string) {
     return invoke<import("./proto/api").Me>("login", { serverUrl: server_url, login, password });
