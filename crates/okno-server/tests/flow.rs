@@ -181,7 +181,7 @@ async fn whole_flow(backend: Backend) {
 
     // A second message while the ticket is open registers nothing new.
     let id2 = Uuid::new_v4();
-    let mut first_ws = alice.ws(None).await;
+    let mut first_ws = alice.ws_now().await;
     first_ws
         .send(&ClientFrame::Send {
             chat_id: chat,
@@ -462,7 +462,7 @@ async fn history_and_unread(backend: Backend) {
         (29..=33).collect::<Vec<_>>()
     );
 
-    let mut ws = user.ws(None).await;
+    let mut ws = user.ws_now().await;
     let read: ChatSummary = user
         .post(&format!("/api/v1/chats/{chat}/read"), &json!({"seq": 20}))
         .await
@@ -570,7 +570,7 @@ async fn service_request_flow(backend: Backend) {
     user.send_text(chat, "my laptop needs a new battery").await;
     let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
     let ticket = summary.open_ticket.unwrap();
-    let mut ws = user.ws(None).await;
+    let mut ws = user.ws_now().await;
     let mut ws_cursor = 0;
 
     // Neither the user nor another company may register one.

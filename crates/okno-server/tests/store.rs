@@ -542,8 +542,8 @@ async fn postgres_nodes_push_each_others_events() {
     let chat = snapshot.connections.iter().find_map(|c| c.chat_id).unwrap();
 
     // Clients on node B; the writes go to node A.
-    let mut ws_user = user_b.ws(None).await;
-    let mut ws_staff = specialist_b.ws(None).await;
+    let mut ws_user = user_b.ws_now().await;
+    let mut ws_staff = specialist_b.ws_now().await;
     let mut sent = Vec::new();
     for i in 0..20 {
         sent.push(user_a.send_text(chat, &format!("via A {i}")).await.id);

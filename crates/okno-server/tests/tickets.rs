@@ -339,7 +339,7 @@ async fn queue_order_and_positions(backend: Backend) {
     assert_eq!(order, tickets[1..].iter().map(|t| t.id).collect::<Vec<_>>());
     assert_eq!(queued[3].ticket.queue_position, Some(4));
 
-    let mut last_ws = clients[4].api.ws(None).await;
+    let mut last_ws = clients[4].api.ws_now().await;
     last_ws.drain_events(Duration::from_millis(300)).await;
     // Two moves before the notices are written: each waiting ticket's notice changes once.
     close(&s.api, tickets[0].id).await.unwrap();
@@ -837,7 +837,7 @@ async fn catalog_and_service_requests(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(e.status, 400);
-    let mut ws = c.api.ws(None).await;
+    let mut ws = c.api.ws_now().await;
     ws.drain_events(Duration::from_millis(300)).await;
     let ip: ServiceRequest = s
         .api
@@ -879,7 +879,7 @@ async fn lists_detail_and_figures(backend: Backend) {
     let f = fx(backend).await;
     let s1 = f.specialist("s1", 1, &[(f.l1, 1)], Presence::Online).await;
     let s2 = f.specialist("s2", 1, &[(f.l2, 1)], Presence::Online).await;
-    let mut s1_ws = s1.api.ws(None).await;
+    let mut s1_ws = s1.api.ws_now().await;
     s1_ws.drain_events(Duration::from_millis(200)).await;
     let a = f.client("a", f.l1).await;
     let b = f.client("b", f.l1).await;

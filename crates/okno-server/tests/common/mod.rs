@@ -391,6 +391,14 @@ impl Api {
     pub async fn ws(&self, since: Option<i64>) -> Ws {
         Ws::connect(&self.base, self.token.as_deref().unwrap(), since).await
     }
+
+    /// A WebSocket that gets every event committed after this call. (`ws(None)` starts where
+    /// the stream stands when the server has set the session up, which may be after a write
+    /// the test makes right after connecting.)
+    pub async fn ws_now(&self) -> Ws {
+        let snapshot: okno_proto::Snapshot = self.get("/api/v1/snapshot").await.unwrap();
+        self.ws(Some(snapshot.cursor)).await
+    }
 }
 
 pub fn urlencode(s: &str) -> String {
