@@ -42,6 +42,21 @@ async fn always_open(env: &Env, line: LineId) {
     assert!(r.status().is_success(), "{}", r.status());
 }
 
+/// The user's first chat, its line made always open.
+async fn first_chat_always_open(env: &Env, user: &Core) -> ChatId {
+    let chat = first_chat(user);
+    let line = user
+        .lines()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.chat_id == Some(chat))
+        .unwrap()
+        .line
+        .id;
+    always_open(env, line).await;
+    chat
+}
+
 async fn notices(core: &Core, chat: ChatId) -> Vec<Notice> {
     cached(core, chat)
         .await
@@ -55,16 +70,7 @@ async fn a_ticket_from_queue_to_rating_through_two_cores() {
     let env = Env::start().await;
     let user = env.core("user", "user").await;
     let spec = env.core("spec", "specialist").await;
-    let chat = first_chat(&user);
-    let line = user
-        .lines()
-        .unwrap()
-        .into_iter()
-        .find(|l| l.chat_id == Some(chat))
-        .unwrap()
-        .line
-        .id;
-    always_open(&env, line).await;
+    let chat = first_chat_always_open(&env, &user).await;
     let mut events = spec.subscribe();
 
     // The specialist steps away: new tickets wait in the queue.
@@ -289,30 +295,22 @@ async fn a_service_request_moves_through_its_statuses_and_the_users_panel_follow
     let env = Env::start().await;
     let user = env.core("user", "user").await;
     let spec = env.core("spec", "specialist").await;
-    let chat = first_chat(&user);
-    let line = user
-        .lines()
-        .unwrap()
-        .into_iter()
-        .find(|l| l.chat_id == Some(chat))
-        .unwrap()
-        .line
-        .id;
-    always_open(&env, line).await;
+    let chat = first_chat_always_open(&env, &user).await;
     user.send(chat, "The scanner on floor 2 is dead", &[])
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let ticket = loop {
-        let open = spec.tickets(TicketView::Open).await.unwrap();
-        if let Some(i) = open.into_iter().find(|i| i.ticket.chat_id == chat) {
-            break i.ticket;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the ticket never reached the specialist's open list"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let open_ticket = || async {
+        spec.tickets(TicketView::Open)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.ticket.chat_id == chat)
+            .map(|i| i.ticket)
     };
+    eventually(15, "the ticket in the specialist's open list", || async {
+        open_ticket().await.is_some()
+    })
+    .await;
+    let ticket = open_ticket().await.unwrap();
     let wt = spec
         .services(ticket.company_id)
         .await
