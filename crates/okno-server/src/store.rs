@@ -42,9 +42,7 @@ pub struct WriteCtx<'a> {
 impl WriteCtx<'_> {
     /// Appends an event to a user's stream; it is pushed once the batch commits.
     pub fn emit(&mut self, user: UserId, body: &EventBody) -> Result<i64, AppError> {
-        let body_json: Arc<str> = serde_json::to_string(body)
-            .map_err(AppError::internal)?
-            .into();
+        let body_json = shared_json(body)?;
         self.append(user, &body_json)
     }
 
@@ -54,9 +52,7 @@ impl WriteCtx<'_> {
     /// `INSERT … SELECT … FROM json_each(…)` for all the rows was measured slower than a cached
     /// single-row `INSERT` each.)
     pub fn emit_many(&mut self, users: &[UserId], body: &EventBody) -> Result<(), AppError> {
-        let body_json: Arc<str> = serde_json::to_string(body)
-            .map_err(AppError::internal)?
-            .into();
+        let body_json = shared_json(body)?;
         let mut sorted = users.to_vec();
         sorted.sort();
         sorted.dedup();
@@ -105,6 +101,13 @@ impl WriteCtx<'_> {
         });
         self.notify.push((user.0, seq));
     }
+}
+
+/// An event body's JSON, to be shared by the rows and pushes of every recipient.
+fn shared_json(body: &EventBody) -> Result<Arc<str>, AppError> {
+    Ok(serde_json::to_string(body)
+        .map_err(AppError::internal)?
+        .into())
 }
 
 /// Reads stored events as `seq, at, body` (alias `e`), whether a body is kept in its row or
