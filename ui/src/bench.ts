@@ -8,6 +8,9 @@ import "./app.css";
 import MessageList from "./chat/MessageList.svelte";
 import type { Message } from "./lib/backend";
 import { MemoryBackend } from "./lib/memory";
+import { markPlatform } from "./lib/platform";
+
+markPlatform();
 
 const params = new URLSearchParams(location.search);
 const N = Number(params.get("n") ?? 100_000);

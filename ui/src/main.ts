@@ -4,8 +4,11 @@ import App from "./App.svelte";
 import type { Backend } from "./lib/backend";
 import { detectLang, getLang, setLang } from "./lib/i18n";
 import { mark } from "./lib/marks";
+import { markPlatform } from "./lib/platform";
 
 mark("main");
+// Before anything is laid out: the font stacks depend on it (app.css).
+markPlatform();
 
 /** The backend, and what to do once the first screen has its content. */
 async function pickBackend(): Promise<{ backend: Backend; onfirstcontent?: () => void }> {

@@ -6,6 +6,7 @@ import { linkify } from "./linkify";
 import { mergeNewest, mergeOlder } from "./merge";
 import { buildRows } from "./rows";
 import { MemoryBackend } from "./memory";
+import { markPlatform } from "./platform";
 
 const msg = (seq: number, at = seq * 1000): Message => ({
   id: seq,
@@ -156,5 +157,27 @@ describe("merging a page", () => {
     const moved = mergeNewest(before, [q(2)]);
     expect(moved.same).toBe(false);
     expect(moved.messages[0].notice).toMatchObject({ position: 2 });
+  });
+});
+
+describe("markPlatform", () => {
+  const ua = {
+    webkitgtk: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15",
+    chromeLinux: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36",
+    mac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+    windows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36 Edg/140.0",
+    android: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Mobile Safari/537.36",
+  };
+  it("marks Linux desktops only, where app.css keeps the font stacks short", () => {
+    const on = (s: string) => {
+      const el = document.createElement("html");
+      markPlatform(el, s);
+      return el.dataset.os ?? null;
+    };
+    expect(on(ua.webkitgtk)).toBe("linux");
+    expect(on(ua.chromeLinux)).toBe("linux");
+    expect(on(ua.mac)).toBeNull();
+    expect(on(ua.windows)).toBeNull();
+    expect(on(ua.android)).toBeNull();
   });
 });
