@@ -961,8 +961,8 @@ def bench_scroll(ctx, data, env, name, timeout_s=400):
         deadline = time.monotonic() + timeout_s
         result = None
         while time.monotonic() < deadline:
-            # Waits inside the page (a WebDriver round trip per second cost the page frames: it
-            # put 20-30 ms outliers into the control phase); the page sets the title when done.
+            # Waits for the result inside the page: a WebDriver round trip every second cost
+            # the page frames (20-30 ms outliers in the control phase).
             result = sess.js_async(WAIT_RESULT, timeout_s=40)
             if result:
                 break
