@@ -104,7 +104,6 @@ export class AppState {
       this.me = null;
     }
     this.ready = true;
-    if (!this.me) this.firstContentDone();
     try {
       if (this.me) await this.afterSignIn();
     } finally {
