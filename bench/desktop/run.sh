@@ -43,10 +43,10 @@ TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bi
 if [[ "$NO_BUILD" != 1 ]]; then
     echo "== building the UI and the release binaries" >&2
     (cd "$ROOT/ui" && npm run build >&2)
-    (cd "$ROOT" && cargo build --release -p okno-desktop >&2)
+    (cd "$ROOT" && cargo build --profile desktop -p okno-desktop >&2)
     (cd "$ROOT" && cargo build --release -p okno-server --bin okno-server >&2)
 fi
-APP_BIN="${APP_BIN:-$CARGO_TARGET_DIR/release/okno-desktop}"
+APP_BIN="${APP_BIN:-$CARGO_TARGET_DIR/desktop/okno-desktop}"
 SERVER_BIN="${SERVER_BIN:-$CARGO_TARGET_DIR/release/okno-server}"
 [[ -x "$APP_BIN" ]] || { echo "missing $APP_BIN" >&2; exit 1; }
 [[ -f "$ROOT/ui/dist/bench.html" ]] || { echo "missing ui/dist/bench.html (npm run build in ui/)" >&2; exit 1; }

@@ -658,17 +658,45 @@ const SHOW_WINDOW_FALLBACK: std::time::Duration = std::time::Duration::from_secs
 ///   shared-memory path draws with cairo and WebKit sets up its own EGL display, so GTK's GL is
 ///   unused; the DMA-BUF path may draw through it, so a user who turns that renderer back on
 ///   keeps GDK's GL.
+/// - `WEBKIT_WEB_RENDER_DEVICE_FILE`, only with that renderer off: without it WebKit opens an EGL
+///   display in this process at every web-process launch only to ask which GPU the DMA-BUF
+///   renderer should use, which loads Mesa and LLVM here (about 17 MB of PSS). The
+///   shared-memory path never uses that device (the web process picks its own for painting),
+///   so naming one skips the probe; [`render_device_file`] names the one WebKit's own DRM
+///   fallback would pick.
 #[cfg(target_os = "linux")]
 pub fn set_linux_env_defaults() {
-    let default = |key: &str, value: &str| {
+    let default = |key: &str, value: &std::ffi::OsStr| {
         if std::env::var_os(key).is_none() {
             std::env::set_var(key, value);
         }
     };
-    default("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    default("WEBKIT_DISABLE_DMABUF_RENDERER", "1".as_ref());
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_some_and(|v| v == "1") {
-        default("GDK_GL", "disable");
+        default("GDK_GL", "disable".as_ref());
+        default(
+            "WEBKIT_WEB_RENDER_DEVICE_FILE",
+            render_device_file(std::path::Path::new("/dev/dri")).as_os_str(),
+        );
     }
+}
+
+/// The first DRM render node under `dri` (`renderD128`, …), or the conventional first one when
+/// the machine has none (a virtual display; WebKit then finds no device, as it would have).
+#[cfg(target_os = "linux")]
+fn render_device_file(dri: &std::path::Path) -> std::path::PathBuf {
+    let mut nodes: Vec<_> = std::fs::read_dir(dri)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter_map(|n| {
+            let n = n.to_str()?;
+            n.strip_prefix("renderD")?.parse::<u32>().ok()
+        })
+        .collect();
+    nodes.sort_unstable();
+    dri.join(format!("renderD{}", nodes.first().copied().unwrap_or(128)))
 }
 
 pub fn run() {
@@ -777,4 +805,39 @@ pub(crate) fn focus(app: &AppHandle) -> Focus {
 pub(crate) fn emit_open_chat(app: &AppHandle, chat: ChatId) {
     focus_main(app);
     let _ = app.emit("open-chat", chat);
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::render_device_file;
+
+    #[test]
+    fn render_device_is_the_lowest_render_node() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["card0", "renderD129", "renderD130", "by-path"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        assert_eq!(
+            render_device_file(dir.path()),
+            dir.path().join("renderD129")
+        );
+        std::fs::write(dir.path().join("renderD128"), b"").unwrap();
+        assert_eq!(
+            render_device_file(dir.path()),
+            dir.path().join("renderD128")
+        );
+    }
+
+    #[test]
+    fn render_device_without_nodes_is_the_conventional_first() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("card0"), b"").unwrap();
+        std::fs::write(dir.path().join("renderDx"), b"").unwrap();
+        assert_eq!(
+            render_device_file(dir.path()),
+            dir.path().join("renderD128")
+        );
+        let missing = dir.path().join("missing");
+        assert_eq!(render_device_file(&missing), missing.join("renderD128"));
+    }
 }
