@@ -125,6 +125,8 @@ async function main() {
     script: {} as Stats,
     intervals: {} as Stats,
     maxRowsInDom: 0,
+    /** Every frame over 16.7 ms: its phase, index, cost and the script part of it. */
+    slow: [] as { phase: string; frame: number; cost: number; script: number }[],
   };
   const all: number[] = [];
   const scripts: number[] = [];
@@ -150,6 +152,7 @@ async function main() {
     let last = 0;
     for (let f = 0; f < count; f++) {
       if (pause) await new Promise((r) => setTimeout(r, pause));
+      let script = 0;
       const cost = await frame(() => {
         const s0 = performance.now();
         const max = el.scrollHeight - el.clientHeight;
@@ -157,8 +160,10 @@ async function main() {
         if (next < 0 || next > max) next = Math.max(0, Math.min(max, el.scrollTop - delta()));
         el.scrollTop = next;
         el.dispatchEvent(new Event("scroll"));
-        scripts.push(performance.now() - s0);
+        script = performance.now() - s0;
+        scripts.push(script);
       });
+      if (cost > 16.7) result.slow.push({ phase: name, frame: f, cost: Math.round(cost * 10) / 10, script: Math.round(script * 10) / 10 });
       const now = performance.now();
       if (last && !pause) intervals.push(now - last);
       last = now;

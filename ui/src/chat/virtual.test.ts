@@ -69,9 +69,19 @@ describe("virtualized message list", () => {
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThanOrEqual(2);
     expect(list.querySelectorAll(".sketch").length).toBeGreaterThan(0);
+    // A second scroll in the same frame gets no budget of its own.
+    list.scrollTop = h * 0.25 + 120;
+    await fireEvent.scroll(list);
+    expect(screen.getAllByTestId("message").length).toBeLessThanOrEqual(2);
+    // Frames 17 ms apart turn the placeholders real.
+    const frames = setInterval(() => (now += 17), 5);
     await waitFor(() => expect(list.querySelectorAll(".sketch")).toHaveLength(0));
+    clearInterval(frames);
     expect(screen.getAllByTestId("message").length).toBeGreaterThan(first);
     // Jumps on consecutive frames: placeholders.
+    now += 1000;
+    list.scrollTop = h * 0.5;
+    await fireEvent.scroll(list);
     now += 10;
     list.scrollTop = h * 0.75;
     await fireEvent.scroll(list);
