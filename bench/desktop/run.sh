@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The Okno desktop app benchmarks (release build, under Xvfb): warm start to an interactive
-# lines list, memory of the whole process tree idle with 10,000 cached messages, and scrolling
-# a 100,000-message chat inside the app's own WebKit window (plus headless Chromium for
-# comparison). Builds what it needs, starts its own Xvfb and D-Bus session bus, runs
+# The Okno desktop app benchmarks (the app as users build it, Cargo profile `desktop`, under
+# Xvfb): warm start to an interactive lines list, memory of the whole process tree idle with
+# 10,000 cached messages, and scrolling a 100,000-message chat inside the app's own WebKit
+# window (plus headless Chromium for comparison). Builds what it needs, starts its own Xvfb and D-Bus session bus, runs
 # desktop_bench.py, prints a summary table and stops every process it started.
 # See bench/README.md, section "Desktop app".
 #
@@ -41,7 +41,7 @@ done
 TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")}"
 
 if [[ "$NO_BUILD" != 1 ]]; then
-    echo "== building the UI and the release binaries" >&2
+    echo "== building the UI, the app (desktop profile) and the server (release)" >&2
     (cd "$ROOT/ui" && npm run build >&2)
     (cd "$ROOT" && cargo build --profile desktop -p okno-desktop >&2)
     (cd "$ROOT" && cargo build --release -p okno-server --bin okno-server >&2)
