@@ -4,7 +4,7 @@
 # 10,000 cached messages, and scrolling a 100,000-message chat inside the app's own WebKit
 # window (plus headless Chromium for comparison). Builds what it needs, starts its own Xvfb and D-Bus session bus, runs
 # desktop_bench.py, prints a summary table and stops every process it started.
-# See bench/README.md, section "Desktop app".
+# See ui/README.md, section "Desktop figures".
 #
 # Overrides (environment):
 #   RUNS=10          warm starts (the start with 10,000 cached messages gets RUNS/2)
