@@ -660,7 +660,7 @@ const SHOW_WINDOW_FALLBACK: std::time::Duration = std::time::Duration::from_secs
 ///   keeps GDK's GL.
 /// - `WEBKIT_WEB_RENDER_DEVICE_FILE`, only with that renderer off: without it WebKit opens an EGL
 ///   display in this process at every web-process launch only to ask which GPU the DMA-BUF
-///   renderer should use, which loads Mesa and LLVM here (about 17 MB of PSS). The
+///   renderer should use, which loads Mesa and LLVM here (about 16 MB of PSS). The
 ///   shared-memory path never uses that device (the web process picks its own for painting),
 ///   so naming one skips the probe; [`render_device_file`] names the one WebKit's own DRM
 ///   fallback would pick.
