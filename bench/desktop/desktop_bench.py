@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Okno desktop benchmarks (release build, under Xvfb): warm start to an interactive lines
+"""Okno desktop benchmarks (Cargo profile `desktop`, under Xvfb): warm start to an interactive lines
 list, memory (summed PSS of the app's process tree), and scrolling a 100,000-message chat in
 the app's own WebKit window. Started by bench/desktop/run.sh, which provides the display and
 the session bus; see ui/README.md ("Desktop figures") for the method and the figures.

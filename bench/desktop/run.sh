@@ -2,8 +2,9 @@
 # The Okno desktop app benchmarks (the app as users build it, Cargo profile `desktop`, under
 # Xvfb): warm start to an interactive lines list, memory of the whole process tree idle with
 # 10,000 cached messages, and scrolling a 100,000-message chat inside the app's own WebKit
-# window (plus headless Chromium for comparison). Builds what it needs, starts its own Xvfb and D-Bus session bus, runs
-# desktop_bench.py, prints a summary table and stops every process it started.
+# window (plus headless Chromium for comparison). Builds what it needs, starts its own Xvfb and
+# D-Bus session bus, runs desktop_bench.py, prints a summary table and stops every process it
+# started.
 # See ui/README.md, section "Desktop figures".
 #
 # Overrides (environment):
