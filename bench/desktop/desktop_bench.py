@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Okno desktop benchmarks (Cargo profile `desktop`, under Xvfb): warm start to an interactive lines
-list, memory (summed PSS of the app's process tree), and scrolling a 100,000-message chat in
-the app's own WebKit window. Started by bench/desktop/run.sh, which provides the display and
+"""Okno desktop benchmarks (Cargo profile `desktop`, under Xvfb): warm start to an interactive
+lines list, memory (summed PSS of the app's process tree), and scrolling a 100,000-message chat
+in the app's own WebKit window. Started by bench/desktop/run.sh, which provides the display and
 the session bus; see ui/README.md ("Desktop figures") for the method and the figures.
 
 Standard library only (+ libX11 through ctypes, see xprobe.py).
