@@ -685,18 +685,16 @@ pub fn set_linux_env_defaults() {
 /// the machine has none (a virtual display; WebKit then finds no device, as it would have).
 #[cfg(target_os = "linux")]
 fn render_device_file(dri: &std::path::Path) -> std::path::PathBuf {
-    let mut nodes: Vec<_> = std::fs::read_dir(dri)
+    let first = std::fs::read_dir(dri)
         .into_iter()
         .flatten()
         .flatten()
-        .map(|e| e.file_name())
-        .filter_map(|n| {
-            let n = n.to_str()?;
-            n.strip_prefix("renderD")?.parse::<u32>().ok()
+        .filter_map(|e| {
+            let name = e.file_name();
+            name.to_str()?.strip_prefix("renderD")?.parse::<u32>().ok()
         })
-        .collect();
-    nodes.sort_unstable();
-    dri.join(format!("renderD{}", nodes.first().copied().unwrap_or(128)))
+        .min();
+    dri.join(format!("renderD{}", first.unwrap_or(128)))
 }
 
 pub fn run() {
