@@ -174,7 +174,6 @@ async function main() {
     await new Promise<void>((done) => {
       let f = -1;
       let prev = 0;
-      let busyFrom = 0;
       let busy = 0;
       const step = (ts: number) => {
         if (f >= 0) {
@@ -182,18 +181,22 @@ async function main() {
           const ms = ts - prev;
           costs.push(ms);
           all.push(ms);
-          busies.push(busy);
+          // No task ran between the frames: the main thread was busy all along.
+          busies.push(busy < 0 ? ms : busy);
           scripts.push(script);
           if (ms > 17.7) result.late++;
           result.missed += Math.max(0, Math.round(ms / PERIOD) - 1);
-          if (ms > 17.7) result.slow.push({ phase: name, frame: f, ms: r1(ms), busy: r1(busy), script: r1(script) });
+          if (ms > 17.7) result.slow.push({ phase: name, frame: f, ms: r1(ms), busy: r1(busy < 0 ? ms : busy), script: r1(script) });
           result.maxRowsInDom = Math.max(result.maxRowsInDom, el.querySelectorAll("[data-testid=message]").length);
         }
         if (++f >= count) return done();
         prev = ts;
         script = 0;
-        busyFrom = performance.now();
-        setTimeout(() => (busy = performance.now() - busyFrom));
+        const from = performance.now();
+        busy = -1;
+        setTimeout(() => {
+          if (prev === ts) busy = performance.now() - from;
+        });
         if (!every || f % every === every - 1) {
           const max = el.scrollHeight - el.clientHeight;
           const d = delta();
