@@ -182,11 +182,14 @@ async function main() {
           costs.push(ms);
           all.push(ms);
           // No task ran between the frames: the main thread was busy all along.
-          busies.push(busy < 0 ? ms : busy);
+          const b = busy < 0 ? ms : busy;
+          busies.push(b);
           scripts.push(script);
-          if (ms > 17.7) result.late++;
           result.missed += Math.max(0, Math.round(ms / PERIOD) - 1);
-          if (ms > 17.7) result.slow.push({ phase: name, frame: f, ms: r1(ms), busy: r1(busy < 0 ? ms : busy), script: r1(script) });
+          if (ms > 17.7) {
+            result.late++;
+            result.slow.push({ phase: name, frame: f, ms: r1(ms), busy: r1(b), script: r1(script) });
+          }
           result.maxRowsInDom = Math.max(result.maxRowsInDom, el.querySelectorAll("[data-testid=message]").length);
         }
         if (++f >= count) return done();

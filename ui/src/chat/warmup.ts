@@ -52,7 +52,7 @@ function specimen(now: number): Message[] {
 
 /** Lays out one row of each kind inside `host` and removes them again, once per page.
  * Returns whether it did (false: already done, or no layout engine to warm). */
-export function warmRowFonts(host: HTMLElement): boolean {
+function warmRowFonts(host: HTMLElement): boolean {
   if (warmed || typeof document === "undefined") return false;
   warmed = true;
   const box = document.createElement("div");
@@ -61,7 +61,8 @@ export function warmRowFonts(host: HTMLElement): boolean {
   box.style.cssText = `position:absolute;left:0;top:0;width:${host.clientWidth || 600}px;visibility:hidden;pointer-events:none;contain:layout paint style`;
   host.appendChild(box);
   const me: UserId = -1;
-  const rows = buildRows(specimen(Date.now()), [], me, { now: Date.now() });
+  const now = Date.now();
+  const rows = buildRows(specimen(now), [], me, { now });
   const noop = () => {};
   const parts = rows.map((row) =>
     mount(MessageRow, {
@@ -74,6 +75,18 @@ export function warmRowFonts(host: HTMLElement): boolean {
   for (const p of parts) void unmount(p);
   box.remove();
   return true;
+}
+
+/** Warms the fonts in `host` once the frame being drawn has painted (not before: the first
+ * chat shows first). Returns what cancels it (a list closed before then). */
+export function warmRowFontsSoon(host: HTMLElement): () => void {
+  if (warmed || typeof requestAnimationFrame === "undefined") return () => {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const frame = requestAnimationFrame(() => (timer = setTimeout(() => warmRowFonts(host))));
+  return () => {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
 }
 
 /** For tests: lets the next list warm the fonts again. */
