@@ -1,4 +1,5 @@
 import { render, screen, waitFor, fireEvent } from "@testing-library/svelte";
+import { tick } from "svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Message } from "../lib/backend";
 import { HeightTree } from "../lib/fenwick";
@@ -93,6 +94,41 @@ describe("virtualized message list", () => {
     await waitFor(() => expect(list.querySelectorAll(".sketch")).toHaveLength(0));
     const seqs = screen.getAllByTestId("message").map((m) => Number(m.dataset.seq));
     expect(Math.min(...seqs)).toBeGreaterThan(60_000);
+  });
+  it("keeps a scroll position whose scroll event has not come yet, instead of going back to the old one", async () => {
+    // Rows measure other than their estimates, so each render corrects the scroll position to
+    // keep the anchor row in place.
+    const height = vi.spyOn(HTMLElement.prototype, "offsetHeight", "get").mockReturnValue(37);
+    let now = 2_000_000;
+    // A frozen clock: the frames after the jump turn nothing real, so the list keeps asking
+    // for frames to fill the view.
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => now);
+    const frame = () => new Promise((r) => requestAnimationFrame(r));
+    try {
+      render(MessageList, { props: { messages: make(100_000), pending: [], me: 1 } });
+      const list = await screen.findByTestId("message-list");
+      const canvas = list.firstElementChild as HTMLElement;
+      list.scrollTop = parseFloat(canvas.style.height) * 0.25;
+      await fireEvent.scroll(list);
+      await frame();
+      expect(list.querySelectorAll(".sketch").length).toBeGreaterThan(0);
+      // A script moves the list a second later (WebKitGTK delivers the scroll event of a scroll
+      // made in an animation callback up to a frame later); the list's own frame comes first.
+      now += 1000;
+      const target = parseFloat(canvas.style.height) * 0.5;
+      list.scrollTop = target;
+      await frame();
+      await tick();
+      expect(Math.abs(list.scrollTop - target)).toBeLessThan(2000);
+      await fireEvent.scroll(list);
+      now += 1000;
+      await frame();
+      const seqs = screen.getAllByTestId("message").map((m) => Number(m.dataset.seq));
+      expect(Math.min(...seqs)).toBeGreaterThan(40_000);
+    } finally {
+      clock.mockRestore();
+      height.mockRestore();
+    }
   });
 });
 
