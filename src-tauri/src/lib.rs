@@ -666,18 +666,19 @@ const SHOW_WINDOW_FALLBACK: std::time::Duration = std::time::Duration::from_secs
 ///   fallback would pick.
 #[cfg(target_os = "linux")]
 pub fn set_linux_env_defaults() {
-    let default = |key: &str, value: &std::ffi::OsStr| {
+    // The value is computed only when the variable is unset: the user's own setting wins and
+    // costs nothing (the render device is looked up in /dev/dri only when needed).
+    fn default<V: AsRef<std::ffi::OsStr>>(key: &str, value: impl FnOnce() -> V) {
         if std::env::var_os(key).is_none() {
-            std::env::set_var(key, value);
+            std::env::set_var(key, value());
         }
-    };
-    default("WEBKIT_DISABLE_DMABUF_RENDERER", "1".as_ref());
+    }
+    default("WEBKIT_DISABLE_DMABUF_RENDERER", || "1");
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_some_and(|v| v == "1") {
-        default("GDK_GL", "disable".as_ref());
-        default(
-            "WEBKIT_WEB_RENDER_DEVICE_FILE",
-            render_device_file(std::path::Path::new("/dev/dri")).as_os_str(),
-        );
+        default("GDK_GL", || "disable");
+        default("WEBKIT_WEB_RENDER_DEVICE_FILE", || {
+            render_device_file(std::path::Path::new("/dev/dri"))
+        });
     }
 }
 
