@@ -330,8 +330,8 @@ async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
     app.find("[data-testid=drop-overlay]").await;
     app.screenshot("drop-overlay").await;
     app.xdotool(&["mouseup", "1"]);
-    drop(source);
-
+    // The source lives until the files are in: the drop's data is asked of it after the
+    // release, and killing it at once made the drop fail whenever the app asked late.
     app.until("both files sent", 30, || async {
         app.find_all("[data-testid=message-file]").await.len() >= 2
             && app
@@ -341,6 +341,7 @@ async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
                 .any(|(_, kind, status, _)| kind == "file" && status == "sent")
     })
     .await;
+    drop(source);
     let history = user.history(it.chat_id.unwrap()).await;
     let files: Vec<&FileMeta> = history.iter().flat_map(|m| m.files.iter()).collect();
     let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
