@@ -538,6 +538,7 @@ class Ctx:
         self.bus = a.bus
         self.out = a.out
         self.server_bin = a.server_bin
+        self.floor_bin = a.floor_bin
         self.tauri_driver = a.tauri_driver
         self.xs = xprobe.X(a.display)
         self.watch = xprobe.StartWatch(self.xs)
@@ -811,6 +812,26 @@ def measure_memory(ctx, data, chat, name, env, idle_s, server_url=None):
     return r
 
 
+def measure_floor(ctx, idle_s):
+    """The same reading of the emptiest Tauri window (src-tauri/examples/blank_window.rs: the
+    app's profile and WebKitGTK settings, a static page, nothing of Okno's): what any Tauri
+    window costs on this machine, so the app's own share is the difference."""
+    if not ctx.floor_bin or not os.path.exists(ctx.floor_bin):
+        return {"skipped": f"no {ctx.floor_bin}"}
+    app = App(ctx, os.path.join(ctx.out, "floor-data"), "mem-floor", argv=[ctx.floor_bin]).start()
+    m = ctx.watch.run(app.t0, 2, timeout_s=60, alive=app.alive)
+    if "error" in m:
+        app.stop()
+        raise RuntimeError(f"floor: {m['error']}")
+    time.sleep(idle_s)
+    r = tree_memory(app.p.pid)
+    r["screenshot"] = ctx.screenshot("mem-floor")
+    app.stop()
+    log(f"memory floor (empty Tauri window): PSS {r['total_kb']['Pss'] / 1024:.1f} MB "
+        f"(anon {r['total_kb']['Pss_Anon'] / 1024:.1f}); foreign WebKit or Mesa processes {r['foreign_webkit_processes']}")
+    return r
+
+
 def bench_memory(ctx, data, n, idle_s, start_runs):
     res = {}
     res["populate"] = populate(ctx, data, n)
@@ -821,6 +842,11 @@ def bench_memory(ctx, data, n, idle_s, start_runs):
     for name, env in (("embedded", {}), ("embedded-nodmabuf", {"WEBKIT_DISABLE_DMABUF_RENDERER": "1"})):
         res[name] = measure_memory(ctx, data, chat, name, env, idle_s)
         time.sleep(2)
+    try:
+        res["floor"] = measure_floor(ctx, idle_s)
+    except Exception as e:  # noqa: BLE001
+        log(f"memory floor skipped: {e}")
+        res["floor"] = {"error": str(e)}
     # The same data with the server in its own process: the shell starts no embedded server
     # when OKNO_SERVER_URL is set; the server listens on the address the account was signed in
     # at, so the client resumes the same account and cache unchanged.
@@ -986,7 +1012,8 @@ def bench_scroll(ctx, data, env, name, timeout_s=400):
         shot = ctx.screenshot(f"scroll-{name}")
         r = {"origin": origin, "userAgent": ua, "result": result, "raf": dropped(frames), "screenshot": shot}
         log(f"  {name}: frames max {result['all']['max']} ms, p99 {result['all']['p99']} ms, "
-            f"{result['late']} late, {result['missed']} missed of {result['all']['frames']}; rAF: {r['raf']}")
+            f"{result['late']} late, {result['missed']} missed of {result['all']['frames']}; "
+            f"idle floor {(result.get('idle') or {}).get('late')} late; rAF: {r['raf']}")
         return r
     finally:
         drv.stop()
@@ -1245,6 +1272,11 @@ def summary(res):
                 foreign = v[state].get("foreign_webkit_processes")
                 note = f" ({foreign} foreign WebKit/Mesa procs!)" if foreign else ""
                 rows.append((f"PSS, {k}, chat {state}", f"{mb:.1f} MB{note}", "≤ 200 MB", ok(mb, 200)))
+            if k == "embedded" and "total_kb" in m.get("floor", {}):
+                fl = m["floor"]["total_kb"]["Pss"] / 1024
+                rows.append(("  an empty Tauri window, same settings (the floor)", f"{fl:.1f} MB", "", ""))
+                rows.append(("  Okno over that floor, chat closed / open",
+                             f"{v['closed']['total_kb']['Pss'] / 1024 - fl:.1f} / {v['open']['total_kb']['Pss'] / 1024 - fl:.1f} MB", "", ""))
             if "server_process" in v:
                 rows.append(("  external okno-server process PSS",
                              f"{v['server_process']['total_kb']['Pss'] / 1024:.1f} MB", "", ""))
@@ -1257,6 +1289,10 @@ def summary(res):
                          "max ≤ 16.7 ms", ok(a["max"], 17.7)))
             rows.append(("  frames late (> 17.7 ms) / missed / all", f"{v['result'].get('late')} / "
                          f"{v['result'].get('missed')} / {a['frames']}", "0 / 0", "yes" if v["result"].get("late") == 0 else "no"))
+            idle = v["result"].get("idle")
+            if idle:
+                rows.append(("  idle floor (nothing moves): late / all, max",
+                             f"{idle['late']} / {idle['frames'].get('frames')}, {idle['frames'].get('max')} ms", "", ""))
             b = v["result"].get("busy") or {}
             rows.append(("  main-thread busy per frame max / p99", f"{b.get('max')} / {b.get('p99')} ms", "", ""))
             rows.append(("  missed frames seen by a second rAF recorder / rendered",
@@ -1288,6 +1324,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
     ap.add_argument("--server-bin")
+    ap.add_argument("--floor-bin", help="the empty Tauri window (src-tauri/examples/blank_window.rs)")
     ap.add_argument("--tauri-driver", default=os.path.expanduser("~/.cargo/bin/tauri-driver"))
     ap.add_argument("--display", required=True)
     ap.add_argument("--bus", required=True)

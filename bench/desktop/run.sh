@@ -20,7 +20,7 @@
 #   TIME_LIMIT=1800  seconds for the measurements (builds not counted); then everything stops
 #   OUT=…            where results, logs, screenshots and data go (a fresh temp dir by default)
 #   NO_BUILD=0       1 skips `npm run build` and `cargo build --release`
-#   APP_BIN, SERVER_BIN  prebuilt binaries to use instead of the ones in the target directory
+#   APP_BIN, SERVER_BIN, FLOOR_BIN  prebuilt binaries to use instead of the ones in the target directory
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -44,11 +44,12 @@ TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bi
 if [[ "$NO_BUILD" != 1 ]]; then
     echo "== building the UI, the app (desktop profile) and the server (release)" >&2
     (cd "$ROOT/ui" && npm run build >&2)
-    (cd "$ROOT" && cargo build --profile desktop -p okno-desktop >&2)
+    (cd "$ROOT" && cargo build --profile desktop -p okno-desktop --bin okno-desktop --example blank_window >&2)
     (cd "$ROOT" && cargo build --release -p okno-server --bin okno-server >&2)
 fi
 APP_BIN="${APP_BIN:-$CARGO_TARGET_DIR/desktop/okno-desktop}"
 SERVER_BIN="${SERVER_BIN:-$CARGO_TARGET_DIR/release/okno-server}"
+FLOOR_BIN="${FLOOR_BIN:-$CARGO_TARGET_DIR/desktop/examples/blank_window}"
 [[ -x "$APP_BIN" ]] || { echo "missing $APP_BIN" >&2; exit 1; }
 [[ -f "$ROOT/ui/dist/bench.html" ]] || { echo "missing ui/dist/bench.html (npm run build in ui/)" >&2; exit 1; }
 
@@ -90,7 +91,7 @@ for _ in $(seq 1 100); do [[ -e /tmp/.X11-unix/X$n ]] && break; sleep 0.1; done
 echo "== measuring (display $DISPLAY_NUM, results in $OUT)" >&2
 set +e
 OKNO_BENCH_PGIDS="$PGIDS" OKNO_BENCH_ROOTS="$$,$DBUS_PID" setsid timeout --signal=TERM --kill-after=20 "$TIME_LIMIT" \
-    python3 "$HERE/desktop_bench.py" --app "$APP_BIN" --server-bin "$SERVER_BIN" \
+    python3 "$HERE/desktop_bench.py" --app "$APP_BIN" --server-bin "$SERVER_BIN" --floor-bin "$FLOOR_BIN" \
     --tauri-driver "$TAURI_DRIVER" --display "$DISPLAY_NUM" --bus "$BUS" --out "$OUT" \
     --runs "$RUNS" --idle "$IDLE" --messages "$MESSAGES" --steps "$STEPS" --quiet-wait "$QUIET_WAIT" --app-env "${APP_ENV:-}" &
 DRIVER_PID=$!

@@ -52,6 +52,8 @@ const SENTENCES = [
 // ?ascii=1 leaves out the Cyrillic and emoji sentences (font fallback cost).
 if (params.get("ascii")) SENTENCES.splice(0, SENTENCES.length, ...SENTENCES.filter((s) => /^[\x20-\x7e]+$/.test(s)));
 
+const IDLE = "idle, nothing moves";
+
 async function main() {
   const t0 = performance.now();
   const mb = new MemoryBackend({ manual: true });
@@ -137,6 +139,10 @@ async function main() {
     /** Refresh periods with no frame at all (a frame of 33 ms missed one). */
     missed: 0,
     maxRowsInDom: 0,
+    /** The idle phase, kept out of every figure above: frames while nothing on the page moves
+     * or changes. Its late frames are the machine's own (its scheduler, the X server, the
+     * compositor), the floor under what the scrolling phases can show. */
+    idle: { frames: {} as Stats, late: 0 },
     /** Every late frame: phase, index, duration, main-thread busy time and the list's script
      * in it. */
     slow: [] as { phase: string; frame: number; ms: number; busy: number; script: number }[],
@@ -153,8 +159,10 @@ async function main() {
   el.addEventListener("scroll", () => (script += performance.now()));
 
   const r2 = rng(7);
-  // [name, frames, delta per frame, jump every k frames (0: scroll every frame)]
+  // [name, frames, delta per frame, jump every k frames (0: scroll every frame; -1: never)]
   const phases: [string, number, () => number, number][] = [
+    // The floor: the list on screen and nothing moving (not counted in the figures).
+    [IDLE, 120, () => 0, -1],
     // Control: frames on this machine when the list renders nothing new.
     ["control 1px/frame", 60, () => (r2() < 0.5 ? -1 : 1), 0],
     // Steady reading speed (a wheel or trackpad), a fast fling, then dragging the scrollbar.
@@ -171,6 +179,7 @@ async function main() {
   const only = params.get("phase");
   for (const [name, count, delta, every] of phases.filter(([n]) => !only || n.includes(only))) {
     const costs: number[] = [];
+    const floor = name === IDLE;
     await new Promise<void>((done) => {
       let f = -1;
       let prev = 0;
@@ -180,14 +189,17 @@ async function main() {
           // The frame that began at `prev` lasted until this one began.
           const ms = ts - prev;
           costs.push(ms);
-          all.push(ms);
           // No task ran between the frames: the main thread was busy all along.
           const b = busy < 0 ? ms : busy;
-          busies.push(b);
-          scripts.push(script);
-          result.missed += Math.max(0, Math.round(ms / PERIOD) - 1);
+          if (!floor) {
+            all.push(ms);
+            busies.push(b);
+            scripts.push(script);
+            result.missed += Math.max(0, Math.round(ms / PERIOD) - 1);
+          }
           if (ms > 17.7) {
-            result.late++;
+            if (floor) result.idle.late++;
+            else result.late++;
             result.slow.push({ phase: name, frame: f, ms: r1(ms), busy: r1(b), script: r1(script) });
           }
           result.maxRowsInDom = Math.max(result.maxRowsInDom, el.querySelectorAll("[data-testid=message]").length);
@@ -200,7 +212,7 @@ async function main() {
         setTimeout(() => {
           if (prev === ts) busy = performance.now() - from;
         });
-        if (!every || f % every === every - 1) {
+        if (every === 0 || (every > 0 && f % every === every - 1)) {
           const max = el.scrollHeight - el.clientHeight;
           const d = delta();
           let next = el.scrollTop + d;
@@ -211,7 +223,8 @@ async function main() {
       };
       requestAnimationFrame(step);
     });
-    result.phases[name] = stats(costs);
+    if (floor) result.idle.frames = stats(costs);
+    else result.phases[name] = stats(costs);
   }
   result.all = stats(all);
   result.busy = stats(busies);
@@ -221,7 +234,7 @@ async function main() {
   // Tells a harness watching the title (not polling the page, which would cost frames) that it is done.
   document.title = "okno-bench done";
   say(
-    `${N} messages\nframe duration max ${result.all.max} ms, p99 ${result.all.p99} ms; ${result.late} late, ${result.missed} missed\n` +
+    `${N} messages\nframe duration max ${result.all.max} ms, p99 ${result.all.p99} ms; ${result.late} late, ${result.missed} missed; idle: ${result.idle.late} late of ${result.idle.frames.frames}\n` +
       Object.entries(result.phases)
         .map(([k, v]) => `${k}: max ${v.max} p99 ${v.p99} mean ${v.mean}`)
         .join("\n"),
