@@ -1,4 +1,4 @@
-//! The memory floor of the desktop app (`bench/desktop/run.sh`, step `floor`): the emptiest
+//! The memory floor of the desktop app (`bench/desktop/run.sh`, step `memory`): the emptiest
 //! Tauri app that still draws what the benchmarks look for — one window with one WebView
 //! showing a static page (a sidebar with two avatars, like `webkit_floor.py`), with the same
 //! Cargo profile, the same WebKitGTK environment defaults as `okno-desktop` and nothing else:
