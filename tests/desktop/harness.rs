@@ -671,6 +671,32 @@ impl Desktop {
         path
     }
 
+    /// The share of an element's pixels (0.0–1.0) that are strongly coloured, from a WebDriver
+    /// screenshot of the element: a colour emoji has many, a missing glyph's box has none.
+    pub async fn coloured_share(&self, el: &WebElement) -> f64 {
+        let bytes = el.screenshot_as_png().await.unwrap();
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let channels = info.color_type.samples();
+        assert!(
+            channels >= 3,
+            "a colour screenshot, got {:?}",
+            info.color_type
+        );
+        let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks_exact(channels).collect();
+        let coloured = pixels
+            .iter()
+            .filter(|p| {
+                let (hi, lo) = (p[..3].iter().max().unwrap(), p[..3].iter().min().unwrap());
+                hi - lo > 80
+            })
+            .count();
+        coloured as f64 / pixels.len().max(1) as f64
+    }
+
     pub async fn sign_in(&self, server_url: &str, login: &str) {
         self.find("[data-testid=login-form]").await;
         let server = self.find("[data-testid=login-server]").await;

@@ -178,6 +178,42 @@ async fn chat_send_and_the_information_panel() {
         1
     );
 
+    // The emoji picker: its emoji are drawn in colour (the system's emoji font, which the
+    // setup installs; without it every one is a blank box), and a picked one goes into the
+    // composer and out with the message.
+    app.click("[data-testid=emoji-button]").await;
+    app.find("[data-testid=emoji-picker]").await;
+    let thumbs = app.find("[data-testid=emoji][title='👍']").await;
+    let coloured = app.coloured_share(&thumbs).await;
+    assert!(
+        coloured > 0.05,
+        "👍 is not drawn in colour ({coloured:.3} of its pixels)"
+    );
+    app.screenshot("emoji-picker").await;
+    thumbs.click().await.unwrap();
+    let input = app.find("[data-testid=composer-input]").await;
+    input.send_keys(thirtyfour::Key::Escape).await.unwrap();
+    app.until("the picker closed by Esc", 5, || async {
+        app.find_all("[data-testid=emoji-picker]").await.is_empty()
+    })
+    .await;
+    input.send_keys(" thanks").await.unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("the emoji message sent", 15, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, kind, status, text)| {
+                kind == "text" && status == "sent" && text.contains("👍 thanks")
+            })
+    })
+    .await;
+    assert!(user
+        .history(chat)
+        .await
+        .iter()
+        .any(|m| m.text == "👍 thanks"));
+
     // A specialist registers a service request on the ticket.
     let specialist = cloud.api("specialist").await;
     let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await;
