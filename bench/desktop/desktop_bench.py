@@ -1304,6 +1304,10 @@ def summary(res):
             label = "as configured" if k == "A" else f"{os.path.basename(ab.get('b_app') or '')} {ab.get('b_env')}"
             rows.append((f"A/B warm start, {k} ({label}) (median / p90)",
                          f"{fmt(v['median'])} / {fmt(v['p90'])} ms", "", ""))
+    ra = (res.get("machine") or {}).get("read_ahead_kb") or {}
+    if ra:
+        rows.append(("readahead of the disk under the app / WebKit (memory depends on it)",
+                     f"{ra.get('app')} / {ra.get('webkit')} KB", "", ""))
     fc = res.get("foreign_cpu") or {}
     if fc:
         rows.append(("CPU used by other jobs during each step (s)",
@@ -1312,6 +1316,24 @@ def summary(res):
     out = [f"{'figure'.ljust(w)}  {'measured':<22} {'goal':<14} met"]
     out += [f"{a.ljust(w)}  {b:<22} {c:<14} {d}" for a, b, c, d in rows]
     return "\n".join(out)
+
+
+def read_ahead_kb(path):
+    """The readahead (KB) of the block device holding `path`, or None. It decides how much of a
+    program's code is resident: the kernel reads files in chunks this large and maps the
+    cached neighbours of each page a program touches, so PSS of code grows with it
+    (ui/README.md, "Session 10")."""
+    try:
+        dev = os.stat(os.path.realpath(path)).st_dev
+        node = os.path.realpath(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}")
+        for d in (node, os.path.dirname(node)):  # a partition's queue is its disk's
+            q = os.path.join(d, "queue", "read_ahead_kb")
+            if os.path.exists(q):
+                with open(q) as f:
+                    return int(f.read().strip())
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def ok(x, limit):
@@ -1344,7 +1366,9 @@ def main():
     data = os.path.join(a.out, "data")
     res = ctx.results
     res["date"] = dt.datetime.now().isoformat(timespec="seconds")
-    res["machine"] = {"cpus": os.cpu_count(), "load_before": os.getloadavg()}
+    res["machine"] = {"cpus": os.cpu_count(), "load_before": os.getloadavg(), "kernel": os.uname().release,
+                      "read_ahead_kb": {"app": read_ahead_kb(a.app),
+                                        "webkit": read_ahead_kb("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1")}}
     def ensure_data():
         if not os.path.exists(os.path.join(data, "client", "cache.db")):
             bench_start(ctx, data, 0)
