@@ -5,7 +5,10 @@
 # "Memory"). Runs the app as `scripts/run` builds it under `valgrind --tool=callgrind` on its own
 # Xvfb and D-Bus, with the demo data: start, open a chat, the information panel, send a message.
 # Run it again after changing dependencies (Cargo.lock): the names carry hashes that change
-# with them, and names that are not found are only skipped. Takes about 5 minutes.
+# with them, and names that are not found are only skipped. Names already in the list that the
+# binary still has are kept, and a run adds what it saw after them, so runs on different data
+# add up. DATA=dir starts from a copy of that data directory instead of fresh demo data (e.g.
+# the bench's `data`, with a 10,002-message chat). Takes about 5 minutes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -16,6 +19,7 @@ done
 (cd "$ROOT" && cargo build --profile desktop -p okno-desktop >&2)
 APP="$CARGO_TARGET_DIR/desktop/okno-desktop"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/okno-link-order.XXXXXX")"
+if [[ -n "${DATA:-}" ]]; then cp -r "$DATA" "$WORK/data"; fi
 n=$((400 + $$ % 200))
 while [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]]; do n=$((n + 1)); done
 export DISPLAY=":$n"
@@ -63,18 +67,28 @@ for line in subprocess.run(["nm", "--defined-only", app], capture_output=True, t
     if len(parts) == 3 and parts[1] in "tTwW":
         defined.add(parts[2])
 names, seen, ob = [], set(), None
+try:
+    for line in open(out):
+        name = line.strip()
+        if name in defined and name not in seen:
+            seen.add(name)
+            names.append(name)
+except FileNotFoundError:
+    pass
+kept, recorded = len(names), set()
 for path in sorted(glob.glob(f"{work}/cg.out*")):
     for line in open(path, errors="replace"):
         if line.startswith("ob="):
             ob = line[3:].strip()
         elif line.startswith("fn=") and ob and os.path.realpath(ob) == app:
             name = re.sub(r"'\d+$", "", line[3:].strip())
+            recorded.add(name)
             if name in defined and name not in seen:
                 seen.add(name)
                 names.append(name)
-if len(names) < 1000:
-    sys.exit(f"only {len(names)} functions recorded: did the app start? see {work}/valgrind.log")
+if len(recorded) < 1000:
+    sys.exit(f"only {len(recorded)} functions recorded: did the app start? see {work}/valgrind.log")
 with open(out, "w") as f:
     f.write("\n".join(names) + "\n")
-print(f"{out}: {len(names)} functions")
+print(f"{out}: {len(names)} functions ({kept} kept, {len(names) - kept} added)")
 EOF
