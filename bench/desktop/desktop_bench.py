@@ -34,6 +34,8 @@ from webdriver import Session  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DEMO_PASSWORD = "okno-demo"
+# Where WebKitGTK 4.1 keeps its web and network process binaries (Debian and Ubuntu).
+WEBKIT_DIR = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1"
 
 
 def log(*a):
@@ -1079,7 +1081,7 @@ def strace_timeline(ctx, data):
     opened, WebKit's processes started; plus the X probe's marks."""
     if not shutil.which("strace"):
         return {"skipped": "no strace"}
-    wk = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1"
+    wk = WEBKIT_DIR
     trace = os.path.join(ctx.out, "strace.txt")
     paths = [ctx.app, f"{wk}/WebKitWebProcess", f"{wk}/WebKitNetworkProcess",
              os.path.join(data, "server", "okno.db"), os.path.join(data, "client", "cache.db")]
@@ -1368,7 +1370,7 @@ def main():
     res["date"] = dt.datetime.now().isoformat(timespec="seconds")
     res["machine"] = {"cpus": os.cpu_count(), "load_before": os.getloadavg(), "kernel": os.uname().release,
                       "read_ahead_kb": {"app": read_ahead_kb(a.app),
-                                        "webkit": read_ahead_kb("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1")}}
+                                        "webkit": read_ahead_kb(WEBKIT_DIR)}}
     def ensure_data():
         if not os.path.exists(os.path.join(data, "client", "cache.db")):
             bench_start(ctx, data, 0)

@@ -26,7 +26,8 @@ export DISPLAY=":$n"
 Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 XVFB=$!
 trap 'kill "$XVFB" 2>/dev/null; pkill -f "callgrind-out-file=$WORK" 2>/dev/null; true' EXIT
-sleep 1
+for _ in $(seq 1 100); do [[ -e /tmp/.X11-unix/X$n ]] && break; sleep 0.1; done
+[[ -e /tmp/.X11-unix/X$n ]] || { echo "Xvfb did not start" >&2; exit 1; }
 
 # JavaScriptCore's gigacage and JIT do not run under valgrind; the web process (not traced)
 # runs as usual.

@@ -191,7 +191,6 @@ async fn chat_send_and_the_information_panel() {
     );
     app.screenshot("emoji-picker").await;
     thumbs.click().await.unwrap();
-    let input = app.find("[data-testid=composer-input]").await;
     input.send_keys(thirtyfour::Key::Escape).await.unwrap();
     app.until("the picker closed by Esc", 5, || async {
         app.find_all("[data-testid=emoji-picker]").await.is_empty()
