@@ -69,8 +69,44 @@ fn link_order() {
     }
 }
 
+/// The `desktop` profile packs the binary's relative relocations (`-z pack-relative-relocs`,
+/// DT_RELR): the dynamic loader reads a table of about 20 KB at start instead of 1.3 MB of
+/// `.rela.dyn`, which stayed resident (ARCHITECTURE.md, "Memory"). glibc reads DT_RELR from
+/// 2.36 on, and the linker then records the requirement (`GLIBC_ABI_DT_RELR`), so an older
+/// glibc refuses the binary with a clear message instead of running it unrelocated. A build
+/// host with an older glibc builds without it: its binaries are meant for that glibc or newer.
+fn packed_relocations() {
+    let desktop = std::env::var("OPT_LEVEL").is_ok_and(|v| v == "z");
+    let linux_gnu = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|v| v == "linux")
+        && std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|v| v == "gnu");
+    if desktop && linux_gnu && glibc_at_least(2, 36) {
+        println!("cargo:rustc-link-arg-bin=okno-desktop=-Wl,-z,pack-relative-relocs");
+    }
+}
+
+/// The build host's glibc, from `getconf GNU_LIBC_VERSION` ("glibc 2.36").
+fn glibc_at_least(major: u32, minor: u32) -> bool {
+    let Ok(out) = std::process::Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut version = text
+        .trim()
+        .trim_start_matches("glibc ")
+        .split('.')
+        .map(|part| part.parse::<u32>().ok());
+    match (version.next().flatten(), version.next().flatten()) {
+        (Some(a), Some(b)) => (a, b) >= (major, minor),
+        _ => false,
+    }
+}
+
 fn main() {
     link_order();
+    packed_relocations();
     let attrs = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
