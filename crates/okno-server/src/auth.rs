@@ -84,7 +84,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// own `mmap` and unmaps it when it is freed; a 19 MiB one it serves that way only until the
 /// first such block is freed (it then raises its mmap threshold to that size), and after that
 /// from the hashing thread's arena, which keeps the memory resident for good. The desktop app's
-/// embedded server seeds the demo accounts and signs in on its first start: that held 97 MB of
+/// embedded server seeds the demo accounts and signs in on its first start: that held 96 MB of
 /// anonymous memory in the app until it quit. Only the blocks argon2 uses are ever touched, so
 /// the rest of the allocation is never resident, with any allocator.
 const ARGON2_ALLOCATION_BYTES: usize = 32 * 1024 * 1024 + 64 * 1024;
