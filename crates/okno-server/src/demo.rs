@@ -1,7 +1,7 @@
 //! `okno-server --demo`: seeds (once) a demo cloud so a new user sees a working product.
 
 use crate::access::role_str;
-use crate::auth::create_user;
+use crate::auth::{create_user, NewPassword};
 use crate::error::{ApiResult, AppError};
 use crate::lines::fold;
 use crate::{params, AppState};
@@ -51,9 +51,13 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
     if seeded {
         return Ok(false);
     }
+    let hash = tokio::task::spawn_blocking(|| crate::auth::hash_password(DEMO_PASSWORD))
+        .await
+        .map_err(AppError::internal)??;
     let mut ids = Vec::new();
     for (login, name, _) in DEMO_ACCOUNTS {
-        ids.push(create_user(state, login, DEMO_PASSWORD, name, *login == "root").await?);
+        let password = NewPassword::Hashed(&hash);
+        ids.push(create_user(state, login, password, name, *login == "root").await?);
     }
     let (user, specialist, admin, acme_admin) = (ids[0], ids[1], ids[2], ids[3]);
     let moscow = |weekly| WorkingHours {
