@@ -293,7 +293,6 @@ pub(crate) fn load_me(db: &mut dyn Db, user: UserId) -> ApiResult<Me> {
     })
 }
 
-/// Creates an account (also used by the demo seed). Returns its id.
 /// The password of a new account: in clear (checked and hashed here), or already hashed (the
 /// demo accounts share one hash of their one published password: one argon2 run instead of
 /// five on the embedded server's first start).
@@ -302,6 +301,7 @@ pub(crate) enum NewPassword<'a> {
     Hashed(&'a str),
 }
 
+/// Creates an account (also used by the demo seed). Returns its id.
 pub(crate) async fn create_user(
     state: &AppState,
     login: &str,
