@@ -51,14 +51,12 @@ const COMMANDS: &[&str] = &[
 /// too, and without it nothing is ordered. Names the list has and the binary lacks are skipped.
 fn link_order() {
     println!("cargo:rerun-if-changed=link-order.txt");
-    let desktop = std::env::var("OPT_LEVEL").is_ok_and(|v| v == "z");
-    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|v| v == "linux");
     let order = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link-order.txt");
     let lld = std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("ld.lld").exists()));
     // `-Wl,` splits its argument at commas.
     let usable = order.exists() && !order.to_string_lossy().contains(',');
-    if desktop && linux && lld && usable {
+    if desktop_profile() && env_is("CARGO_CFG_TARGET_OS", "linux") && lld && usable {
         for arg in [
             "-fuse-ld=lld".to_string(),
             format!("-Wl,--symbol-ordering-file={}", order.display()),
@@ -76,12 +74,19 @@ fn link_order() {
 /// glibc refuses the binary with a clear message instead of running it unrelocated. A build
 /// host with an older glibc builds without it: its binaries are meant for that glibc or newer.
 fn packed_relocations() {
-    let desktop = std::env::var("OPT_LEVEL").is_ok_and(|v| v == "z");
-    let linux_gnu = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|v| v == "linux")
-        && std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|v| v == "gnu");
-    if desktop && linux_gnu && glibc_at_least(2, 36) {
+    let linux_gnu = env_is("CARGO_CFG_TARGET_OS", "linux") && env_is("CARGO_CFG_TARGET_ENV", "gnu");
+    if desktop_profile() && linux_gnu && glibc_at_least(2, 36) {
         println!("cargo:rustc-link-arg-bin=okno-desktop=-Wl,-z,pack-relative-relocs");
     }
+}
+
+/// The `desktop` Cargo profile: the only one with `opt-level = "z"`.
+fn desktop_profile() -> bool {
+    env_is("OPT_LEVEL", "z")
+}
+
+fn env_is(key: &str, value: &str) -> bool {
+    std::env::var(key).is_ok_and(|v| v == value)
 }
 
 /// The build host's glibc, from `getconf GNU_LIBC_VERSION` ("glibc 2.36").

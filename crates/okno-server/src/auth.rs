@@ -71,8 +71,9 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             password.as_bytes(),
             salt,
         )?;
-        // `Output`'s equality takes the same time wherever the two differ.
-        Ok(computed.hash.is_some() && computed.hash == stored.hash)
+        // `Output`'s equality takes the same time wherever the two differ; a stored string
+        // without a hash never equals the computed one.
+        Ok(computed.hash == stored.hash)
     };
     PasswordHash::new(hash)
         .and_then(|stored| check(&stored))
