@@ -3,6 +3,7 @@
 //! `{code, message}`; native notifications, the tray's unread total, single instance.
 
 mod notifications;
+mod theme;
 
 use okno_core::notify::Focus;
 use okno_core::{Core, CoreConfig, CoreError};
@@ -131,6 +132,14 @@ async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
         sync_state: *core.sync_state().borrow(),
         locale: system_locale(),
     })
+}
+
+/// Dark (`true`) or light for the page, where the shell decides it (Linux: see `theme.rs`);
+/// `None` where the webview's own `prefers-color-scheme` follows the system. Answers at once,
+/// without waiting for the start.
+#[tauri::command]
+fn theme(theme: State<'_, theme::SystemTheme>) -> Option<bool> {
+    theme.dark()
 }
 
 #[tauri::command]
@@ -579,6 +588,11 @@ async fn start(
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
+    // First: the page asks for the theme before its first screen.
+    #[cfg(target_os = "linux")]
+    theme::follow(&handle);
+    #[cfg(not(target_os = "linux"))]
+    app.manage(theme::SystemTheme::default());
     let dir = data_dir(&handle)?;
     std::fs::create_dir_all(&dir)?;
     let log_dir = std::env::var("OKNO_LOG_DIR")
@@ -718,6 +732,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             info,
+            theme,
             login,
             logout,
             lines,

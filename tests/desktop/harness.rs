@@ -274,6 +274,80 @@ impl FakeNotifications {
     ) -> zbus::Result<()>;
 }
 
+/// The desktop portal's Settings interface (xdg-desktop-portal, version 2), answering only the
+/// appearance's `color-scheme` as a GNOME or KDE session does: 0 no preference, 1 dark, 2 light.
+/// `set_color_scheme` changes it and emits `SettingChanged`, as the portal does when the user
+/// switches the desktop's style.
+struct FakePortal {
+    color_scheme: Arc<std::sync::atomic::AtomicU32>,
+}
+
+const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
+const APPEARANCE: &str = "org.freedesktop.appearance";
+
+impl FakePortal {
+    fn setting(&self, namespace: &str, key: &str) -> zbus::fdo::Result<zbus::zvariant::OwnedValue> {
+        if namespace == APPEARANCE && key == "color-scheme" {
+            let v = self.color_scheme.load(std::sync::atomic::Ordering::SeqCst);
+            Ok(zbus::zvariant::OwnedValue::from(v))
+        } else {
+            Err(zbus::fdo::Error::Failed(
+                "Requested setting not found".into(),
+            ))
+        }
+    }
+}
+
+#[zbus::interface(name = "org.freedesktop.portal.Settings")]
+impl FakePortal {
+    /// The deprecated reader: the value boxed in one more variant (the portal's own quirk).
+    fn read(&self, namespace: &str, key: &str) -> zbus::fdo::Result<zbus::zvariant::OwnedValue> {
+        let v = self.setting(namespace, key)?;
+        zbus::zvariant::OwnedValue::try_from(zbus::zvariant::Value::Value(Box::new(v.into())))
+            .map_err(|e| zbus::fdo::Error::Failed(e.to_string()))
+    }
+
+    fn read_one(
+        &self,
+        namespace: &str,
+        key: &str,
+    ) -> zbus::fdo::Result<zbus::zvariant::OwnedValue> {
+        self.setting(namespace, key)
+    }
+
+    fn read_all(
+        &self,
+        namespaces: Vec<String>,
+    ) -> std::collections::HashMap<
+        String,
+        std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+    > {
+        let mut all = std::collections::HashMap::new();
+        if namespaces.is_empty() || namespaces.iter().any(|n| n == APPEARANCE) {
+            if let Ok(v) = self.setting(APPEARANCE, "color-scheme") {
+                all.insert(
+                    APPEARANCE.to_owned(),
+                    std::collections::HashMap::from([("color-scheme".to_owned(), v)]),
+                );
+            }
+        }
+        all
+    }
+
+    #[zbus(property)]
+    fn version(&self) -> u32 {
+        2
+    }
+
+    #[zbus(signal)]
+    async fn setting_changed(
+        emitter: &zbus::object_server::SignalEmitter<'_>,
+        namespace: &str,
+        key: &str,
+        value: zbus::zvariant::Value<'_>,
+    ) -> zbus::Result<()>;
+}
+
 /// A StatusNotifierWatcher (the tray host's registry): records which tray items register, so a
 /// test can read an item's label over D-Bus as a panel would.
 struct FakeWatcher {
@@ -359,6 +433,7 @@ pub struct Desktop {
     pub notifications: Arc<Mutex<Vec<Recorded>>>,
     notif_conn: zbus::Connection,
     _watcher_conn: zbus::Connection,
+    portal_conn: zbus::Connection,
     /// Tray items registered with the fake watcher: (bus name, object path).
     pub tray_items: Arc<Mutex<Vec<(String, String)>>>,
     _procs: Procs,
@@ -390,8 +465,8 @@ impl Desktop {
         Self::start_with(name, server_url, lang, false).await
     }
 
-    /// Starts with the given system locale and, with `dark`, a dark GTK theme (WebKitGTK then
-    /// reports `prefers-color-scheme: dark` to the page).
+    /// Starts with the given system locale and, with `dark`, a dark GTK theme (`GTK_THEME`; the
+    /// shell reads it and tells the page, see src-tauri/src/theme.rs).
     pub async fn start_with(name: &str, server_url: &str, lang: &str, dark: bool) -> Self {
         let data = tempfile::tempdir().unwrap();
         // A display of our own.
@@ -452,6 +527,21 @@ impl Desktop {
                 "/StatusNotifierWatcher",
                 FakeWatcher {
                     items: tray_items.clone(),
+                },
+            )
+            .unwrap()
+            .build()
+            .await
+            .unwrap();
+
+        let portal_conn = zbus::connection::Builder::address(bus.as_str())
+            .unwrap()
+            .name("org.freedesktop.portal.Desktop")
+            .unwrap()
+            .serve_at(
+                PORTAL_PATH,
+                FakePortal {
+                    color_scheme: Arc::new(0.into()),
                 },
             )
             .unwrap()
@@ -521,6 +611,7 @@ impl Desktop {
             notifications,
             notif_conn,
             _watcher_conn: watcher_conn,
+            portal_conn,
             tray_items,
             _procs: procs,
             _data: data,
@@ -773,6 +864,60 @@ impl Desktop {
         FakeNotifications::action_invoked(iface.signal_emitter(), id, "default")
             .await
             .unwrap();
+    }
+
+    /// Switches the desktop's style as the settings portal reports it (0 no preference, 1 dark,
+    /// 2 light) and emits `SettingChanged`.
+    pub async fn set_color_scheme(&self, value: u32) {
+        let iface = self
+            .portal_conn
+            .object_server()
+            .interface::<_, FakePortal>(PORTAL_PATH)
+            .await
+            .unwrap();
+        iface
+            .get()
+            .await
+            .color_scheme
+            .store(value, std::sync::atomic::Ordering::SeqCst);
+        FakePortal::setting_changed(
+            iface.signal_emitter(),
+            APPEARANCE,
+            "color-scheme",
+            zbus::zvariant::Value::U32(value),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// The page's theme as drawn: `data-theme` on the root and the computed background of the
+    /// lines list's side, e.g. ("dark", "rgb(26, 29, 34)").
+    pub async fn theme(&self) -> (String, String) {
+        let v = self
+            .js(
+                "const side = document.querySelector('aside') ?? document.body; \
+                 return [document.documentElement.dataset.theme ?? '', \
+                 getComputedStyle(side).backgroundColor];",
+            )
+            .await;
+        (
+            v[0].as_str().unwrap_or_default().to_owned(),
+            v[1].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Waits until the page is drawn in the given theme ("dark" or "light"), checking the colour
+    /// too: the dark side is #1a1d22, the light one white.
+    pub async fn until_theme(&self, want: &str, secs: u64) {
+        let colour = if want == "dark" {
+            "rgb(26, 29, 34)"
+        } else {
+            "rgb(255, 255, 255)"
+        };
+        self.until(&format!("the page drawn {want}"), secs, || async move {
+            self.theme().await == (want.to_owned(), colour.to_owned())
+        })
+        .await;
     }
 
     /// The app window's X id and geometry (x, y, w, h).

@@ -156,6 +156,7 @@ async fn menu_buttons_navigate_and_hand_over_in_russian_dark() {
     let chat = it.chat_id.unwrap();
     let app = Desktop::start_with("kb-menu-ru-dark", &cloud.url(), "ru_RU.UTF-8", true).await;
     app.sign_in(&cloud.url(), "user").await;
+    app.until_theme("dark", 10).await;
     app.open_line(it.line.id).await;
 
     // Russian hints too (another word form, slang).

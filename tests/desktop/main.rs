@@ -642,3 +642,30 @@ async fn the_tray_shows_the_unread_total() {
     .await;
     app.quit().await;
 }
+
+/// Light and dark follow the desktop while the app runs: the settings portal's `color-scheme`
+/// (GNOME's and KDE's dark style), over GTK's own light theme here; with no preference from the
+/// portal, GTK's theme again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn light_and_dark_follow_the_desktop_while_running() {
+    let cloud = Cloud::start().await;
+    let (_, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let app = Desktop::start("theme", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.until_theme("light", 10).await;
+    app.set_color_scheme(1).await;
+    app.until_theme("dark", 10).await;
+    app.screenshot("dark-lines").await;
+    app.open_line(it.line.id).await;
+    app.find("[data-testid=composer-input]").await;
+    app.screenshot("dark-chat").await;
+    app.set_color_scheme(2).await;
+    app.until_theme("light", 10).await;
+    app.set_color_scheme(1).await;
+    app.until_theme("dark", 10).await;
+    // No preference: GTK's theme, light here.
+    app.set_color_scheme(0).await;
+    app.until_theme("light", 10).await;
+    app.quit().await;
+}

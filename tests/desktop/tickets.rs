@@ -231,6 +231,8 @@ async fn specialist_flow(app: &Desktop, cloud: &Cloud, ru: bool) {
     let specialist = cloud.api("specialist").await;
     app.sign_in(&cloud.url(), "specialist").await;
     app.find("[data-testid=tickets-panel]").await;
+    // The Russian run has a dark GTK theme ($GTK_THEME), the English one a light one.
+    app.until_theme(if ru { "dark" } else { "light" }, 10).await;
     app.click("[data-testid=presence-away]").await;
     app.until("away", 15, || async {
         app.data_of("[data-testid=presence]", "data-presence").await == ["away"]

@@ -31,6 +31,10 @@ export class TauriBackend implements Backend {
    * screen has content, so the first frame the window shows is that screen. */
   showWindow(): Promise<void> { return getCurrentWindow().show(); }
   info() { return invoke<AppInfo>("info"); }
+  /** Dark or light where the shell decides it (Linux), `null` where the webview's
+   * `prefers-color-scheme` follows the system (lib/theme.ts). */
+  theme() { return invoke<boolean | null>("theme"); }
+  onTheme(handler: (dark: boolean) => void): () => void { return subscribe<boolean>("theme", handler); }
   login(server_url: string | null, login: string, password: string) {
     return invoke<import("./proto/api").Me>("login", { serverUrl: server_url, login, password });
   }

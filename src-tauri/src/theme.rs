@@ -1,0 +1,267 @@
+//! Light or dark, as the desktop asks, told to the page by the shell (see ARCHITECTURE.md,
+//! "Light and dark on Linux").
+//!
+//! WebKitGTK derives `prefers-color-scheme` from GTK's settings in the UI process, but only
+//! once its display object exists there, and with the shared-memory renderer and
+//! `WEBKIT_WEB_RENDER_DEVICE_FILE` set (`set_linux_env_defaults`) nothing creates it: the page
+//! always sees light. WebKitGTK's GTK 3 port also ignores the desktop portal's `color-scheme`,
+//! which is what GNOME's and KDE's dark style set. So on Linux the shell decides, and the page
+//! sets its theme from the `theme` command and the `theme` event; on other platforms the command
+//! answers nothing and the page follows `prefers-color-scheme` itself.
+//!
+//! The rule: the portal's `org.freedesktop.appearance` `color-scheme` when it states a
+//! preference (1 dark, 2 light); otherwise GTK's settings, read as WebKitGTK reads them
+//! (`gtk-application-prefer-dark-theme`, else `$GTK_THEME`, else `gtk-theme-name`, ending in
+//! `-dark`, `-Dark` or `:dark`). Both are followed live.
+
+use std::sync::Mutex;
+
+/// What the shell knows of the desktop's choice.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ThemeState {
+    /// GTK's settings ask for dark.
+    pub gtk_dark: bool,
+    /// The portal's `color-scheme`: 0 no preference, 1 dark, 2 light; `None` until read, or
+    /// with no portal.
+    pub portal: Option<u32>,
+}
+
+impl ThemeState {
+    pub fn dark(self) -> bool {
+        match self.portal {
+            Some(1) => true,
+            Some(2) => false,
+            _ => self.gtk_dark,
+        }
+    }
+}
+
+/// The shell's theme state, managed by Tauri; `None` where the webview follows the system
+/// itself.
+#[derive(Debug, Default)]
+pub struct SystemTheme(pub Mutex<Option<ThemeState>>);
+
+impl SystemTheme {
+    /// Dark or light for the page, or `None` for "ask the webview".
+    pub fn dark(&self) -> Option<bool> {
+        self.0.lock().ok().and_then(|s| s.map(ThemeState::dark))
+    }
+}
+
+/// GTK's settings as WebKitGTK reads them: prefer-dark, else the `GTK_THEME` variable when set,
+/// else the theme's name.
+pub fn gtk_settings_dark(
+    prefer_dark: bool,
+    env_theme: Option<&str>,
+    theme_name: Option<&str>,
+) -> bool {
+    fn dark_name(name: &str, colon: bool) -> bool {
+        name.ends_with("-dark") || name.ends_with("-Dark") || (colon && name.ends_with(":dark"))
+    }
+    if prefer_dark {
+        return true;
+    }
+    match env_theme {
+        Some(t) => dark_name(t, true),
+        None => theme_name.is_some_and(|t| dark_name(t, false)),
+    }
+}
+
+#[cfg(target_os = "linux")]
+pub use linux::follow;
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use super::{gtk_settings_dark, SystemTheme, ThemeState};
+    use gtk::gio;
+    use gtk::glib;
+    use gtk::prelude::*;
+    use tauri::{AppHandle, Emitter, Manager};
+
+    const PORTAL: &str = "org.freedesktop.portal.Desktop";
+    const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
+    const SETTINGS: &str = "org.freedesktop.portal.Settings";
+    const APPEARANCE: &str = "org.freedesktop.appearance";
+    const COLOR_SCHEME: &str = "color-scheme";
+
+    fn read_gtk(settings: &gtk::Settings) -> bool {
+        gtk_settings_dark(
+            settings.is_gtk_application_prefer_dark_theme(),
+            std::env::var("GTK_THEME").ok().as_deref(),
+            settings.gtk_theme_name().as_deref(),
+        )
+    }
+
+    /// Applies a change to the state and tells the page when the outcome changed.
+    fn update(app: &AppHandle, change: impl FnOnce(&mut ThemeState)) {
+        let Some(theme) = app.try_state::<SystemTheme>() else {
+            return;
+        };
+        let (before, after) = {
+            let Ok(mut slot) = theme.0.lock() else {
+                return;
+            };
+            let mut state = slot.unwrap_or_default();
+            let before = slot.map(ThemeState::dark);
+            change(&mut state);
+            *slot = Some(state);
+            (before, state.dark())
+        };
+        if before != Some(after) {
+            tracing::info!(dark = after, "system theme");
+            let _ = app.emit("theme", after);
+        }
+    }
+
+    /// The portal's value, whatever the nesting: `Read` answers `v` holding `v` holding `u`
+    /// (the settings value boxed once more), `ReadOne` and the signal `v` holding `u`.
+    pub(super) fn color_scheme(value: &glib::Variant) -> Option<u32> {
+        let mut v = value.clone();
+        for _ in 0..4 {
+            if let Some(u) = v.get::<u32>() {
+                return Some(u);
+            }
+            if v.type_() == glib::VariantTy::VARIANT {
+                v = v.as_variant()?;
+            } else if v.is_container() && v.n_children() == 1 {
+                v = v.child_value(0);
+            } else {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Starts following the desktop's choice. Runs on the GTK main thread (Tauri's setup hook),
+    /// before the page asks: GTK's settings are read at once, the portal asynchronously.
+    pub fn follow(app: &AppHandle) {
+        app.manage(SystemTheme::default());
+        let Some(settings) = gtk::Settings::default() else {
+            return;
+        };
+        let dark = read_gtk(&settings);
+        update(app, |s| s.gtk_dark = dark);
+        let a = app.clone();
+        settings.connect_gtk_application_prefer_dark_theme_notify(move |s| {
+            let dark = read_gtk(s);
+            update(&a, |st| st.gtk_dark = dark);
+        });
+        let a = app.clone();
+        settings.connect_gtk_theme_name_notify(move |s| {
+            let dark = read_gtk(s);
+            update(&a, |st| st.gtk_dark = dark);
+        });
+
+        let app = app.clone();
+        gio::bus_get(gio::BusType::Session, gio::Cancellable::NONE, move |bus| {
+            let bus = match bus {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::info!(error = %e, "no session bus: the theme follows GTK's settings");
+                    return;
+                }
+            };
+            let a = app.clone();
+            bus.signal_subscribe(
+                Some(PORTAL),
+                Some(SETTINGS),
+                Some("SettingChanged"),
+                Some(PORTAL_PATH),
+                Some(APPEARANCE),
+                gio::DBusSignalFlags::NONE,
+                move |_, _, _, _, _, params| {
+                    // (namespace, key, value)
+                    if params.n_children() == 3 && params.child_value(1).str() == Some(COLOR_SCHEME)
+                    {
+                        if let Some(v) = color_scheme(&params.child_value(2)) {
+                            update(&a, |st| st.portal = Some(v));
+                        }
+                    }
+                },
+            );
+            bus.call(
+                Some(PORTAL),
+                PORTAL_PATH,
+                SETTINGS,
+                "Read",
+                Some(&(APPEARANCE, COLOR_SCHEME).to_variant()),
+                None,
+                gio::DBusCallFlags::NONE,
+                5_000,
+                gio::Cancellable::NONE,
+                move |reply| match reply {
+                    Ok(v) => match color_scheme(&v) {
+                        Some(v) => update(&app, |st| st.portal = Some(v)),
+                        None => tracing::info!("the portal's color-scheme is not a number"),
+                    },
+                    Err(e) => {
+                        tracing::info!(error = %e, "no settings portal: the theme follows GTK's settings")
+                    }
+                },
+            );
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gtk_settings_are_read_as_webkit_reads_them() {
+        assert!(!gtk_settings_dark(false, None, Some("Adwaita")));
+        assert!(gtk_settings_dark(true, None, Some("Adwaita")));
+        assert!(gtk_settings_dark(false, None, Some("Yaru-dark")));
+        assert!(gtk_settings_dark(false, None, Some("Arc-Dark")));
+        // A theme name never has the variant after a colon; $GTK_THEME may.
+        assert!(!gtk_settings_dark(false, None, Some("Adwaita:dark")));
+        assert!(gtk_settings_dark(
+            false,
+            Some("Adwaita:dark"),
+            Some("Adwaita")
+        ));
+        // $GTK_THEME, when set, decides over the theme's name.
+        assert!(!gtk_settings_dark(
+            false,
+            Some("Adwaita"),
+            Some("Yaru-dark")
+        ));
+        assert!(!gtk_settings_dark(false, None, None));
+    }
+
+    #[test]
+    fn the_portal_decides_when_it_states_a_preference() {
+        let s = |gtk_dark, portal| ThemeState { gtk_dark, portal }.dark();
+        assert!(s(false, Some(1)));
+        assert!(!s(true, Some(2)));
+        assert!(s(true, Some(0)));
+        assert!(!s(false, Some(0)));
+        assert!(s(true, None));
+        // A value the portal does not define is no preference.
+        assert!(!s(false, Some(7)));
+        let theme = SystemTheme::default();
+        assert_eq!(theme.dark(), None);
+        *theme.0.lock().unwrap() = Some(ThemeState {
+            gtk_dark: false,
+            portal: Some(1),
+        });
+        assert_eq!(theme.dark(), Some(true));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_portals_value_is_found_in_any_nesting() {
+        use gtk::glib::{ToVariant, Variant};
+        let u = 1u32.to_variant();
+        let v = Variant::from_variant(&u);
+        let vv = Variant::from_variant(&v);
+        // Read's reply: a tuple of one `v` holding `v` holding `u`.
+        let read = Variant::tuple_from_iter([vv.clone()]);
+        assert_eq!(linux::color_scheme(&u), Some(1));
+        assert_eq!(linux::color_scheme(&v), Some(1));
+        assert_eq!(linux::color_scheme(&read), Some(1));
+        assert_eq!(linux::color_scheme(&Variant::tuple_from_iter([v])), Some(1));
+        assert_eq!(linux::color_scheme(&"dark".to_variant()), None);
+        assert_eq!(linux::color_scheme(&(1u32, 2u32).to_variant()), None);
+    }
+}
