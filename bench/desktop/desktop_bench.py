@@ -1316,6 +1316,10 @@ def summary(res):
             label = "as configured" if k == "A" else f"{os.path.basename(ab.get('b_app') or '')} {ab.get('b_env')}"
             rows.append((f"A/B warm start, {k} ({label}) (median / p90)",
                          f"{fmt(v['median'])} / {fmt(v['p90'])} ms", "", ""))
+    lo = (res.get("machine") or {}).get("link_order_found")
+    if lo:
+        rows.append(("functions of src-tauri/link-order.txt the binary has (run order)",
+                     f"{lo[0]} of {lo[1]}", "all", "yes" if lo[0] >= 0.95 * lo[1] else "NO"))
     ra = (res.get("machine") or {}).get("read_ahead_kb") or {}
     if ra:
         rows.append(("readahead of the disk under the app / WebKit (memory depends on it)",
@@ -1346,6 +1350,24 @@ def read_ahead_kb(path):
     except (OSError, ValueError):
         pass
     return None
+
+
+def link_order_found(app):
+    """How many of the functions `src-tauri/link-order.txt` lists the binary has: (found, listed).
+    Their names carry hashes of the crates that instantiate them, so a change of dependencies
+    renames many (session 12: adding one dependency to the shell crate renamed 1,180 of 7,757,
+    and the binary's PSS grew by 2.1 MB); `bench/desktop/link-order.sh` lists them afresh."""
+    listed_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src-tauri",
+                               "link-order.txt")
+    try:
+        with open(listed_path) as f:
+            listed = {line.strip() for line in f if line.strip()}
+        out = subprocess.run(["nm", "--defined-only", app], capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    have = {parts[-1] for parts in (line.split() for line in out.splitlines()) if len(parts) >= 3}
+    return len(listed & have), len(listed)
 
 
 def ok(x, limit):
@@ -1380,7 +1402,8 @@ def main():
     res["date"] = dt.datetime.now().isoformat(timespec="seconds")
     res["machine"] = {"cpus": os.cpu_count(), "load_before": os.getloadavg(), "kernel": os.uname().release,
                       "read_ahead_kb": {"app": read_ahead_kb(a.app),
-                                        "webkit": read_ahead_kb(WEBKIT_DIR)}}
+                                        "webkit": read_ahead_kb(WEBKIT_DIR)},
+                      "link_order_found": link_order_found(a.app)}
     def ensure_data():
         if not os.path.exists(os.path.join(data, "client", "cache.db")):
             bench_start(ctx, data, 0)
