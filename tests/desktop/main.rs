@@ -660,6 +660,16 @@ async fn light_and_dark_follow_the_desktop_while_running() {
     app.open_line(it.line.id).await;
     app.find("[data-testid=composer-input]").await;
     app.screenshot("dark-chat").await;
+    app.click("[data-testid=chat-title]").await;
+    app.find("[data-testid=info-panel]").await;
+    app.screenshot("dark-info").await;
+    app.find("[data-testid=search-input]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=recommended-section]").await;
+    app.screenshot("dark-search").await;
     app.set_color_scheme(2).await;
     app.until_theme("light", 10).await;
     app.set_color_scheme(1).await;
