@@ -13,12 +13,17 @@ function baseName(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-function subscribe<T>(event: string, handler: (payload: T) => void): () => void {
+/** Listens to a shell event; `onListening` runs once the listener is registered (events emitted
+ * before that are not delivered). */
+function subscribe<T>(event: string, handler: (payload: T) => void, onListening?: () => void): () => void {
   let unlisten: (() => void) | null = null;
   let stopped = false;
   listen<T>(event, (e) => handler(e.payload)).then((u) => {
     if (stopped) u();
-    else unlisten = u;
+    else {
+      unlisten = u;
+      onListening?.();
+    }
   });
   return () => {
     stopped = true;
@@ -34,7 +39,13 @@ export class TauriBackend implements Backend {
   /** Dark or light where the shell decides it (Linux), `null` where the webview's
    * `prefers-color-scheme` follows the system (lib/theme.ts). */
   theme() { return invoke<boolean | null>("theme"); }
-  onTheme(handler: (dark: boolean) => void): () => void { return subscribe<boolean>("theme", handler); }
+  /** Every change of the shell's theme; a change between the page's first `theme()` and the
+   * listener's registration is caught by reading it once more then. */
+  onTheme(handler: (dark: boolean) => void): () => void {
+    return subscribe<boolean>("theme", handler, () => {
+      this.theme().then((dark) => dark !== null && handler(dark)).catch(() => {});
+    });
+  }
   login(server_url: string | null, login: string, password: string) {
     return invoke<import("./proto/api").Me>("login", { serverUrl: server_url, login, password });
   }
