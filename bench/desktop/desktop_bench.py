@@ -716,14 +716,35 @@ def bench_ab(ctx, data, runs):
 
 
 def bench_floor(ctx, runs):
-    """The same measurement of the smallest WebKitGTK app (webkit_floor.py): what any
-    WebKitGTK window costs on this machine before Okno does anything."""
+    """The same measurement of the smallest apps that draw what the watcher looks for: the empty
+    Tauri window (`--floor-bin`, src-tauri/examples/blank_window.rs: the app's settings, one
+    static page) and a bare WebKitGTK window (webkit_floor.py, when PyGObject is there). What a
+    start costs on this machine before Okno does anything."""
+    res = {}
+    if ctx.floor_bin and os.path.exists(ctx.floor_bin):
+        xs, wins = [], []
+        for i in range(runs + 1):  # the first run warms the file cache, not counted
+            wait_quiet(ctx.quiet_wait)
+            app = App(ctx, os.path.join(ctx.out, "floor-data"), f"floor-tauri-{i}",
+                      argv=[ctx.floor_bin])
+            app.start()
+            m = ctx.watch.run(app.t0, 2, timeout_s=60, alive=app.alive)
+            time.sleep(0.5)
+            app.stop()
+            if i and m.get("lines") is not None:
+                xs.append(m["lines"])
+                wins.append(m["window"])
+            time.sleep(1)
+        res["tauri"] = {"runs": [round(x) for x in xs], "median": statistics.median(xs) if xs else None,
+                        "p90": pct(xs, 90) if xs else None,
+                        "window_median": statistics.median(wins) if wins else None}
+        log(f"floor tauri: {res['tauri']}")
     py = "/usr/bin/python3"
     argv = [py, os.path.join(HERE, "webkit_floor.py")]
     if subprocess.run(argv[:1] + ["-c", "import gi; gi.require_version('WebKit2', '4.1')"],
                       capture_output=True).returncode != 0:
-        return {"skipped": "no PyGObject with WebKit2 4.1"}
-    res = {}
+        res["skipped"] = "no PyGObject with WebKit2 4.1"
+        return res
     for name, env in (("default", {}), ("nodmabuf", {"WEBKIT_DISABLE_DMABUF_RENDERER": "1"})):
         xs, imports, wins = [], [], []
         for i in range(runs + 1):  # the first run warms the file cache, not counted
@@ -1246,6 +1267,10 @@ def summary(res):
         rows.append(("warm start, DMABUF renderer off (median / p90)",
                      f"{fmt(sn['median'])} / {fmt(sn['p90'])} ms", "≤ 600 ms", ok(sn["median"], 600)))
     fl = res.get("floor") or {}
+    ft = fl.get("tauri") or {}
+    if ft.get("median") is not None:
+        rows.append(("warm start of the empty Tauri window → its page drawn (median / p90)",
+                     f"{fmt(ft['median'])} / {fmt(ft['p90'])} ms", "", ""))
     for k, label in (("default", "floor: bare WebKitGTK window"),
                      ("nodmabuf", "floor, DMABUF off")):
         v = fl.get(k)

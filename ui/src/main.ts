@@ -28,7 +28,13 @@ async function pickBackend(): Promise<{ backend: Backend; onfirstcontent?: () =>
     followTheme(dark, (handler) => backend.onTheme(handler));
     // The window starts hidden: shown with its first content, not as an empty webview (which
     // WebKitGTK may make the shell wait for; see ARCHITECTURE.md, "Start").
-    return { backend, onfirstcontent: () => void backend.showWindow().catch(() => {}) };
+    return {
+      backend,
+      onfirstcontent: () => {
+        mark("show");
+        void backend.showWindow().then(() => mark("shown"), () => {});
+      },
+    };
   }
   // In a plain browser (npx vite): the in-memory backend with the demo world.
   followTheme(null, null);

@@ -96,6 +96,7 @@ export class AppState {
     );
     try {
       const info = await b.info();
+      mark("app-info");
       this.info = info;
       this.me = info.me;
       this.sync = info.sync_state;
@@ -207,6 +208,7 @@ export class AppState {
         this.linesDirty = false;
         try {
           if (!this.me) return;
+          if (!this.linesLoaded) mark("lines-ask");
           this.lines = await this.backend.lines();
           if (!this.linesLoaded) {
             mark("lines");
