@@ -1199,7 +1199,8 @@ def bench_breakdown(ctx, data, runs=3, env=None):
                 "load_event": po((page["nav"] or {}).get("load")),
                 "paint": {n: po(t) for n, t in page["paint"]},
                 # The UI's own moments (ui/src/lib/marks.ts): main script, backend module, info
-                # answered, mounted, lines read, the frame after.
+                # answered, mounted, the app's own info read, lines asked for and read, the window
+                # asked to show and shown, the frame after the lines.
                 "marks": {n: po(t) for n, t in page.get("marks") or []},
                 "ipc_info": ipc.get("info"), "ipc_lines": ipc.get("lines"),
                 "line_item_seen_by_polling": rel(seen), "webdriver_poll_ms": round(rtt, 1),
