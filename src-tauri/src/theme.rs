@@ -141,16 +141,13 @@ mod linux {
         };
         let dark = read_gtk(&settings);
         update(app, |s| s.gtk_dark = dark);
-        let a = app.clone();
-        settings.connect_gtk_application_prefer_dark_theme_notify(move |s| {
-            let dark = read_gtk(s);
-            update(&a, |st| st.gtk_dark = dark);
-        });
-        let a = app.clone();
-        settings.connect_gtk_theme_name_notify(move |s| {
-            let dark = read_gtk(s);
-            update(&a, |st| st.gtk_dark = dark);
-        });
+        for property in ["gtk-application-prefer-dark-theme", "gtk-theme-name"] {
+            let a = app.clone();
+            settings.connect_notify_local(Some(property), move |s, _| {
+                let dark = read_gtk(s);
+                update(&a, |st| st.gtk_dark = dark);
+            });
+        }
 
         let app = app.clone();
         gio::bus_get(gio::BusType::Session, gio::Cancellable::NONE, move |bus| {
