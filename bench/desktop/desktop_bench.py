@@ -715,29 +715,39 @@ def bench_ab(ctx, data, runs):
     return res
 
 
+def floor_starts(ctx, runs, name, argv, env=None):
+    """Warm starts of a floor app until the watcher sees its page (two avatars): `runs` counted
+    after one that only warms the file cache. Returns each counted start's marks and stderr."""
+    out = []
+    for i in range(runs + 1):
+        wait_quiet(ctx.quiet_wait)
+        app = App(ctx, os.path.join(ctx.out, "floor-data"), f"floor-{name}-{i}", env, argv=argv)
+        app.start()
+        m = ctx.watch.run(app.t0, 2, timeout_s=60, alive=app.alive)
+        time.sleep(0.5)
+        app.stop()
+        if i and m.get("lines") is not None:
+            with open(os.path.join(app.logs, "stderr.log"), errors="replace") as f:
+                out.append((m, f.read()))
+        time.sleep(1)
+    return out
+
+
 def bench_floor(ctx, runs):
     """The same measurement of the smallest apps that draw what the watcher looks for: the empty
     Tauri window (`--floor-bin`, src-tauri/examples/blank_window.rs: the app's settings, one
     static page) and a bare WebKitGTK window (webkit_floor.py, when PyGObject is there). What a
     start costs on this machine before Okno does anything."""
+    def medians(starts):
+        xs = [m["lines"] for m, _ in starts]
+        wins = [m["window"] for m, _ in starts]
+        return {"runs": [round(x) for x in xs], "median": statistics.median(xs) if xs else None,
+                "p90": pct(xs, 90) if xs else None,
+                "window_median": statistics.median(wins) if wins else None}
+
     res = {}
     if ctx.floor_bin and os.path.exists(ctx.floor_bin):
-        xs, wins = [], []
-        for i in range(runs + 1):  # the first run warms the file cache, not counted
-            wait_quiet(ctx.quiet_wait)
-            app = App(ctx, os.path.join(ctx.out, "floor-data"), f"floor-tauri-{i}",
-                      argv=[ctx.floor_bin])
-            app.start()
-            m = ctx.watch.run(app.t0, 2, timeout_s=60, alive=app.alive)
-            time.sleep(0.5)
-            app.stop()
-            if i and m.get("lines") is not None:
-                xs.append(m["lines"])
-                wins.append(m["window"])
-            time.sleep(1)
-        res["tauri"] = {"runs": [round(x) for x in xs], "median": statistics.median(xs) if xs else None,
-                        "p90": pct(xs, 90) if xs else None,
-                        "window_median": statistics.median(wins) if wins else None}
+        res["tauri"] = medians(floor_starts(ctx, runs, "tauri", [ctx.floor_bin]))
         log(f"floor tauri: {res['tauri']}")
     py = "/usr/bin/python3"
     argv = [py, os.path.join(HERE, "webkit_floor.py")]
@@ -746,25 +756,11 @@ def bench_floor(ctx, runs):
         res["skipped"] = "no PyGObject with WebKit2 4.1"
         return res
     for name, env in (("default", {}), ("nodmabuf", {"WEBKIT_DISABLE_DMABUF_RENDERER": "1"})):
-        xs, imports, wins = [], [], []
-        for i in range(runs + 1):  # the first run warms the file cache, not counted
-            busy = wait_quiet(ctx.quiet_wait)
-            app = App(ctx, os.path.join(ctx.out, "floor-data"), f"floor-{name}-{i}", env, argv=argv)
-            app.start()
-            m = ctx.watch.run(app.t0, 2, timeout_s=60, alive=app.alive)
-            time.sleep(0.5)
-            app.stop()
-            with open(os.path.join(app.logs, "stderr.log"), errors="replace") as f:
-                im = re.search(r"imports (\d+) ms", f.read())
-            if i and m.get("lines") is not None:
-                xs.append(m["lines"])
-                wins.append(m["window"])
-                if im:
-                    imports.append(int(im.group(1)))
-            time.sleep(1)
-        res[name] = {"runs": [round(x) for x in xs], "median": statistics.median(xs) if xs else None,
-                     "window_median": statistics.median(wins) if wins else None,
-                     "python_imports_median": statistics.median(imports) if imports else None}
+        starts = floor_starts(ctx, runs, name, argv, env)
+        imports = [int(im.group(1)) for _, err in starts
+                   if (im := re.search(r"imports (\d+) ms", err))]
+        res[name] = medians(starts)
+        res[name]["python_imports_median"] = statistics.median(imports) if imports else None
         log(f"floor {name}: {res[name]}")
     return res
 
