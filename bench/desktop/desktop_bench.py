@@ -679,17 +679,21 @@ def fmt(x):
 
 def bench_ab(ctx, data, runs):
     """Warm starts alternating between A (the app as configured) and B (the binary in $AB_APP
-    and/or the extra environment in $AB_ENV, K=V,…), in the order AB, BA, AB…, so that both
-    see the same load: for judging one change on a machine that is not quiet."""
+    and/or the extra environment in $AB_ENV, K=V,…, and/or the data directory $AB_DATA), in the
+    order AB, BA, AB…, so that both see the same load: for judging one change on a machine that
+    is not quiet."""
     b_env = dict(kv.split("=", 1) for kv in os.environ.get("AB_ENV", "").split(",") if "=" in kv)
     b_app = os.environ.get("AB_APP") or ctx.app
-    app = App(ctx, data, "ab-calibrate").start()
-    ctx.watch.run(app.t0, 1, timeout_s=90, alive=app.alive)
-    time.sleep(5)
-    expect = ctx.watch.avatars_now() or 1
-    app.stop()
-    time.sleep(1.5)
-    res = {"b_env": b_env, "b_app": b_app, "A": [], "B": []}
+    dirs = {"A": data, "B": os.environ.get("AB_DATA") or data}
+    expect = {}
+    for k, d in dirs.items():
+        app = App(ctx, d, f"ab-calibrate-{k}").start()
+        ctx.watch.run(app.t0, 1, timeout_s=90, alive=app.alive)
+        time.sleep(5)
+        expect[k] = ctx.watch.avatars_now() or 1
+        app.stop()
+        time.sleep(1.5)
+    res = {"b_env": b_env, "b_app": b_app, "b_data": dirs["B"], "A": [], "B": []}
     for i in range(runs):
         for k in ("A", "B") if i % 2 == 0 else ("B", "A"):
             wait_quiet(ctx.quiet_wait)
@@ -697,8 +701,8 @@ def bench_ab(ctx, data, runs):
             if k == "B":
                 ctx.app = b_app
             try:
-                app = App(ctx, data, f"ab-{k}-{i}", b_env if k == "B" else None)
-                m = timed_start(ctx, app, expect)
+                app = App(ctx, dirs[k], f"ab-{k}-{i}", b_env if k == "B" else None)
+                m = timed_start(ctx, app, expect[k])
             finally:
                 ctx.app = real
             time.sleep(1.0)
@@ -1335,7 +1339,8 @@ def summary(res):
     for k in ("A", "B"):
         v = ab.get(f"{k}_lines")
         if v:
-            label = "as configured" if k == "A" else f"{os.path.basename(ab.get('b_app') or '')} {ab.get('b_env')}"
+            label = "as configured" if k == "A" else (
+                f"{os.path.basename(ab.get('b_app') or '')} {ab.get('b_env')} data {ab.get('b_data')}")
             rows.append((f"A/B warm start, {k} ({label}) (median / p90)",
                          f"{fmt(v['median'])} / {fmt(v['p90'])} ms", "", ""))
     lo = (res.get("machine") or {}).get("link_order_found")

@@ -13,7 +13,7 @@
 #   MESSAGES=10000   messages put into the demo user's IT Support chat
 #   STEPS=start,floor,memory,breakdown,scroll,chromium   (also: warm = warm starts only; ab =
 #                    warm starts alternating A = the app as configured and B = AB_APP and/or
-#                    AB_ENV=K=V,…, for comparing one change while the machine is busy)
+#                    AB_ENV=K=V,… and/or AB_DATA=<data dir>, for comparing one change while the machine is busy)
 #   APP_ENV=K=V,…    extra environment for the app in every step (experiments)
 #   QUIET_WAIT=60    seconds to wait (each time) for a quiet machine (< 15 % CPU busy) before a
 #                    timed start or a step; the figures record how busy it was

@@ -752,6 +752,8 @@ impl Desktop {
     /// Saves a screenshot of the window as `<test>-<name>.png` under the build directory.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = screens_dir().join(format!("{}-{name}.png", self.name));
+        // Panels slide and fade in: the picture is of the screen as it settles, not half-way.
+        self.settle_animations().await;
         match tokio::time::timeout(Duration::from_secs(20), self.driver.screenshot(&path)).await {
             Ok(Ok(())) => {}
             other => {
@@ -760,6 +762,23 @@ impl Desktop {
             }
         }
         path
+    }
+
+    /// Waits (up to 2 s) until no finite CSS animation or transition of the page is running (a
+    /// spinner's endless one does not count), then a little more for it to be painted.
+    async fn settle_animations(&self) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let running = self
+                .js("return document.getAnimations().filter(a => a.playState === 'running' \
+                     && a.effect?.getComputedTiming().iterations !== Infinity).length")
+                .await;
+            if running.as_u64() == Some(0) || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
     /// The share of an element's pixels (0.0–1.0) that are strongly coloured, from a WebDriver
