@@ -1,7 +1,7 @@
 /// The app's commands: the capability in tauri.conf.json grants exactly these to the window.
 const COMMANDS: &[&str] = &[
     "info",
-    "theme",
+    "appearance",
     "login",
     "logout",
     "lines",

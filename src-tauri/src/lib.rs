@@ -2,8 +2,8 @@
 //! core events forwarded to the UI on one channel (`core`, ids only); errors to the UI as
 //! `{code, message}`; native notifications, the tray's unread total, single instance.
 
+mod appearance;
 mod notifications;
-mod theme;
 
 use okno_core::notify::Focus;
 use okno_core::{Core, CoreConfig, CoreError};
@@ -134,12 +134,12 @@ async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
     })
 }
 
-/// Dark (`true`) or light for the page, where the shell decides it (Linux: see `theme.rs`);
-/// `None` where the webview's own `prefers-color-scheme` follows the system. Answers at once,
+/// Light or dark and the interface font for the page, where the shell decides them (Linux: see
+/// `appearance.rs`); `null`s where the webview follows the system itself. Answers at once,
 /// without waiting for the start.
 #[tauri::command]
-fn theme(theme: State<'_, theme::SystemTheme>) -> Option<bool> {
-    theme.dark()
+fn appearance(shared: State<'_, appearance::SystemAppearance>) -> appearance::Appearance {
+    shared.get()
 }
 
 #[tauri::command]
@@ -588,11 +588,11 @@ async fn start(
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
-    // First: the page asks for the theme before its first screen.
+    // First: the page asks for its appearance before its first screen.
     #[cfg(target_os = "linux")]
-    theme::follow(&handle);
+    appearance::follow(&handle);
     #[cfg(not(target_os = "linux"))]
-    app.manage(theme::SystemTheme::default());
+    app.manage(appearance::SystemAppearance::default());
     let dir = data_dir(&handle)?;
     std::fs::create_dir_all(&dir)?;
     let log_dir = std::env::var("OKNO_LOG_DIR")
@@ -732,7 +732,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             info,
-            theme,
+            appearance,
             login,
             logout,
             lines,

@@ -436,9 +436,20 @@ pub struct Desktop {
     portal_conn: zbus::Connection,
     /// Tray items registered with the fake watcher: (bus name, object path).
     pub tray_items: Arc<Mutex<Vec<(String, String)>>>,
+    xsettings_conf: PathBuf,
+    xsettings_pid: u32,
     _procs: Procs,
     _data: tempfile::TempDir,
     pub name: String,
+}
+
+/// GTK's interface font in the tests' desktops: the system's default sans-serif family, which
+/// the page would draw with anyway.
+pub const DEFAULT_GTK_FONT: &str = "DejaVu Sans 11";
+
+/// xsettingsd's configuration naming GTK's interface font.
+fn xsettings(font: &str) -> String {
+    format!("Gtk/FontName \"{font}\"\n")
 }
 
 /// Processes stopped (whole process groups) when dropped, last started first: also when a
@@ -466,7 +477,7 @@ impl Desktop {
     }
 
     /// Starts with the given system locale and, with `dark`, a dark GTK theme (`GTK_THEME`; the
-    /// shell reads it and tells the page, see src-tauri/src/theme.rs).
+    /// shell reads it and tells the page, see src-tauri/src/appearance.rs).
     pub async fn start_with(name: &str, server_url: &str, lang: &str, dark: bool) -> Self {
         let data = tempfile::tempdir().unwrap();
         // A display of our own.
@@ -487,6 +498,20 @@ impl Desktop {
         procs.0.push(xvfb);
         let socket = format!("/tmp/.X11-unix/X{n}");
         wait_until(10, "Xvfb", || Path::new(&socket).exists());
+        // An XSETTINGS manager, as every desktop runs one (GNOME's gsd-xsettings): GTK reads its
+        // interface font from it, live (`set_gtk_font`).
+        let xsettings_conf = data.path().join("xsettingsd.conf");
+        std::fs::write(&xsettings_conf, xsettings(DEFAULT_GTK_FONT)).unwrap();
+        let xsettingsd = spawn_group(
+            Command::new("xsettingsd")
+                .arg("-c")
+                .arg(&xsettings_conf)
+                .env("DISPLAY", &display)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        let xsettings_pid = xsettingsd.id();
+        procs.0.push(xsettingsd);
 
         // A session bus of our own, with a notification server that records what it is shown.
         let mut dbus = spawn_group(
@@ -613,6 +638,8 @@ impl Desktop {
             _watcher_conn: watcher_conn,
             portal_conn,
             tray_items,
+            xsettings_conf,
+            xsettings_pid,
             _procs: procs,
             _data: data,
             name: name.into(),
@@ -770,8 +797,10 @@ impl Desktop {
         let deadline = Instant::now() + Duration::from_secs(2);
         loop {
             let running = self
-                .js("return document.getAnimations().filter(a => a.playState === 'running' \
-                     && a.effect?.getComputedTiming().iterations !== Infinity).length")
+                .js(
+                    "return document.getAnimations().filter(a => a.playState === 'running' \
+                     && a.effect?.getComputedTiming().iterations !== Infinity).length",
+                )
                 .await;
             if running.as_u64() == Some(0) || Instant::now() > deadline {
                 break;
@@ -907,6 +936,42 @@ impl Desktop {
         )
         .await
         .unwrap();
+    }
+
+    /// Changes the desktop's interface font as a user does in the desktop's settings: the
+    /// XSETTINGS manager announces it and GTK picks it up while the app runs.
+    pub fn set_gtk_font(&self, font: &str) {
+        std::fs::write(&self.xsettings_conf, xsettings(font)).unwrap();
+        let status = Command::new("kill")
+            .args(["-HUP", &self.xsettings_pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "xsettingsd is gone");
+    }
+
+    /// The font family list the page's text is set in (the body's computed `font-family`).
+    pub async fn font_family(&self) -> String {
+        let v = self
+            .js("return getComputedStyle(document.body).fontFamily")
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The width of a probe text at 40px in the body's font (`None`) or in the given family
+    /// alone: the same width as in a family shows that family is the one drawn.
+    pub async fn text_width(&self, family: Option<&str>) -> f64 {
+        let family = serde_json::to_string(&family).unwrap();
+        let v = self
+            .js(&format!(
+                "const s = document.createElement('span'); \
+                 s.textContent = 'Hamburgefonstiv 0123456789'; \
+                 s.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font-size:40px'; \
+                 const family = {family}; if (family) s.style.fontFamily = family; \
+                 document.body.append(s); const w = s.getBoundingClientRect().width; s.remove(); \
+                 return w;"
+            ))
+            .await;
+        v.as_f64().unwrap_or_default()
     }
 
     /// The page's theme as drawn: `data-theme` on the root and the computed background of the

@@ -645,9 +645,9 @@ async fn the_tray_shows_the_unread_total() {
 
 /// Light and dark follow the desktop while the app runs: the settings portal's `color-scheme`
 /// (GNOME's and KDE's dark style), over GTK's own light theme here; with no preference from the
-/// portal, GTK's theme again.
+/// portal, GTK's theme again. So does the interface font (GTK's, from the XSETTINGS manager).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn light_and_dark_follow_the_desktop_while_running() {
+async fn light_dark_and_the_font_follow_the_desktop_while_running() {
     let cloud = Cloud::start().await;
     let (_, conns) = user_chats(&cloud).await;
     let it = line_named(&conns, "IT Support").clone();
@@ -677,5 +677,32 @@ async fn light_and_dark_follow_the_desktop_while_running() {
     // No preference: GTK's theme, light here.
     app.set_color_scheme(0).await;
     app.until_theme("light", 10).await;
+
+    // The interface font: the desktop's (GTK's `gtk-font-name`, from the XSETTINGS manager), not
+    // WebKitGTK's `system-ui`; changed while the app runs, as in the desktop's settings.
+    assert!(
+        app.font_family().await.starts_with("\"DejaVu Sans\""),
+        "the page is set in the desktop's font: {}",
+        app.font_family().await
+    );
+    app.set_gtk_font("DejaVu Serif 11");
+    app.until("the page set in the new desktop font", 10, || async {
+        app.font_family().await.starts_with("\"DejaVu Serif\"")
+    })
+    .await;
+    // Drawn in it, too: the body's text is as wide as in DejaVu Serif, not as in the sans.
+    let body = app.text_width(None).await;
+    let serif = app.text_width(Some("DejaVu Serif")).await;
+    let sans = app.text_width(Some("DejaVu Sans")).await;
+    assert!(
+        (body - serif).abs() < 0.5 && (body - sans).abs() > 5.0,
+        "body {body}, serif {serif}, sans {sans}"
+    );
+    app.screenshot("desktop-font").await;
+    app.set_gtk_font(DEFAULT_GTK_FONT);
+    app.until("the page set in the sans again", 10, || async {
+        app.font_family().await.starts_with("\"DejaVu Sans\"")
+    })
+    .await;
     app.quit().await;
 }

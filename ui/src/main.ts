@@ -5,7 +5,7 @@ import type { Backend } from "./lib/backend";
 import { detectLang, getLang, setLang } from "./lib/i18n";
 import { mark } from "./lib/marks";
 import { markPlatform } from "./lib/platform";
-import { followTheme } from "./lib/theme";
+import { followAppearance } from "./lib/theme";
 
 mark("main");
 // Before anything is laid out: the font stacks depend on it (app.css).
@@ -18,14 +18,15 @@ async function pickBackend(): Promise<{ backend: Backend; onfirstcontent?: () =>
     mark("backend");
     const backend = new TauriBackend();
     // The system locale, as the shell sees it (webviews do not always report it), and light or
-    // dark where the shell decides it (the theme answers without waiting for the start).
-    const [info, dark] = await Promise.all([
+    // dark and the interface font where the shell decides them (answered without waiting for the
+    // start).
+    const [info, look] = await Promise.all([
       backend.info().catch(() => null),
-      backend.theme().catch(() => null),
+      backend.appearance().catch(() => null),
     ]);
     mark("info");
     if (info?.locale) setLang(detectLang(info.locale));
-    followTheme(dark, (handler) => backend.onTheme(handler));
+    followAppearance(look, (handler) => backend.onAppearance(handler));
     // The window starts hidden: shown with its first content, not as an empty webview (which
     // WebKitGTK may make the shell wait for; see ARCHITECTURE.md, "Start").
     return {
@@ -37,7 +38,7 @@ async function pickBackend(): Promise<{ backend: Backend; onfirstcontent?: () =>
     };
   }
   // In a plain browser (npx vite): the in-memory backend with the demo world.
-  followTheme(null, null);
+  followAppearance(null, null);
   const { createDemo } = await import("./lib/demo");
   const demo = createDemo(getLang(), {
     onOpenUrl: (url) => window.open(url, "_blank", "noopener,noreferrer"),

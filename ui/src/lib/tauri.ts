@@ -7,6 +7,7 @@ import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
 import type { ChatId, CoreEvent } from "./proto/api";
 import type * as P from "./proto/api";
 import type { ArticleId, CompanyId, LineId, MessageId, TicketId, UserId } from "./proto/ids";
+import type { Appearance } from "./theme";
 
 function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
@@ -36,14 +37,14 @@ export class TauriBackend implements Backend {
    * screen has content, so the first frame the window shows is that screen. */
   showWindow(): Promise<void> { return getCurrentWindow().show(); }
   info() { return invoke<AppInfo>("info"); }
-  /** Dark or light where the shell decides it (Linux), `null` where the webview's
-   * `prefers-color-scheme` follows the system (lib/theme.ts). */
-  theme() { return invoke<boolean | null>("theme"); }
-  /** Every change of the shell's theme; a change between the page's first `theme()` and the
-   * listener's registration is caught by reading it once more then. */
-  onTheme(handler: (dark: boolean) => void): () => void {
-    return subscribe<boolean>("theme", handler, () => {
-      this.theme().then((dark) => dark !== null && handler(dark)).catch(() => {});
+  /** Light or dark and the interface font where the shell decides them (Linux), `null`s where
+   * the webview follows the system (lib/theme.ts). */
+  appearance() { return invoke<Appearance>("appearance"); }
+  /** Every change of the desktop's appearance; a change between the page's first
+   * `appearance()` and the listener's registration is caught by reading it once more then. */
+  onAppearance(handler: (a: Appearance) => void): () => void {
+    return subscribe<Appearance>("appearance", handler, () => {
+      this.appearance().then(handler).catch(() => {});
     });
   }
   login(server_url: string | null, login: string, password: string) {

@@ -1,19 +1,27 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { followTheme } from "./theme";
+import { cssFamilies, followAppearance, type Appearance } from "./theme";
 
-describe("followTheme", () => {
+describe("followAppearance", () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it("takes the shell's word and its changes, and stops following when asked", () => {
     const root = document.createElement("html");
-    let push: ((dark: boolean) => void) | null = null;
+    let push: ((a: Appearance) => void) | null = null;
     const unlisten = vi.fn();
-    const stop = followTheme(true, (h) => ((push = h), unlisten), root);
+    const matchMedia = vi.fn();
+    vi.stubGlobal("matchMedia", matchMedia);
+    const stop = followAppearance({ dark: true, font: "Cantarell" }, (h) => ((push = h), unlisten), root);
     expect(root.dataset.theme).toBe("dark");
-    push!(false);
+    expect(root.style.getPropertyValue("--desktop-font")).toBe('"Cantarell"');
+    push!({ dark: false, font: "Cantarell" });
     expect(root.dataset.theme).toBe("light");
-    push!(true);
+    push!({ dark: true, font: "Noto Sans, DejaVu Sans" });
     expect(root.dataset.theme).toBe("dark");
+    expect(root.style.getPropertyValue("--desktop-font")).toBe('"Noto Sans", "DejaVu Sans"');
+    // The desktop stops naming a font: the page's own stack again.
+    push!({ dark: true, font: null });
+    expect(root.style.getPropertyValue("--desktop-font")).toBe("");
+    expect(matchMedia).not.toHaveBeenCalled();
     stop();
     expect(unlisten).toHaveBeenCalledOnce();
   });
@@ -30,20 +38,51 @@ describe("followTheme", () => {
     vi.stubGlobal("matchMedia", matchMedia);
     const root = document.createElement("html");
     const onShell = vi.fn();
-    const stop = followTheme(null, onShell, root);
+    const stop = followAppearance({ dark: null, font: null }, onShell, root);
     expect(matchMedia).toHaveBeenCalledWith("(prefers-color-scheme: dark)");
     expect(onShell).not.toHaveBeenCalled();
     expect(root.dataset.theme).toBe("dark");
+    expect(root.style.getPropertyValue("--desktop-font")).toBe("");
     listeners[0]({ matches: false });
     expect(root.dataset.theme).toBe("light");
     stop();
     expect(listeners).toHaveLength(0);
   });
 
+  it("takes a font from the shell while the webview decides light or dark", () => {
+    const query = { matches: false, addEventListener: vi.fn(), removeEventListener: vi.fn() };
+    vi.stubGlobal("matchMedia", vi.fn(() => query));
+    const root = document.createElement("html");
+    let push: ((a: Appearance) => void) | null = null;
+    const stop = followAppearance({ dark: null, font: "Segoe UI" }, (h) => ((push = h), () => {}), root);
+    expect(root.dataset.theme).toBe("light");
+    expect(root.style.getPropertyValue("--desktop-font")).toBe('"Segoe UI"');
+    // A shell event never overrides the webview's own light or dark here.
+    push!({ dark: true, font: "Segoe UI" });
+    expect(root.dataset.theme).toBe("light");
+    stop();
+    expect(query.removeEventListener).toHaveBeenCalledOnce();
+  });
+
   it("is light where nothing can tell", () => {
     vi.stubGlobal("matchMedia", undefined);
     const root = document.createElement("html");
-    followTheme(null, null, root);
+    followAppearance(null, null, root);
     expect(root.dataset.theme).toBe("light");
+  });
+});
+
+describe("cssFamilies", () => {
+  it("quotes each name and escapes what would end the string", () => {
+    expect(cssFamilies("Cantarell")).toBe('"Cantarell"');
+    expect(cssFamilies(" Noto Sans ,  Ubuntu ")).toBe('"Noto Sans", "Ubuntu"');
+    expect(cssFamilies('Evil"; color: red')).toBe('"Evil\\"; color: red"');
+    expect(cssFamilies("Back\\slash")).toBe('"Back\\\\slash"');
+  });
+
+  it("leaves out empty names and names with control characters", () => {
+    expect(cssFamilies("")).toBeNull();
+    expect(cssFamilies(" , ")).toBeNull();
+    expect(cssFamilies("Line\nbreak, Ubuntu")).toBe('"Ubuntu"');
   });
 });

@@ -1,28 +1,63 @@
-/** Light or dark, on the root element (`data-theme`), which app.css reads.
+/** Light or dark (`data-theme` on the root element) and the desktop's interface font (the
+ * `--desktop-font` property on it), which app.css reads.
  *
  * The desktop shell decides where the webview cannot (WebKitGTK on Linux: see ARCHITECTURE.md,
- * "Light and dark on Linux") and then tells the page at start and on every change; with no word
- * from the shell (`null`: other platforms, a plain browser) the page follows the webview's
- * `prefers-color-scheme`. Returns a function that stops following. */
-export function followTheme(
-  shell: boolean | null,
-  onShellChange: ((handler: (dark: boolean) => void) => () => void) | null,
+ * "Light, dark and the font on Linux") and then tells the page at start and on every change;
+ * with no word from the shell (`null`s: other platforms, a plain browser) the page follows the
+ * webview's `prefers-color-scheme` and its own `system-ui`. */
+
+/** What the shell says of the desktop (the `appearance` command and event). */
+export interface Appearance {
+  dark: boolean | null;
+  /** A family name, or several separated by commas (Pango's form). */
+  font: string | null;
+}
+
+/** A CSS font-family list from the shell's family names, each quoted; `null` if none is left. */
+export function cssFamilies(font: string): string | null {
+  const names = font
+    .split(",")
+    .map((n) => n.trim())
+    // eslint-disable-next-line no-control-regex
+    .filter((n) => n && !/[\u0000-\u001f\u007f]/.test(n));
+  return names.length ? names.map((n) => `"${n.replace(/["\\]/g, "\\$&")}"`).join(", ") : null;
+}
+
+/** Applies the shell's appearance and follows its changes; returns a function that stops. */
+export function followAppearance(
+  shell: Appearance | null,
+  onShellChange: ((handler: (a: Appearance) => void) => () => void) | null,
   root: HTMLElement = document.documentElement,
 ): () => void {
-  const set = (dark: boolean) => {
+  const setDark = (dark: boolean) => {
     root.dataset.theme = dark ? "dark" : "light";
   };
-  if (shell !== null && onShellChange) {
-    set(shell);
-    return onShellChange(set);
+  const setFont = (font: string | null) => {
+    const list = font ? cssFamilies(font) : null;
+    if (list) root.style.setProperty("--desktop-font", list);
+    else root.style.removeProperty("--desktop-font");
+  };
+  const stops: (() => void)[] = [];
+  const shellDecidesDark = shell?.dark != null;
+  setFont(shell?.font ?? null);
+  if (shell && onShellChange && (shell.dark !== null || shell.font !== null)) {
+    stops.push(
+      onShellChange((a) => {
+        if (shellDecidesDark && a.dark !== null) setDark(a.dark);
+        setFont(a.font);
+      }),
+    );
   }
-  if (typeof matchMedia !== "function") {
-    set(false);
-    return () => {};
+  if (shellDecidesDark) {
+    setDark(shell!.dark!);
+  } else if (typeof matchMedia !== "function") {
+    setDark(false);
+  } else {
+    const query = matchMedia("(prefers-color-scheme: dark)");
+    setDark(query.matches);
+    const changed = (e: MediaQueryListEvent) => setDark(e.matches);
+    query.addEventListener("change", changed);
+    stops.push(() => query.removeEventListener("change", changed));
   }
-  const query = matchMedia("(prefers-color-scheme: dark)");
-  set(query.matches);
-  const changed = (e: MediaQueryListEvent) => set(e.matches);
-  query.addEventListener("change", changed);
-  return () => query.removeEventListener("change", changed);
+  return () => stops.forEach((stop) => stop());
 }

@@ -1,51 +1,82 @@
-//! Light or dark, as the desktop asks, told to the page by the shell (see ARCHITECTURE.md,
-//! "Light and dark on Linux").
+//! Light or dark, and the interface font, as the desktop asks, told to the page by the shell
+//! (see ARCHITECTURE.md, "Light, dark and the font on Linux").
 //!
 //! WebKitGTK derives `prefers-color-scheme` from GTK's settings in the UI process, but only
 //! once its display object exists there, and with the shared-memory renderer and
 //! `WEBKIT_WEB_RENDER_DEVICE_FILE` set (`set_linux_env_defaults`) nothing creates it: the page
 //! always sees light. WebKitGTK's GTK 3 port also ignores the desktop portal's `color-scheme`,
-//! which is what GNOME's and KDE's dark style set. So on Linux the shell decides, and the page
-//! sets its theme from the `theme` command and the `theme` event; on other platforms the command
-//! answers nothing and the page follows `prefers-color-scheme` itself.
+//! which is what GNOME's and KDE's dark style set. And its `system-ui` is fontconfig's default
+//! sans-serif, never GTK's interface font (`gtk-font-name`, which GNOME's "Interface Text" and
+//! KDE's font settings set). So on Linux the shell decides, and the page takes both from the
+//! `appearance` command and the `appearance` event; on other platforms the command answers
+//! nothing and the page follows `prefers-color-scheme` and `system-ui` itself.
 //!
-//! The rule: the portal's `org.freedesktop.appearance` `color-scheme` when it states a
-//! preference (1 dark, 2 light); otherwise GTK's settings, read as WebKitGTK reads them
+//! Dark: the portal's `org.freedesktop.appearance` `color-scheme` when it states a preference
+//! (1 dark, 2 light); otherwise GTK's settings, read as WebKitGTK reads them
 //! (`gtk-application-prefer-dark-theme`, else `$GTK_THEME`, else `gtk-theme-name`, ending in
-//! `-dark`, `-Dark` or `:dark`). Both are followed live.
+//! `-dark`, `-Dark` or `:dark`). The font: the family of `gtk-font-name` (its size is not
+//! taken: the page's sizes are its own). All of it is followed live.
 
+use serde::Serialize;
 use std::sync::Mutex;
 
+/// What the page is told: `None` where the shell has no word (the page then asks the webview).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Appearance {
+    pub dark: Option<bool>,
+    /// The desktop's interface font family, or several separated by commas (Pango's form).
+    pub font: Option<String>,
+}
+
 /// What the shell knows of the desktop's choice.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct ThemeState {
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DesktopState {
     /// GTK's settings ask for dark.
     pub gtk_dark: bool,
     /// The portal's `color-scheme`: 0 no preference, 1 dark, 2 light; `None` until read, or
     /// with no portal.
     pub portal: Option<u32>,
+    /// The family of GTK's interface font.
+    pub font: Option<String>,
 }
 
-impl ThemeState {
-    pub fn dark(self) -> bool {
+impl DesktopState {
+    pub fn dark(&self) -> bool {
         match self.portal {
             Some(1) => true,
             Some(2) => false,
             _ => self.gtk_dark,
         }
     }
+
+    pub fn appearance(&self) -> Appearance {
+        Appearance {
+            dark: Some(self.dark()),
+            font: self.font.clone(),
+        }
+    }
 }
 
-/// The shell's theme state, managed by Tauri; `None` where the webview follows the system
-/// itself.
+/// The shell's view of the desktop, managed by Tauri; `None` where the webview follows the
+/// system itself.
 #[derive(Debug, Default)]
-pub struct SystemTheme(pub Mutex<Option<ThemeState>>);
+pub struct SystemAppearance(pub Mutex<Option<DesktopState>>);
 
-impl SystemTheme {
-    /// Dark or light for the page, or `None` for "ask the webview".
-    pub fn dark(&self) -> Option<bool> {
-        self.0.lock().ok().and_then(|s| s.map(ThemeState::dark))
+impl SystemAppearance {
+    pub fn get(&self) -> Appearance {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|s| s.as_ref().map(DesktopState::appearance))
+            .unwrap_or_default()
     }
+}
+
+/// A font family name fit for the page: trimmed, without control characters, and of a sane
+/// length (a family name, not a document). `None` for anything else.
+pub fn clean_family(family: &str) -> Option<String> {
+    let f = family.trim();
+    (!f.is_empty() && f.len() <= 200 && !f.chars().any(char::is_control)).then(|| f.to_owned())
 }
 
 /// GTK's settings as WebKitGTK reads them: prefer-dark, else the `GTK_THEME` variable when set,
@@ -72,7 +103,7 @@ pub use linux::follow;
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::{gtk_settings_dark, SystemTheme, ThemeState};
+    use super::{clean_family, gtk_settings_dark, DesktopState, SystemAppearance};
     use gtk::gio;
     use gtk::glib;
     use gtk::prelude::*;
@@ -83,33 +114,45 @@ mod linux {
     const SETTINGS: &str = "org.freedesktop.portal.Settings";
     const APPEARANCE: &str = "org.freedesktop.appearance";
     const COLOR_SCHEME: &str = "color-scheme";
+    /// The GTK settings followed: the first two decide dark, the last names the font.
+    const GTK_PROPERTIES: [&str; 3] = [
+        "gtk-application-prefer-dark-theme",
+        "gtk-theme-name",
+        "gtk-font-name",
+    ];
 
-    fn read_gtk(settings: &gtk::Settings) -> bool {
-        gtk_settings_dark(
+    /// Dark, and the interface font's family, from GTK's settings.
+    fn read_gtk(settings: &gtk::Settings) -> (bool, Option<String>) {
+        let dark = gtk_settings_dark(
             settings.is_gtk_application_prefer_dark_theme(),
             std::env::var("GTK_THEME").ok().as_deref(),
             settings.gtk_theme_name().as_deref(),
-        )
+        );
+        let font = settings.gtk_font_name().and_then(|name| {
+            gtk::pango::FontDescription::from_string(&name)
+                .family()
+                .and_then(|f| clean_family(&f))
+        });
+        (dark, font)
     }
 
-    /// Applies a change to the state and tells the page when the outcome changed.
-    fn update(app: &AppHandle, change: impl FnOnce(&mut ThemeState)) {
-        let Some(theme) = app.try_state::<SystemTheme>() else {
+    /// Applies a change to the state and tells the page when what it shows changed.
+    fn update(app: &AppHandle, change: impl FnOnce(&mut DesktopState)) {
+        let Some(shared) = app.try_state::<SystemAppearance>() else {
             return;
         };
         let (before, after) = {
-            let Ok(mut slot) = theme.0.lock() else {
+            let Ok(mut slot) = shared.0.lock() else {
                 return;
             };
-            let mut state = slot.unwrap_or_default();
-            let before = slot.map(ThemeState::dark);
-            change(&mut state);
-            *slot = Some(state);
-            (before, state.dark())
+            let before = slot.as_ref().map(DesktopState::appearance);
+            let state = slot.get_or_insert_with(DesktopState::default);
+            change(state);
+            (before, state.appearance())
         };
-        if before != Some(after) {
-            tracing::info!(dark = after, "system theme");
-            let _ = app.emit("theme", after);
+        if before.as_ref() != Some(&after) {
+            tracing::info!(dark = ?after.dark, font = ?after.font, "desktop appearance");
+            let _ = app.emit("appearance", after);
         }
     }
 
@@ -135,17 +178,23 @@ mod linux {
     /// Starts following the desktop's choice. Runs on the GTK main thread (Tauri's setup hook),
     /// before the page asks: GTK's settings are read at once, the portal asynchronously.
     pub fn follow(app: &AppHandle) {
-        app.manage(SystemTheme::default());
+        app.manage(SystemAppearance::default());
         let Some(settings) = gtk::Settings::default() else {
             return;
         };
-        let dark = read_gtk(&settings);
-        update(app, |s| s.gtk_dark = dark);
-        for property in ["gtk-application-prefer-dark-theme", "gtk-theme-name"] {
+        let (dark, font) = read_gtk(&settings);
+        update(app, |s| {
+            s.gtk_dark = dark;
+            s.font = font;
+        });
+        for property in GTK_PROPERTIES {
             let a = app.clone();
             settings.connect_notify_local(Some(property), move |s, _| {
-                let dark = read_gtk(s);
-                update(&a, |st| st.gtk_dark = dark);
+                let (dark, font) = read_gtk(s);
+                update(&a, |st| {
+                    st.gtk_dark = dark;
+                    st.font = font;
+                });
             });
         }
 
@@ -228,7 +277,14 @@ mod tests {
 
     #[test]
     fn the_portal_decides_when_it_states_a_preference() {
-        let s = |gtk_dark, portal| ThemeState { gtk_dark, portal }.dark();
+        let s = |gtk_dark, portal| {
+            DesktopState {
+                gtk_dark,
+                portal,
+                font: None,
+            }
+            .dark()
+        };
         assert!(s(false, Some(1)));
         assert!(!s(true, Some(2)));
         assert!(s(true, Some(0)));
@@ -236,13 +292,63 @@ mod tests {
         assert!(s(true, None));
         // A value the portal does not define is no preference.
         assert!(!s(false, Some(7)));
-        let theme = SystemTheme::default();
-        assert_eq!(theme.dark(), None);
-        *theme.0.lock().unwrap() = Some(ThemeState {
+    }
+
+    #[test]
+    fn the_page_is_told_nothing_until_the_shell_knows() {
+        let shared = SystemAppearance::default();
+        assert_eq!(
+            shared.get(),
+            Appearance {
+                dark: None,
+                font: None
+            }
+        );
+        *shared.0.lock().unwrap() = Some(DesktopState {
             gtk_dark: false,
             portal: Some(1),
+            font: Some("Cantarell".into()),
         });
-        assert_eq!(theme.dark(), Some(true));
+        assert_eq!(
+            shared.get(),
+            Appearance {
+                dark: Some(true),
+                font: Some("Cantarell".into())
+            }
+        );
+        // The wire form the page reads.
+        assert_eq!(
+            serde_json::to_value(shared.get()).unwrap(),
+            serde_json::json!({"dark": true, "font": "Cantarell"})
+        );
+    }
+
+    #[test]
+    fn only_a_plain_family_name_reaches_the_page() {
+        assert_eq!(clean_family(" Noto Sans ").as_deref(), Some("Noto Sans"));
+        assert_eq!(
+            clean_family("Cantarell, Noto Sans").as_deref(),
+            Some("Cantarell, Noto Sans")
+        );
+        assert_eq!(clean_family(""), None);
+        assert_eq!(clean_family("   "), None);
+        // Quotes pass: the page quotes the name for CSS itself (ui/src/lib/theme.ts).
+        assert_eq!(clean_family(r#"Evil" }"#).as_deref(), Some(r#"Evil" }"#));
+        assert_eq!(clean_family("Line\nbreak"), None);
+        assert_eq!(clean_family(&"x".repeat(201)), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_family_is_taken_from_gtks_font_name() {
+        let family = |name: &str| {
+            gtk::pango::FontDescription::from_string(name)
+                .family()
+                .map(|f| f.to_string())
+        };
+        assert_eq!(family("Cantarell 11").as_deref(), Some("Cantarell"));
+        assert_eq!(family("Noto Sans Bold 10").as_deref(), Some("Noto Sans"));
+        assert_eq!(family("DejaVu Serif 11").as_deref(), Some("DejaVu Serif"));
     }
 
     #[cfg(target_os = "linux")]
