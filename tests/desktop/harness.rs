@@ -198,6 +198,30 @@ impl Api {
         .await
     }
 
+    /// Uploads a file (to attach it to a message with `send_with_files`).
+    pub async fn upload(&self, name: &str, bytes: &[u8]) -> FileMeta {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/files", self.base))
+            .query(&[("name", name)])
+            .bearer_auth(&self.token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "upload {name}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn send_with_files(&self, chat: ChatId, text: &str, files: &[FileId]) -> Message {
+        self.post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            json!({"client_msg_id": uuid::Uuid::new_v4(), "text": text, "file_ids": files}),
+        )
+        .await
+    }
+
     pub async fn snapshot(&self) -> Snapshot {
         self.get("/api/v1/snapshot").await
     }
@@ -438,6 +462,8 @@ pub struct Desktop {
     pub tray_items: Arc<Mutex<Vec<(String, String)>>>,
     xsettings_conf: PathBuf,
     xsettings_pid: u32,
+    /// What the desktop's default applications were asked to open, one argument a line.
+    opened: PathBuf,
     _procs: Procs,
     _data: tempfile::TempDir,
     pub name: String,
@@ -574,9 +600,49 @@ impl Desktop {
             .await
             .unwrap();
 
+        // The desktop's default applications (XDG `mimeapps.list`) for web links and text
+        // files: a recorder standing in for the browser and the text editor, whichever launcher
+        // the system has (xdg-open, or GIO's `gio open`).
+        let xdg = data.path().join("xdg");
+        let opened = data.path().join("opened");
+        let recorder = data.path().join("open-recorder.sh");
+        std::fs::write(
+            &recorder,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
+                opened.display()
+            ),
+        )
+        .unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&recorder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::create_dir_all(xdg.join("data/applications")).unwrap();
+        std::fs::create_dir_all(xdg.join("config")).unwrap();
+        std::fs::write(
+            xdg.join("data/applications/okno-test-opener.desktop"),
+            format!(
+                "[Desktop Entry]\nType=Application\nName=Recorder\nNoDisplay=true\n\
+                 Exec={} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;text/plain;\n",
+                recorder.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            xdg.join("config/mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/http=okno-test-opener.desktop\n\
+             x-scheme-handler/https=okno-test-opener.desktop\ntext/plain=okno-test-opener.desktop\n",
+        )
+        .unwrap();
+        let xdg_data = xdg.join("data").to_string_lossy().into_owned();
+        let xdg_config = xdg.join("config").to_string_lossy().into_owned();
+
         let app_env: Vec<(String, String)> = vec![
             ("DISPLAY".into(), display.clone()),
             ("DBUS_SESSION_BUS_ADDRESS".into(), bus.clone()),
+            ("XDG_DATA_HOME".into(), xdg_data.clone()),
+            ("XDG_CONFIG_HOME".into(), xdg_config.clone()),
             (
                 "OKNO_DATA_DIR".into(),
                 data.path().join("app").to_string_lossy().into_owned(),
@@ -605,6 +671,10 @@ impl Desktop {
                 .env("LC_ALL", lang)
                 .env("LANGUAGE", lang.split('.').next().unwrap_or("en"))
                 .env("GTK_THEME", if dark { "Adwaita:dark" } else { "Adwaita" })
+                .env("XDG_DATA_HOME", &xdg_data)
+                .env("XDG_CONFIG_HOME", &xdg_config)
+                .env_remove("BROWSER")
+                .env_remove("XDG_CURRENT_DESKTOP")
                 .stdout(Stdio::null())
                 .stderr(log),
         );
@@ -640,6 +710,7 @@ impl Desktop {
             tray_items,
             xsettings_conf,
             xsettings_pid,
+            opened,
             _procs: procs,
             _data: data,
             name: name.into(),
@@ -936,6 +1007,15 @@ impl Desktop {
         )
         .await
         .unwrap();
+    }
+
+    /// What the app had the desktop open with its default applications (links, files), in order.
+    pub fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.opened)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Changes the desktop's interface font as a user does in the desktop's settings: the

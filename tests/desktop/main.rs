@@ -469,6 +469,59 @@ async fn a_message_from_another_party_raises_a_notification_that_opens_its_chat(
     app.quit().await;
 }
 
+/// A link in a message opens in the desktop's browser and a file of the chat with the desktop's
+/// default application for its type: the desktop's defaults (XDG `mimeapps.list`) name a
+/// recorder here, reached through whichever launcher the system has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_files_open_with_the_desktops_applications() {
+    let cloud = Cloud::start().await;
+    let (_, conns) = user_chats(&cloud).await;
+    let chat = line_named(&conns, "IT Support").chat_id.unwrap();
+    let specialist = cloud.api("specialist").await;
+    let body = "remote = vpn.example.com\nport = 1194\n";
+    let file = specialist.upload("vpn-settings.txt", body.as_bytes()).await;
+    specialist
+        .send_with_files(
+            chat,
+            "The guide is at https://example.com/vpn-guide and the settings are attached",
+            &[file.id],
+        )
+        .await;
+
+    let app = Desktop::start("open", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    let it = line_named(&conns, "IT Support");
+    app.open_line(it.line.id).await;
+    app.click("a[href='https://example.com/vpn-guide']").await;
+    app.until("the browser asked to open the link", 10, || async {
+        app.opened() == ["https://example.com/vpn-guide"]
+    })
+    .await;
+
+    app.click("[data-testid=message-file]").await;
+    app.until("the file handed to its application", 20, || async {
+        app.opened().len() == 2
+    })
+    .await;
+    let opened = app.opened()[1].clone();
+    let path = opened.strip_prefix("file://").unwrap_or(&opened);
+    assert!(path.ends_with("vpn-settings.txt"), "{opened}");
+    assert_eq!(
+        std::fs::read_to_string(path).unwrap(),
+        body,
+        "the application gets the file as sent"
+    );
+    // The panel's list opens the same file, downloaded once.
+    app.click("[data-testid=chat-title]").await;
+    app.click("[data-testid=info-file]").await;
+    app.until("the file opened again from the panel", 20, || async {
+        app.opened().len() == 3
+    })
+    .await;
+    assert_eq!(app.opened()[2], opened);
+    app.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_send_is_delivered_once_back_online() {
     let cloud = Cloud::start().await;

@@ -596,10 +596,12 @@ impl Core {
         self.inner.cancel_transfer(key)
     }
 
-    /// Downloads if needed, then opens the file with the system's default application.
+    /// Downloads if needed, then opens the file with the system's default application: on Linux
+    /// `xdg-open`, else GIO's `gio open` (a desktop without xdg-utils), else KDE's opener; the
+    /// same launchers, in the same order, as links (the shell's opener plugin).
     pub async fn open_file(&self, file: FileId) -> CoreResult<PathBuf> {
         let path = self.download(file).await?;
-        opener::open(&path).map_err(|e| CoreError::Io(e.to_string()))?;
+        open::that_detached(&path).map_err(|e| CoreError::Io(e.to_string()))?;
         Ok(path)
     }
 

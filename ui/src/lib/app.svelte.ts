@@ -95,6 +95,8 @@ export class AppState {
       b.onOpenChat((chat) => this.openChat(chat)),
     );
     try {
+      // Read after subscribing (main.ts read it once already, for the locale): a change of the
+      // sync state in between would otherwise be missed.
       const info = await b.info();
       mark("app-info");
       this.info = info;
