@@ -1009,6 +1009,11 @@ impl Desktop {
         .unwrap();
     }
 
+    /// The app's data directory (`OKNO_DATA_DIR`): its cache, token and downloaded files.
+    pub fn data_dir(&self) -> PathBuf {
+        self._data.path().join("app")
+    }
+
     /// What the app had the desktop open with its default applications (links, files), in order.
     pub fn opened(&self) -> Vec<String> {
         std::fs::read_to_string(&self.opened)

@@ -522,6 +522,68 @@ async fn links_and_files_open_with_the_desktops_applications() {
     app.quit().await;
 }
 
+/// Signing out forgets the account on this computer (its cache, its downloaded files), also
+/// after a chat with a file sent without text and the ticket's notices; whoever signs in next
+/// sees only their own lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_forgets_the_account_for_the_next_person() {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let chat = line_named(&conns, "IT Support").chat_id.unwrap();
+    let scan = user
+        .upload("passport-scan.txt", b"passport 4510 123456")
+        .await;
+    user.send_with_files(chat, "", &[scan.id]).await;
+    let _: Me = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/register", cloud.url()))
+        .json(
+            &json!({"login": "olga", "password": okno_server::demo::DEMO_PASSWORD,
+            "display_name": "Olga Smirnova"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let app = Desktop::start("sign-out", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(line_named(&conns, "IT Support").line.id)
+        .await;
+    app.click("[data-testid=message-file]").await;
+    app.until("the file downloaded and opened", 20, || async {
+        app.opened().len() == 1
+    })
+    .await;
+    let downloaded = std::path::PathBuf::from(&app.opened()[0]);
+    assert!(
+        downloaded.starts_with(app.data_dir()) && downloaded.exists(),
+        "{downloaded:?}"
+    );
+
+    app.click("[data-testid=sign-out]").await;
+    app.find("[data-testid=login-form]").await;
+    assert!(
+        app.find_all("[data-testid=sign-out-error]")
+            .await
+            .is_empty(),
+        "signed out without an error"
+    );
+    assert!(!downloaded.exists(), "downloaded files forgotten");
+    app.screenshot("signed-out").await;
+
+    app.sign_in(&cloud.url(), "olga").await;
+    app.find("[data-testid=lines-list]").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        app.find_all("[data-testid=line-item]").await.is_empty(),
+        "none of the previous account's lines"
+    );
+    assert!(!app.text_of("body").await.contains("passport-scan.txt"));
+    app.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_send_is_delivered_once_back_online() {
     let cloud = Cloud::start().await;

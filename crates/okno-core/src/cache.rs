@@ -137,6 +137,21 @@ INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 CREATE TABLE agents (company_id INTEGER PRIMARY KEY, data TEXT NOT NULL) STRICT;
 ALTER TABLE tickets ADD COLUMN announced_queued_at INTEGER;
 "#,
+    // 5: the index holds only messages with text (`insert_message`), so its triggers must not
+    // ask it to forget one without: FTS5 then reports the database malformed, and deleting a
+    // file-only message or a notice without text failed (sign-out among others).
+    r#"
+DROP TRIGGER messages_ad;
+DROP TRIGGER messages_au;
+CREATE TRIGGER messages_ad AFTER DELETE ON messages WHEN old.text <> '' BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text)
+        SELECT 'delete', old.id, old.text WHERE old.text <> '';
+    INSERT INTO messages_fts (rowid, text) SELECT new.id, new.text WHERE new.text <> '';
+END;
+"#,
 ];
 
 /// What a change touched, to tell the UI (ids only).
@@ -316,12 +331,22 @@ impl Cache {
     }
 
     /// Forgets everything: a different account, or sign-out.
+    /// Forgets the account (sign-out): every row, and then the file itself is rewritten
+    /// (`VACUUM`) and the write-ahead log emptied, so what was deleted is not left behind in
+    /// free pages for whoever uses the computer next.
     pub fn clear(&self) -> CoreResult<()> {
         self.tx(|tx| {
             tx.execute_batch(
                 "DELETE FROM account; DELETE FROM lines; DELETE FROM connections; DELETE FROM chats;
                  DELETE FROM messages; DELETE FROM tickets; DELETE FROM service_requests;
                  DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox; DELETE FROM agents;",
+            )?;
+            Ok(())
+        })?;
+        self.with(|c| {
+            c.execute_batch(
+                "INSERT INTO messages_fts (messages_fts) VALUES ('optimize');
+                 VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
             )?;
             Ok(())
         })
@@ -1381,6 +1406,63 @@ mod tests {
                 .unwrap();
             assert_eq!(found, 1, "the message from version {start} is searchable");
         }
+    }
+
+    /// Messages without text (files only, some notices) are not in the search index: changing
+    /// or deleting them leaves the index sound, and the cache can be cleared (sign-out).
+    #[test]
+    fn messages_without_text_never_upset_the_search_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let message = |id: i64, text: &str| Message {
+            id: MessageId(id),
+            chat_id: ChatId(1),
+            seq: id,
+            sender_id: Some(UserId(2)),
+            sender_name: "Anna".into(),
+            kind: MessageKind::Text,
+            text: text.into(),
+            files: vec![],
+            notice: None,
+            client_msg_id: None,
+            created_at: 5,
+            bot: None,
+        };
+        cache
+            .tx(|tx| {
+                insert_message(tx, &message(1, ""))?;
+                insert_message(tx, &message(2, "принтер сломался"))?;
+                insert_message(tx, &message(3, ""))?;
+                Ok(())
+            })
+            .unwrap();
+        let sound = |cache: &Cache| {
+            cache
+                .with(|c| {
+                    c.execute(
+                        "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                        [],
+                    )?;
+                    Ok(())
+                })
+                .unwrap()
+        };
+        let found = |cache: &Cache, q: &str| cache.search(q, 10).unwrap().len();
+        cache
+            .with(|c| {
+                // A text given to a message that had none, and one taken away.
+                c.execute("UPDATE messages SET text = 'картридж' WHERE id = 1", [])?;
+                c.execute("UPDATE messages SET text = '' WHERE id = 2", [])?;
+                c.execute("DELETE FROM messages WHERE id = 3", [])?;
+                Ok(())
+            })
+            .unwrap();
+        sound(&cache);
+        assert_eq!(found(&cache, "картридж"), 1);
+        assert_eq!(found(&cache, "принтер"), 0);
+        cache.clear().unwrap();
+        sound(&cache);
+        assert_eq!(found(&cache, "картридж"), 0);
     }
 
     fn ticket(state: TicketState, queued_at: Option<i64>) -> Ticket {

@@ -327,6 +327,13 @@ impl Core {
             .clear()?;
         }
         self.inner.cache.clear()?;
+        // The account's downloaded files go with it.
+        let files = self.inner.cfg.data_dir.join("files");
+        match std::fs::remove_dir_all(&files) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::Io(format!("removing downloaded files: {e}"))),
+        }
         self.inner.emit(CoreEvent::SignedOut);
         Ok(())
     }

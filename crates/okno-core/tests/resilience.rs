@@ -307,6 +307,44 @@ async fn logout_forgets_the_token_and_the_cache() {
     let env = Env::start().await;
     let core = env.core("c", "user").await;
     assert!(env.dir.path().join("c/session-token").exists());
+    // Something private in the cache and a downloaded file: both must go with the account.
+    let chat = first_chat(&core);
+    let secret = "my passport number is 4510 123456";
+    let path = env.dir.path().join("scan.txt");
+    std::fs::write(&path, "passport scan").unwrap();
+    core.send(chat, secret, std::slice::from_ref(&path))
+        .unwrap();
+    eventually(30, "delivered", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    let file = core.chat_files(chat).unwrap()[0].id;
+    let other = env.core("d", "user").await;
+    eventually(10, "message synced", || async {
+        cached(&other, chat).await.iter().any(|m| m.text == secret)
+    })
+    .await;
+    let local = other.download(file).await.unwrap();
+    assert!(local.starts_with(env.dir.path().join("d/files")));
+    let on_disk = |dir: &str| -> bool {
+        std::fs::read_dir(env.dir.path().join(dir))
+            .unwrap()
+            .any(|e| {
+                let bytes = std::fs::read(e.unwrap().path()).unwrap_or_default();
+                bytes.windows(secret.len()).any(|w| w == secret.as_bytes())
+            })
+    };
+    assert!(on_disk("d"), "the cache holds the message before");
+
+    other.logout().await.unwrap();
+    assert!(!local.exists(), "the downloaded file is gone");
+    assert!(!env.dir.path().join("d/files").exists());
+    assert!(
+        !on_disk("d"),
+        "no trace of the message in the cache's files"
+    );
+    assert!(other.me().unwrap().is_none());
+
     core.logout().await.unwrap();
     assert!(!env.dir.path().join("c/session-token").exists());
     assert!(core.lines().unwrap().is_empty());

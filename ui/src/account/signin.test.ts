@@ -35,6 +35,21 @@ describe("sign-in", () => {
     expect((await w.mb.info()).me).toBeNull();
   });
 
+  it("says why a sign-out failed and stays signed in", async () => {
+    const w = world({ signedIn: true });
+    await renderApp(w.mb);
+    await screen.findByTestId("lines-list");
+    w.mb.logout = async () => {
+      throw { code: "cache", message: "the cache could not be cleared" };
+    };
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    expect((await screen.findByTestId("sign-out-error")).textContent).toBe(
+      "Could not sign out: the cache could not be cleared",
+    );
+    expect(screen.getByTestId("lines-list")).toBeTruthy();
+    expect(screen.queryByTestId("login-form")).toBeNull();
+  });
+
   it("asks for a login and password before calling the backend", async () => {
     const w = world({ signedIn: false });
     await renderApp(w.mb);

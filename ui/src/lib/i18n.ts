@@ -20,6 +20,7 @@ const en = {
   "signin.required": "Enter your login and password.",
 
   "account.signOut": "Sign out",
+  "account.signOutFailed": "Could not sign out: {detail}",
   "account.menu": "Account",
 
   "sync.idle": "Not connected",
@@ -268,6 +269,7 @@ const ru: Record<Key, string> = {
   "signin.required": "Введите логин и пароль.",
 
   "account.signOut": "Выйти",
+  "account.signOutFailed": "Не удалось выйти: {detail}",
   "account.menu": "Учётная запись",
 
   "sync.idle": "Нет подключения",
