@@ -18,7 +18,6 @@ export function cssFamilies(font: string): string | null {
   const names = font
     .split(",")
     .map((n) => n.trim())
-    // eslint-disable-next-line no-control-regex
     .filter((n) => n && !/[\u0000-\u001f\u007f]/.test(n));
   return names.length ? names.map((n) => `"${n.replace(/["\\]/g, "\\$&")}"`).join(", ") : null;
 }
