@@ -178,6 +178,28 @@ async fn chat_send_and_the_information_panel() {
         1
     );
 
+    // Shift+Enter starts a new line in the composer; Enter sends both lines as one message.
+    input.send_keys("It started on Monday").await.unwrap();
+    input
+        .send_keys(thirtyfour::Key::Shift + thirtyfour::Key::Enter)
+        .await
+        .unwrap();
+    input.send_keys("after the update").await.unwrap();
+    assert_eq!(
+        app.js("return document.querySelector('[data-testid=composer-input]').value")
+            .await,
+        json!("It started on Monday\nafter the update"),
+        "Shift+Enter put a new line into the composer and sent nothing"
+    );
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("the two-line message sent", 15, || async {
+        user.history(chat)
+            .await
+            .iter()
+            .any(|m| m.text == "It started on Monday\nafter the update")
+    })
+    .await;
+
     // The emoji picker: its emoji are drawn in colour (the system's emoji font, which the
     // setup installs; without it every one is a blank box), and a picked one goes into the
     // composer and out with the message.
