@@ -90,6 +90,35 @@ async fn lines_order_green_ring_search_request_and_approval() {
         Some("1")
     );
 
+    // Ctrl+K opens search mode with the field focused, Esc leaves it; a click opens it too.
+    app.driver
+        .action_chain()
+        .key_down(thirtyfour::Key::Control)
+        .send_keys("k")
+        .key_up(thirtyfour::Key::Control)
+        .perform()
+        .await
+        .unwrap();
+    app.find("[data-testid=search-results]").await;
+    assert_eq!(
+        app.js("return document.activeElement?.dataset.testid ?? ''")
+            .await,
+        json!("search-input"),
+        "Ctrl+K focuses the search field"
+    );
+    app.driver
+        .action_chain()
+        .send_keys(thirtyfour::Key::Escape)
+        .perform()
+        .await
+        .unwrap();
+    app.until("search mode left by Esc", 5, || async {
+        app.find_all("[data-testid=search-results]")
+            .await
+            .is_empty()
+    })
+    .await;
+
     // Search mode: connected and recommended lines; typing searches the cloud.
     app.find("[data-testid=search-input]")
         .await
