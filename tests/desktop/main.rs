@@ -607,7 +607,8 @@ async fn signing_out_forgets_the_account_for_the_next_person() {
         app.opened().len() == 1
     })
     .await;
-    let downloaded = std::path::PathBuf::from(&app.opened()[0]);
+    let opened = app.opened()[0].clone();
+    let downloaded = std::path::PathBuf::from(opened.strip_prefix("file://").unwrap_or(&opened));
     assert!(
         downloaded.starts_with(app.data_dir()) && downloaded.exists(),
         "{downloaded:?}"
