@@ -121,8 +121,8 @@ mod linux {
         "gtk-font-name",
     ];
 
-    /// Dark, and the interface font's family, from GTK's settings.
-    fn read_gtk(settings: &gtk::Settings) -> (bool, Option<String>) {
+    /// Takes dark, and the interface font's family, from GTK's settings.
+    fn apply_gtk(app: &AppHandle, settings: &gtk::Settings) {
         let dark = gtk_settings_dark(
             settings.is_gtk_application_prefer_dark_theme(),
             std::env::var("GTK_THEME").ok().as_deref(),
@@ -133,7 +133,10 @@ mod linux {
                 .family()
                 .and_then(|f| clean_family(&f))
         });
-        (dark, font)
+        update(app, |st| {
+            st.gtk_dark = dark;
+            st.font = font;
+        });
     }
 
     /// Applies a change to the state and tells the page when what it shows changed.
@@ -182,20 +185,10 @@ mod linux {
         let Some(settings) = gtk::Settings::default() else {
             return;
         };
-        let (dark, font) = read_gtk(&settings);
-        update(app, |s| {
-            s.gtk_dark = dark;
-            s.font = font;
-        });
+        apply_gtk(app, &settings);
         for property in GTK_PROPERTIES {
             let a = app.clone();
-            settings.connect_notify_local(Some(property), move |s, _| {
-                let (dark, font) = read_gtk(s);
-                update(&a, |st| {
-                    st.gtk_dark = dark;
-                    st.font = font;
-                });
-            });
+            settings.connect_notify_local(Some(property), move |s, _| apply_gtk(&a, s));
         }
 
         let app = app.clone();

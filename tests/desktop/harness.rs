@@ -116,23 +116,48 @@ impl Cloud {
         format!("http://{}", self.proxy.addr)
     }
 
-    pub async fn api(&self, login: &str) -> Api {
-        let base = self.server.url();
-        let http = reqwest::Client::new();
-        let r: LoginResponse = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"login": login, "password": okno_server::demo::DEMO_PASSWORD}))
+    /// A POST without a session (sign-in, registration), straight to the server.
+    async fn post_public<T: serde::de::DeserializeOwned>(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> T {
+        let r = http
+            .post(format!("{}{path}", self.server.url()))
+            .json(&body)
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        assert!(r.status().is_success(), "POST {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn api(&self, login: &str) -> Api {
+        let http = reqwest::Client::new();
+        let r: LoginResponse = self
+            .post_public(
+                &http,
+                "/api/v1/auth/login",
+                json!({"login": login, "password": okno_server::demo::DEMO_PASSWORD}),
+            )
+            .await;
         Api {
-            base,
+            base: self.server.url(),
             token: r.token,
             http,
         }
+    }
+
+    /// Registers a new user with the demo password (so `Desktop::sign_in` can sign them in).
+    pub async fn register(&self, login: &str, display_name: &str) -> Me {
+        self.post_public(
+            &reqwest::Client::new(),
+            "/api/v1/auth/register",
+            json!({"login": login, "password": okno_server::demo::DEMO_PASSWORD,
+                "display_name": display_name}),
+        )
+        .await
     }
 }
 
@@ -191,11 +216,7 @@ impl Api {
     }
 
     pub async fn send(&self, chat: ChatId, text: &str) -> Message {
-        self.post(
-            &format!("/api/v1/chats/{chat}/messages"),
-            json!({"client_msg_id": uuid::Uuid::new_v4(), "text": text}),
-        )
-        .await
+        self.send_with_files(chat, text, &[]).await
     }
 
     /// Uploads a file (to attach it to a message with `send_with_files`).
@@ -1014,12 +1035,13 @@ impl Desktop {
         self._data.path().join("app")
     }
 
-    /// What the app had the desktop open with its default applications (links, files), in order.
+    /// What the app had the desktop open with its default applications, in order: links as
+    /// given, files as paths (a launcher may hand a file over as a `file://` URI).
     pub fn opened(&self) -> Vec<String> {
         std::fs::read_to_string(&self.opened)
             .unwrap_or_default()
             .lines()
-            .map(str::to_owned)
+            .map(|l| l.strip_prefix("file://").unwrap_or(l).to_owned())
             .collect()
     }
 

@@ -555,10 +555,9 @@ async fn links_and_files_open_with_the_desktops_applications() {
     })
     .await;
     let opened = app.opened()[1].clone();
-    let path = opened.strip_prefix("file://").unwrap_or(&opened);
-    assert!(path.ends_with("vpn-settings.txt"), "{opened}");
+    assert!(opened.ends_with("vpn-settings.txt"), "{opened}");
     assert_eq!(
-        std::fs::read_to_string(path).unwrap(),
+        std::fs::read_to_string(&opened).unwrap(),
         body,
         "the application gets the file as sent"
     );
@@ -585,18 +584,7 @@ async fn signing_out_forgets_the_account_for_the_next_person() {
         .upload("passport-scan.txt", b"passport 4510 123456")
         .await;
     user.send_with_files(chat, "", &[scan.id]).await;
-    let _: Me = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/register", cloud.url()))
-        .json(
-            &json!({"login": "olga", "password": okno_server::demo::DEMO_PASSWORD,
-            "display_name": "Olga Smirnova"}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    cloud.register("olga", "Olga Smirnova").await;
 
     let app = Desktop::start("sign-out", &cloud.url()).await;
     app.sign_in(&cloud.url(), "user").await;
@@ -607,8 +595,7 @@ async fn signing_out_forgets_the_account_for_the_next_person() {
         app.opened().len() == 1
     })
     .await;
-    let opened = app.opened()[0].clone();
-    let downloaded = std::path::PathBuf::from(opened.strip_prefix("file://").unwrap_or(&opened));
+    let downloaded = std::path::PathBuf::from(&app.opened()[0]);
     assert!(
         downloaded.starts_with(app.data_dir()) && downloaded.exists(),
         "{downloaded:?}"

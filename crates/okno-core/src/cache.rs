@@ -331,9 +331,10 @@ impl Cache {
     }
 
     /// Forgets everything: a different account, or sign-out.
-    /// Forgets the account (sign-out): every row, and then the file itself is rewritten
-    /// (`VACUUM`) and the write-ahead log emptied, so what was deleted is not left behind in
-    /// free pages for whoever uses the computer next.
+    /// Forgets the account (sign-out): every row; then the search index is merged (`optimize`:
+    /// deleted messages' words otherwise stay in its segments as tombstoned entries), the file
+    /// rewritten (`VACUUM`) and the write-ahead log emptied, so what was deleted is not left
+    /// behind in free pages for whoever uses the computer next.
     pub fn clear(&self) -> CoreResult<()> {
         self.tx(|tx| {
             tx.execute_batch(
