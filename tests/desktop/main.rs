@@ -633,7 +633,7 @@ async fn offline_send_is_delivered_once_back_online() {
     app.open_line(it.line.id).await;
 
     cloud.proxy.down();
-    // The banner shows while offline (it may blink off during each reconnect attempt).
+    // The banner shows while offline, and stays through the reconnect attempts.
     app.until("the offline banner", 20, || async {
         !app.data_of("[data-testid=offline-banner]", "data-testid")
             .await
@@ -652,6 +652,12 @@ async fn offline_send_is_delivered_once_back_online() {
             })
     })
     .await;
+    assert!(
+        !app.data_of("[data-testid=offline-banner]", "data-testid")
+            .await
+            .is_empty(),
+        "the offline banner stays while the app keeps trying"
+    );
     app.screenshot("offline").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(

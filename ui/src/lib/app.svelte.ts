@@ -33,6 +33,9 @@ export class AppState {
   info = $state.raw<AppInfo | null>(null);
   sync = $state<SyncState>("idle");
   syncDetail = $state<string | null>(null);
+  /** What the offline banner says: the last problem (offline, or refused with its detail),
+   *  kept through the reconnect attempts that follow it until the core is online again. */
+  problem = $state.raw<{ state: "offline" | "error"; detail: string | null } | null>(null);
 
   /** Employees (specialists, admins) switch between their own Lines and the Tickets section. */
   section = $state<Section>("lines");
@@ -101,7 +104,7 @@ export class AppState {
       mark("app-info");
       this.info = info;
       this.me = info.me;
-      this.sync = info.sync_state;
+      this.setSync(info.sync_state);
     } catch {
       // The shell could not say who is signed in: offer to sign in.
       this.me = null;
@@ -128,7 +131,7 @@ export class AppState {
   async login(server: string | null, login: string, password: string): Promise<void> {
     const me = await this.backend.login(server, login, password);
     this.info = await this.backend.info();
-    this.sync = this.info.sync_state;
+    this.setSync(this.info.sync_state);
     this.me = me;
     await this.afterSignIn();
   }
@@ -152,11 +155,19 @@ export class AppState {
     void this.backend.setOpenChat(null);
   }
 
+  /** A reconnect attempt ("connecting") leaves the problem shown, so the banner does not blink
+   *  off and on with each attempt while the server stays unreachable. */
+  private setSync(state: SyncState, detail: string | null = null): void {
+    this.sync = state;
+    this.syncDetail = detail;
+    if (state === "offline" || state === "error") this.problem = { state, detail };
+    else if (state !== "connecting") this.problem = null;
+  }
+
   private onCoreEvent(e: CoreEvent): void {
     switch (e.type) {
       case "sync_state":
-        this.sync = e.state;
-        this.syncDetail = e.detail ?? null;
+        this.setSync(e.state, e.detail ?? null);
         break;
       case "signed_out":
         if (this.me) this.signedOut();

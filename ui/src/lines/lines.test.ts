@@ -46,8 +46,15 @@ describe("lines list", () => {
     w.mb.setSyncState("offline");
     await waitFor(() => expect(screen.getByTestId("offline-banner")).toBeTruthy());
     expect(screen.getByTestId("sync-state").dataset.state).toBe("offline");
+    // Each reconnect attempt leaves the banner as it was: it does not blink with the attempts.
+    w.mb.setSyncState("connecting");
+    await waitFor(() => expect(screen.getByTestId("sync-state").dataset.state).toBe("connecting"));
+    expect(screen.getByTestId("offline-banner").textContent).toContain("No connection");
     w.mb.setSyncState("error", "session expired");
     await waitFor(() => expect(screen.getByTestId("offline-banner").textContent).toContain("session expired"));
+    w.mb.setSyncState("connecting");
+    await waitFor(() => expect(screen.getByTestId("sync-state").dataset.state).toBe("connecting"));
+    expect(screen.getByTestId("offline-banner").textContent).toContain("session expired");
     w.mb.setSyncState("online");
     await waitFor(() => expect(screen.queryByTestId("offline-banner")).toBeNull());
   });
