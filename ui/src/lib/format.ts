@@ -161,3 +161,10 @@ export function formatDuration(ms: number): string {
   if (h < 24) return t("duration.h", { h, m: m % 60 });
   return t("duration.d", { d: Math.floor(h / 24), h: h % 24 });
 }
+
+/** Splits text where a narrow column may break a long address: after "@" and before a "." that
+ *  a letter follows ("anna@" "romashka" ".example"), so an e-mail address or a domain wraps at
+ *  its parts rather than mid-word. Joined, the pieces are the text. */
+export function addressBreaks(text: string): string[] {
+  return text.split(/(?<=@)|(?=\.\p{L})/u).filter((p) => p !== "");
+}

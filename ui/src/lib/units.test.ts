@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Message, Notice } from "./backend";
 import { lastRateable } from "../chat/rateable";
-import { groupHours } from "./format";
+import { addressBreaks, groupHours } from "./format";
 import { linkify } from "./linkify";
 import { mergeNewest, mergeOlder } from "./merge";
 import { buildRows } from "./rows";
@@ -179,5 +179,18 @@ describe("markPlatform", () => {
     expect(on(ua.mac)).toBeNull();
     expect(on(ua.windows)).toBeNull();
     expect(on(ua.android)).toBeNull();
+  });
+});
+
+describe("addressBreaks", () => {
+  it("breaks an e-mail address after @ and before its dots, and keeps the text", () => {
+    const text = "+7 495 000-00-00, anna@romashka.example";
+    const parts = addressBreaks(text);
+    expect(parts).toEqual(["+7 495 000-00-00, anna@", "romashka", ".example"]);
+    expect(parts.join("")).toBe(text);
+  });
+  it("leaves numbers, ellipses and plain text whole", () => {
+    expect(addressBreaks("v1.2 costs 3.50... ok")).toEqual(["v1.2 costs 3.50... ok"]);
+    expect(addressBreaks("")).toEqual([]);
   });
 });
