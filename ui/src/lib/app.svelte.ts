@@ -143,6 +143,7 @@ export class AppState {
 
   private signedOut(): void {
     this.me = null;
+    this.problem = null;
     this.lines = [];
     this.linesLoaded = false;
     this.selectedLineId = null;
