@@ -120,11 +120,7 @@ async fn lines_order_green_ring_search_request_and_approval() {
     .await;
 
     // Search mode: connected and recommended lines; typing searches the cloud.
-    app.find("[data-testid=search-input]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=search-input]").await;
     app.find("[data-testid=search-results]").await;
     app.find("[data-testid=recommended-section]").await;
     app.find("[data-testid=search-input]")
@@ -285,11 +281,7 @@ async fn chat_send_and_the_information_panel() {
     app.screenshot("chat").await;
 
     // The panel opens by the title…
-    app.find("[data-testid=chat-title]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=chat-title]").await;
     let panel = app.find("[data-testid=info-panel]").await;
     assert_eq!(app.text_of("[data-testid=info-name]").await, "IT Support");
     assert!(app
@@ -315,58 +307,26 @@ async fn chat_send_and_the_information_panel() {
     app.screenshot("info").await;
     drop(panel);
     // …and closes by the title.
-    app.find("[data-testid=chat-title]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=chat-title]").await;
     app.until("panel closed by the title", 5, || async {
         app.find_all("[data-testid=info-panel]").await.is_empty()
     })
     .await;
     // Other actions → Information opens and closes it too.
-    app.find("[data-testid=other-actions]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    app.find("[data-testid=menu-information]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=other-actions]").await;
+    app.click("[data-testid=menu-information]").await;
     app.find("[data-testid=info-panel]").await;
-    app.find("[data-testid=other-actions]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    app.find("[data-testid=menu-information]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=other-actions]").await;
+    app.click("[data-testid=menu-information]").await;
     app.until("panel closed by the menu", 5, || async {
         app.find_all("[data-testid=info-panel]").await.is_empty()
     })
     .await;
 
     // Disconnect, with confirmation.
-    app.find("[data-testid=chat-title]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    app.find("[data-testid=info-disconnect]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    app.find("[data-testid=confirm-disconnect]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=chat-title]").await;
+    app.click("[data-testid=info-disconnect]").await;
+    app.click("[data-testid=confirm-disconnect]").await;
     app.until("the line is gone", 15, || async {
         !app.data_of("[data-testid=line-item]", "data-line-id")
             .await
@@ -443,11 +403,7 @@ async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
     );
     app.screenshot("files-sent").await;
 
-    app.find("[data-testid=chat-title]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=chat-title]").await;
     app.until("files in the panel", 10, || async {
         app.find_all("[data-testid=info-file]").await.len() == 2
     })
@@ -764,11 +720,7 @@ async fn the_ui_follows_a_russian_system_locale() {
             .any(|c| ('а'..='я').contains(&c)),
         "{placeholder}"
     );
-    app.find("[data-testid=chat-title]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=chat-title]").await;
     app.find("[data-testid=info-panel]").await;
     app.screenshot("info").await;
     app.quit().await;
@@ -823,11 +775,7 @@ async fn light_dark_and_the_font_follow_the_desktop_while_running() {
     app.click("[data-testid=chat-title]").await;
     app.find("[data-testid=info-panel]").await;
     app.screenshot("dark-info").await;
-    app.find("[data-testid=search-input]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=search-input]").await;
     app.find("[data-testid=recommended-section]").await;
     app.screenshot("dark-search").await;
     app.set_color_scheme(2).await;
