@@ -609,7 +609,7 @@ async fn offline_send_is_delivered_once_back_online() {
     })
     .await;
     assert!(
-        !app.data_of("[data-testid=offline-banner]", "data-testid")
+        !app.find_all("[data-testid=offline-banner]")
             .await
             .is_empty(),
         "the offline banner stays while the app keeps trying"
