@@ -873,12 +873,26 @@ impl Desktop {
         let path = screens_dir().join(format!("{}-{name}.png", self.name));
         // Panels slide and fade in: the picture is of the screen as it settles, not half-way.
         self.settle_animations().await;
-        match tokio::time::timeout(Duration::from_secs(20), self.driver.screenshot(&path)).await {
-            Ok(Ok(())) => {}
-            other => {
-                eprintln!("WebDriver screenshot failed ({other:?}); taking the display instead");
-                self.x_screenshot(name);
-            }
+        // WebKit takes the picture at the page's next presentation update, and a page where
+        // nothing changes has none: an idle screen (no caret blinking, nothing moving) kept the
+        // WebDriver waiting until the timeout. A pixel in the corner, changing by 1 % of its
+        // colour every 50 ms while the picture is taken, keeps the updates coming.
+        self.js(
+            "const d = document.createElement('div'); d.id = 'okno-test-repaint'; \
+             d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;\
+             pointer-events:none;z-index:2147483647'; document.body.append(d); let on = false; \
+             window.oknoTestRepaint = setInterval(() => { on = !on; \
+             d.style.background = on ? 'rgba(0,0,0,0.01)' : 'transparent'; }, 50); return true",
+        )
+        .await;
+        let shot =
+            tokio::time::timeout(Duration::from_secs(20), self.driver.screenshot(&path)).await;
+        self.js("clearInterval(window.oknoTestRepaint); \
+             document.getElementById('okno-test-repaint')?.remove(); return true")
+            .await;
+        if !matches!(shot, Ok(Ok(()))) {
+            eprintln!("WebDriver screenshot failed ({shot:?}); taking the display instead");
+            self.x_screenshot(name);
         }
         path
     }
