@@ -259,6 +259,15 @@ async fn chat_send_and_the_information_panel() {
         .await
         .iter()
         .any(|m| m.text == "👍 thanks"));
+    // The lines list shows the line's newest message under its name.
+    let preview = format!(
+        "[data-testid=line-item][data-line-id='{}'] [data-testid=line-preview]",
+        it.line.id
+    );
+    app.until("the message in the lines list", 10, || async {
+        app.text_of(&preview).await == "You: 👍 thanks"
+    })
+    .await;
 
     // A specialist registers a service request on the ticket.
     let specialist = cloud.api("specialist").await;
@@ -276,6 +285,14 @@ async fn chat_send_and_the_information_panel() {
         app.shown_messages().await.iter().any(|(_, kind, _, text)| {
             kind == "notice" && text.contains("Reissue the VPN certificate")
         })
+    })
+    .await;
+    app.until("the notice in the lines list, in words", 10, || async {
+        app.text_of(&preview).await
+            == format!(
+                "Service request #{} registered: Reissue the VPN certificate",
+                sr.number
+            )
     })
     .await;
     app.screenshot("chat").await;

@@ -384,7 +384,9 @@ impl Cache {
             }
             let keep: Vec<i64> = snap.chats.iter().map(|c| c.id.0).collect();
             for s in &snap.chats {
-                upsert_summary(tx, s)?;
+                if upsert_summary(tx, s)? {
+                    ch.messages.insert(s.id);
+                }
                 ch.chats.insert(s.id);
             }
             // Chats of lines no longer connected are dropped (their messages stay for search).
@@ -458,7 +460,7 @@ impl Cache {
     }
 
     pub fn set_chat_summary(&self, s: &ChatSummary) -> CoreResult<()> {
-        self.tx(|tx| upsert_summary(tx, s))
+        self.tx(|tx| upsert_summary(tx, s).map(|_| ()))
     }
 
     // ------------------------------------------------------------------ views
@@ -467,7 +469,8 @@ impl Cache {
     pub fn line_items(&self) -> CoreResult<Vec<LineItem>> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT cn.id, cn.state, cn.chat_id, l.data, ch.unread, ch.last_message_at, ch.open_ticket_id, ch.muted
+                "SELECT cn.id, cn.state, cn.chat_id, l.data, ch.unread, ch.last_message_at, ch.open_ticket_id, ch.muted,
+                     (SELECT m.data FROM messages m WHERE m.chat_id = ch.id ORDER BY m.seq DESC LIMIT 1)
                  FROM connections cn JOIN lines l ON l.id = cn.line_id
                  LEFT JOIN chats ch ON ch.id = cn.chat_id",
             )?;
@@ -481,11 +484,12 @@ impl Cache {
                     r.get::<_, Option<i64>>(5)?,
                     r.get::<_, Option<i64>>(6)?,
                     r.get::<_, Option<i64>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
                 ))
             })?;
             let mut items = Vec::new();
             for row in rows {
-                let (id, state, chat, line, unread, last, ticket, muted) = row?;
+                let (id, state, chat, line, unread, last, ticket, muted, newest) = row?;
                 let state = match state.as_str() {
                     "active" => ConnectionState::Active,
                     "pending" => ConnectionState::Pending,
@@ -498,6 +502,7 @@ impl Cache {
                     chat_id: chat.map(ChatId),
                     unread: unread.unwrap_or(0),
                     last_message_at: last,
+                    last_message: newest.as_deref().map(parse).transpose()?,
                     open_ticket: ticket.is_some(),
                     muted: muted.unwrap_or(0) != 0,
                 });
@@ -1019,7 +1024,9 @@ fn upsert_connection(tx: &Transaction<'_>, c: &Connection_) -> CoreResult<()> {
 /// `okno_proto::Connection`, named apart from rusqlite's.
 type Connection_ = okno_proto::Connection;
 
-fn upsert_summary(tx: &Transaction<'_>, s: &ChatSummary) -> CoreResult<()> {
+/// Stores a chat's summary and its newest message. True when that message was new to the cache
+/// or changed (an open chat then re-reads its page).
+fn upsert_summary(tx: &Transaction<'_>, s: &ChatSummary) -> CoreResult<bool> {
     exec(tx,
         "INSERT INTO chats (id, line_id, user_id, last_seq, last_message_at, read_seq, unread, open_ticket_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -1039,7 +1046,10 @@ fn upsert_summary(tx: &Transaction<'_>, s: &ChatSummary) -> CoreResult<()> {
     if let Some(t) = &s.open_ticket {
         upsert_ticket(tx, t)?;
     }
-    Ok(())
+    match &s.last_message {
+        Some(m) => Ok(insert_message(tx, m)? || update_message(tx, m)?),
+        None => Ok(false),
+    }
 }
 
 fn upsert_ticket(tx: &Transaction<'_>, t: &Ticket) -> CoreResult<()> {
@@ -1109,6 +1119,25 @@ fn serves_line(tx: &Transaction<'_>, company: CompanyId, line: LineId) -> CoreRe
 }
 
 /// Inserts a message unless it is there already. Returns whether it is new.
+/// A new version of a message the cache holds (a queue-position notice changes in place): only
+/// the content changes, never its position, sender or kind. The search index follows text
+/// changes by its update trigger, so the text is only written when it changed (a notice's text
+/// is empty; its content is in `data`). True when the message was there and differed.
+fn update_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
+    let data = json(m)?;
+    let n = exec(
+        tx,
+        "UPDATE messages SET data = ?1 WHERE id = ?2 AND data <> ?1",
+        params![data, m.id.0],
+    )?;
+    exec(
+        tx,
+        "UPDATE messages SET text = ?1 WHERE id = ?2 AND text <> ?1",
+        params![m.text, m.id.0],
+    )?;
+    Ok(n > 0)
+}
+
 fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     let kind = match m.kind {
         MessageKind::Text => "text",
@@ -1237,22 +1266,11 @@ fn apply_event(
             ch.lines = true;
         }
         EventBody::MessageUpdated { message: m } => {
-            // Only the content changes (a queue-position notice): position, sender and kind stay,
-            // so unread counts do not move. A message the cache never saw is left to history.
-            // The search index follows text changes by its update trigger, so the text is only
-            // written when it changed (a notice's text is empty; its content is in `data`).
-            let n = exec(
-                tx,
-                "UPDATE messages SET data = ?1 WHERE id = ?2",
-                params![json(m)?, m.id.0],
-            )?;
-            exec(
-                tx,
-                "UPDATE messages SET text = ?1 WHERE id = ?2 AND text <> ?1",
-                params![m.text, m.id.0],
-            )?;
-            if n > 0 {
+            // Unread counts do not move (see `update_message`). A message the cache never saw
+            // is left to history. The lines list may show it.
+            if update_message(tx, m)? {
                 ch.messages.insert(m.chat_id);
+                ch.lines = true;
             }
         }
         // Other agents' presence and load are read live by the specialist's views; the cache
@@ -1277,7 +1295,9 @@ fn apply_event(
             ch.lines = true;
         }
         EventBody::ChatChanged { chat } => {
-            upsert_summary(tx, chat)?;
+            if upsert_summary(tx, chat)? {
+                ch.messages.insert(chat.id);
+            }
             ch.chats.insert(chat.id);
             ch.lines = true;
         }
@@ -1551,6 +1571,7 @@ mod tests {
                 user_display_name: "Anna".into(),
                 last_seq: 1,
                 last_message_at: Some(10),
+                last_message: None,
                 read_seq: 0,
                 unread: 1,
                 open_ticket: Some(ticket(TicketState::Queued, Some(10))),
@@ -1615,6 +1636,102 @@ mod tests {
             created_at: 1,
             bot: None,
         }
+    }
+
+    /// The lines list shows each chat's newest message: the one a summary carries (a chat
+    /// never opened), then newer ones from the stream, and a notice's update in place.
+    #[test]
+    fn the_lines_list_shows_the_newest_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let me = Me {
+            id: UserId(1),
+            login: "u".into(),
+            display_name: "U".into(),
+            service_admin: false,
+            memberships: vec![],
+        };
+        let line = Line {
+            id: LineId(2),
+            company_id: CompanyId(1),
+            company_name: "C".into(),
+            name: "Help".into(),
+            internal_name: String::new(),
+            description: String::new(),
+            details_url: String::new(),
+            has_avatar: false,
+            hours: None,
+            working_now: true,
+            next_open_at: None,
+            published: true,
+            recommended: false,
+        };
+        let summary = |last: Option<Message>| ChatSummary {
+            id: ChatId(7),
+            line_id: LineId(2),
+            user_id: UserId(1),
+            user_display_name: "U".into(),
+            last_seq: last.as_ref().map_or(0, |m| m.seq),
+            last_message_at: last.as_ref().map(|m| m.created_at),
+            last_message: last.map(Box::new),
+            read_seq: 0,
+            unread: 0,
+            open_ticket: None,
+        };
+        let snapshot = |cursor: i64, last: Option<Message>| Snapshot {
+            cursor,
+            me: me.clone(),
+            connections: vec![okno_proto::Connection {
+                id: ConnectionId(3),
+                user_id: UserId(1),
+                user_display_name: "U".into(),
+                line: line.clone(),
+                state: ConnectionState::Active,
+                origin: ConnectionOrigin::Admin,
+                chat_id: Some(ChatId(7)),
+                created_at: 1,
+            }],
+            chats: vec![summary(last)],
+        };
+        let newest = |cache: &Cache| cache.line_items().unwrap()[0].last_message.clone();
+
+        cache.apply_snapshot(None, &snapshot(0, None)).unwrap();
+        assert_eq!(newest(&cache), None);
+        // A chat never opened: the summary's message is the only one cached.
+        let ch = cache
+            .apply_snapshot(None, &snapshot(0, Some(notice(10, 40, 3))))
+            .unwrap();
+        assert!(ch.messages.contains(&ChatId(7)), "an open chat re-reads");
+        assert_eq!(newest(&cache), Some(notice(10, 40, 3)));
+        assert!(
+            !cache.has_range(ChatId(7), 1, 40).unwrap(),
+            "the history before it is fetched"
+        );
+        let ev = |seq: i64, body: EventBody| Event { seq, at: 1, body };
+        cache
+            .apply_events(&[ev(
+                1,
+                EventBody::MessageUpdated {
+                    message: notice(10, 40, 1),
+                },
+            )])
+            .unwrap();
+        assert_eq!(newest(&cache), Some(notice(10, 40, 1)));
+        cache
+            .apply_events(&[ev(
+                2,
+                EventBody::MessageCreated {
+                    message: notice(11, 41, 1),
+                },
+            )])
+            .unwrap();
+        assert_eq!(newest(&cache).map(|m| m.id), Some(MessageId(11)));
+        // A later snapshot whose newest message the cache already has changes nothing.
+        let ch = cache
+            .apply_snapshot(None, &snapshot(2, Some(notice(11, 41, 1))))
+            .unwrap();
+        assert!(ch.messages.is_empty());
+        assert_eq!(newest(&cache), Some(notice(11, 41, 1)));
     }
 
     /// A queue-position notice updated in place replaces the cached message (same position,

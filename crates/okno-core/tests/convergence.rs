@@ -114,19 +114,38 @@ fn recording() -> &'static Recording {
     })
 }
 
+type View = Vec<(
+    LineId,
+    ConnectionState,
+    Option<ChatId>,
+    i64,
+    bool,
+    Option<Message>,
+)>;
+
 /// What the cache holds, in the terms of the server's view.
-fn view(cache: &Cache) -> Vec<(LineId, ConnectionState, Option<ChatId>, i64, bool)> {
+fn view(cache: &Cache) -> View {
     let mut v: Vec<_> = cache
         .line_items()
         .unwrap()
         .into_iter()
-        .map(|l| (l.line.id, l.state, l.chat_id, l.unread, l.open_ticket))
+        .map(|l| {
+            let newest = l.last_message;
+            (
+                l.line.id,
+                l.state,
+                l.chat_id,
+                l.unread,
+                l.open_ticket,
+                newest,
+            )
+        })
         .collect();
     v.sort_by_key(|x| x.0);
     v
 }
 
-fn server_view(s: &Snapshot) -> Vec<(LineId, ConnectionState, Option<ChatId>, i64, bool)> {
+fn server_view(s: &Snapshot) -> View {
     let mut v: Vec<_> = s
         .connections
         .iter()
@@ -138,6 +157,7 @@ fn server_view(s: &Snapshot) -> Vec<(LineId, ConnectionState, Option<ChatId>, i6
                 c.chat_id,
                 chat.map_or(0, |x| x.unread),
                 chat.is_some_and(|x| x.open_ticket.is_some()),
+                chat.and_then(|x| x.last_message.as_deref().cloned()),
             )
         })
         .collect();
@@ -279,8 +299,9 @@ proptest! {
             }
             eventually(30, "cache equals server", || async { cached(&core, chat).await == history }).await;
             let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await;
-            eventually(10, "unread equals server", || async {
-                core.lines().unwrap().into_iter().find(|l| l.chat_id == Some(chat)).unwrap().unread == summary.unread
+            eventually(10, "unread and the newest message equal the server's", || async {
+                let item = core.lines().unwrap().into_iter().find(|l| l.chat_id == Some(chat)).unwrap();
+                item.unread == summary.unread && item.last_message.as_ref() == history.last()
             }).await;
             core.shutdown().await;
         });

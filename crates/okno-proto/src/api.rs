@@ -802,6 +802,10 @@ pub struct ChatSummary {
     pub last_seq: i64,
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub last_message_at: Option<i64>,
+    /// The message at `last_seq` (the lines list shows it under the line's name).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub last_message: Option<Box<Message>>,
     /// What the reader has read up to.
     pub read_seq: i64,
     /// Messages from others after `read_seq` (system notices do not count).

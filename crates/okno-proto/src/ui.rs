@@ -72,6 +72,9 @@ pub struct LineItem {
     pub unread: i64,
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub last_message_at: Option<i64>,
+    /// The newest message the cache holds, shown under the line's name.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub last_message: Option<Message>,
     /// A ticket is open: the avatar is ringed green.
     pub open_ticket: bool,
     pub muted: bool,

@@ -683,13 +683,25 @@ fn summary_from_row(db: &mut dyn Db, viewer: UserId, r: &Row) -> ApiResult<ChatS
         .opt_int(7)?
         .map(|t| load_ticket(db, TicketId(t)))
         .transpose()?;
+    let last_seq = r.int(4)?;
+    let last_message = if last_seq > 0 {
+        db.query_opt(
+            &format!("{MSG_SELECT} WHERE m.chat_id = $1 AND m.seq = $2"),
+            params![id, last_seq],
+        )?
+        .map(|m| message_from_row(&m).map(Box::new))
+        .transpose()?
+    } else {
+        None
+    };
     Ok(ChatSummary {
         id,
         line_id: LineId(r.int(1)?),
         user_id: UserId(r.int(2)?),
         user_display_name: r.text(3)?,
-        last_seq: r.int(4)?,
+        last_seq,
         last_message_at: r.opt_int(5)?,
+        last_message,
         read_seq,
         unread,
         open_ticket,

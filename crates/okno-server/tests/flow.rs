@@ -420,12 +420,30 @@ async fn history_and_unread(backend: Backend) {
     let specialist = srv.login("specialist").await;
     let snapshot: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
     let chat = snapshot.connections.iter().find_map(|c| c.chat_id).unwrap();
+    let before = snapshot.chats.iter().find(|c| c.id == chat).unwrap();
+    assert_eq!(
+        before.last_message, None,
+        "a chat without messages has no newest one"
+    );
     user.send_text(chat, "question").await; // seq 1, notices 2 (registered) and 3 (routed)
+    let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
+    let notice = summary.last_message.expect("the newest message");
+    assert_eq!((notice.seq, notice.kind), (3, MessageKind::Notice));
     for i in 0..30 {
         specialist.send_text(chat, &format!("answer {i}")).await; // seq 4..=33
     }
     let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await.unwrap();
     assert_eq!(summary.last_seq, 33);
+    // The summary carries the newest message whole, as the history serves it.
+    let newest_page: MessagePage = user
+        .get(&format!("/api/v1/chats/{chat}/messages?limit=1"))
+        .await
+        .unwrap();
+    assert_eq!(summary.last_message.as_deref(), newest_page.messages.first());
+    assert_eq!(summary.last_message.as_ref().unwrap().text, "answer 29");
+    let snapshot: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
+    let listed = snapshot.chats.iter().find(|c| c.id == chat).unwrap();
+    assert_eq!(listed.last_message, summary.last_message);
     assert_eq!(summary.unread, 30);
     assert_eq!(summary.read_seq, 1, "one's own message counts as read");
 

@@ -192,7 +192,7 @@ describe("chat", () => {
     const w = world();
     await openChat(w);
     w.mb.receive(w.chats.it, "A fresh answer");
-    await waitFor(() => expect(screen.getByText("A fresh answer")).toBeTruthy());
+    await waitFor(() => expect(within(screen.getByTestId("chat")).getByText("A fresh answer")).toBeTruthy());
   });
 
   it("shows the empty state for a chat without messages", async () => {

@@ -41,6 +41,8 @@ const en = {
   "lines.unread": "{n} unread|{n} unread",
   "lines.openTicket": "Ticket open",
   "lines.muted": "Muted",
+  "lines.you": "You: {text}",
+  "lines.files": "{n} file|{n} files",
 
   "search.placeholder": "Search",
   "search.shortcut": "Ctrl+K",
@@ -290,6 +292,8 @@ const ru: Record<Key, string> = {
   "lines.unread": "{n} непрочитанное|{n} непрочитанных|{n} непрочитанных|{n} непрочитанного",
   "lines.openTicket": "Есть открытое обращение",
   "lines.muted": "Без звука",
+  "lines.you": "Вы: {text}",
+  "lines.files": "{n} файл|{n} файла|{n} файлов|{n} файла",
 
   "search.placeholder": "Поиск",
   "search.shortcut": "Ctrl+K",

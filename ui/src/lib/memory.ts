@@ -1156,6 +1156,7 @@ export class MemoryBackend implements Backend {
         chat_id: rec?.id ?? null,
         unread: rec ? this.unread(rec) : 0,
         last_message_at: rec ? this.lastAt(rec) : null,
+        last_message: rec?.messages[rec.messages.length - 1] ?? null,
         open_ticket: !!rec?.ticket,
         muted: rec?.muted ?? false,
       });

@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
-import { byTestId, renderApp, world } from "../test/world";
+import { byTestId, lineItem, renderApp, world } from "../test/world";
 
 describe("lines list", () => {
   it("keeps the backend's order and shows ring, unread and pending", async () => {
@@ -57,6 +57,36 @@ describe("lines list", () => {
     expect(screen.getByTestId("offline-banner").textContent).toContain("session expired");
     w.mb.setSyncState("online");
     await waitFor(() => expect(screen.queryByTestId("offline-banner")).toBeNull());
+  });
+
+  it("shows each line's newest message under its name, and its company where there is none", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const preview = (line: number) => lineItem(line)!.querySelector("[data-testid=line-preview]")?.textContent ?? null;
+    expect(preview(w.lines.it.id)).toBe("Did it help?");
+    expect(preview(w.lines.acct.id)).toBe("Fixed in 3.2");
+    expect(preview(w.lines.quiet.id)).toBeNull();
+    expect(lineItem(w.lines.quiet.id)!.textContent).toContain("Okno Demo");
+    expect(lineItem(w.lines.vpn.id)!.textContent).toContain("Okno Demo");
+    // The row's tooltip keeps the company of a line showing its message.
+    expect(lineItem(w.lines.acct.id)!.title).toBe("Accounting — Acme Cloud");
+
+    w.mb.receive(w.chats.quiet, "Hello from the quiet line");
+    await waitFor(() => expect(preview(w.lines.quiet.id)).toBe("Hello from the quiet line"));
+    await w.mb.send(w.chats.it, "Works now,\nthank you", []);
+    w.mb.deliverAll();
+    await waitFor(() => expect(preview(w.lines.it.id)).toBe("You: Works now, thank you"));
+    // Writing to a line without an open ticket registers one: its notice is the newest message.
+    await w.mb.send(w.chats.acct, "The import fails again", []);
+    w.mb.deliverAll();
+    await waitFor(() => expect(preview(w.lines.acct.id)).toMatch(/^Ticket #\d+ was registered outside working hours/));
+
+    // Search mode lists lines by name and owner: the company, not the message.
+    await fireEvent.click(screen.getByTestId("search-input"));
+    await waitFor(() => expect(screen.getByTestId("search-results")).toBeTruthy());
+    const found = lineItem(w.lines.acct.id)!;
+    expect(found.querySelector("[data-testid=line-preview]")).toBeNull();
+    expect(found.textContent).toContain("Acme Cloud");
   });
 
   it("opens a chat on click and tells the shell", async () => {

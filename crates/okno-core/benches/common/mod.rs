@@ -523,6 +523,7 @@ pub fn snapshot(chats: i64) -> Snapshot {
                 user_display_name: "Anna Petrova".into(),
                 last_seq: 0,
                 last_message_at: None,
+                last_message: None,
                 read_seq: 0,
                 unread: 0,
                 open_ticket: None,

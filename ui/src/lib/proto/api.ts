@@ -164,6 +164,10 @@ export type ChatSummary = { id: ChatId, line_id: LineId, user_id: UserId, user_d
  */
 last_seq: number, last_message_at?: number | null, 
 /**
+ * The message at `last_seq` (the lines list shows it under the line's name).
+ */
+last_message?: Message | null, 
+/**
  * What the reader has read up to.
  */
 read_seq: number, 
@@ -393,6 +397,10 @@ details_url: string, hours?: WorkingHours | null, };
  * One row of the lines list.
  */
 export type LineItem = { line: Line, connection_id: ConnectionId, state: ConnectionState, chat_id?: ChatId | null, unread: number, last_message_at?: number | null, 
+/**
+ * The newest message the cache holds, shown under the line's name.
+ */
+last_message?: Message | null, 
 /**
  * A ticket is open: the avatar is ringed green.
  */
