@@ -340,6 +340,33 @@ async fn chat_send_and_the_information_panel() {
     })
     .await;
 
+    // Search mode finds messages too (the core's full-text search over the cache): a hit
+    // opens its chat at the message, marked for a moment.
+    app.click("[data-testid=search-input]").await;
+    app.find("[data-testid=search-input]")
+        .await
+        .send_keys("monday")
+        .await
+        .unwrap();
+    app.until("a message found", 10, || async {
+        !app.find_all("[data-testid=messages-section] [data-testid=message-hit]")
+            .await
+            .is_empty()
+    })
+    .await;
+    assert_eq!(
+        app.text_of("[data-testid=message-hit] mark").await,
+        "Monday"
+    );
+    app.screenshot("message-search").await;
+    app.click("[data-testid=message-hit]").await;
+    app.until("the message shown and marked", 10, || async {
+        app.text_of("[data-flash]")
+            .await
+            .contains("It started on Monday")
+    })
+    .await;
+
     // Disconnect, with confirmation.
     app.click("[data-testid=chat-title]").await;
     app.click("[data-testid=info-disconnect]").await;

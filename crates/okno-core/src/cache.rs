@@ -584,7 +584,7 @@ impl Cache {
         };
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT m.data, COALESCE(ch.line_id, 0), snippet(messages_fts, 0, '[', ']', '…', 12)
+                "SELECT m.data, COALESCE(ch.line_id, 0), snippet(messages_fts, 0, char(2), char(3), '…', 12)
                  FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
                  LEFT JOIN chats ch ON ch.id = m.chat_id
                  WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2",

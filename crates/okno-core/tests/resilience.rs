@@ -281,7 +281,7 @@ async fn search_and_offline_reading() {
     .await;
     let hits = core.search("принтер", 10).unwrap();
     assert_eq!(hits.len(), 1);
-    assert!(hits[0].snippet.contains("[Принтер]"));
+    assert!(hits[0].snippet.contains("\u{2}Принтер\u{3}"));
     let hits = core.search("print", 10).unwrap();
     assert_eq!(hits.len(), 1, "prefix match: print → printer");
     let hits = core.search("e", 10).unwrap();

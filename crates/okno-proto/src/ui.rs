@@ -131,7 +131,8 @@ wire! {
 pub struct SearchHit {
     pub message: Message,
     pub line_id: LineId,
-    /// The matching text with the matches between `[` and `]`.
+    /// The matching text with each match between U+0002 and U+0003 (control characters the
+    /// composer never produces, so brackets in the text stay text).
     pub snippet: String,
 }
 }

@@ -439,7 +439,10 @@ async fn history_and_unread(backend: Backend) {
         .get(&format!("/api/v1/chats/{chat}/messages?limit=1"))
         .await
         .unwrap();
-    assert_eq!(summary.last_message.as_deref(), newest_page.messages.first());
+    assert_eq!(
+        summary.last_message.as_deref(),
+        newest_page.messages.first()
+    );
     assert_eq!(summary.last_message.as_ref().unwrap().text, "answer 29");
     let snapshot: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
     let listed = snapshot.chats.iter().find(|c| c.id == chat).unwrap();

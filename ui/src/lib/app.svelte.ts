@@ -3,8 +3,8 @@
 import { getContext, setContext } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
 import type { AppInfo, Backend, DroppedFile } from "./backend";
-import type { CoreEvent, LineItem, Me, SyncState } from "./proto/api";
-import type { ChatId, LineId, TicketId } from "./proto/ids";
+import type { CoreEvent, LineItem, Me, Message, SyncState } from "./proto/api";
+import type { ChatId, LineId, MessageId, TicketId } from "./proto/ids";
 import { pushEscape } from "./escape";
 import { mark, markNextFrame } from "./marks";
 import { TicketsState } from "./tickets.svelte";
@@ -52,6 +52,8 @@ export class AppState {
   searchFocus = $state(0);
   /** Files dragged over the window, or null. */
   dragging = $state<{ count: number } | null>(null);
+  /** A message to show in its chat (a search hit): the chat loads back to it and marks it. */
+  focus = $state.raw<{ chat: ChatId; seq: number; id: MessageId } | null>(null);
 
   /** Upload progress by transfer id ("up:<client_msg_id>:<index>"). */
   readonly transfers = new SvelteMap<string, TransferState>();
@@ -147,6 +149,7 @@ export class AppState {
     this.lines = [];
     this.linesLoaded = false;
     this.selectedLineId = null;
+    this.focus = null;
     this.closeInfo();
     this.leaveSearch();
     this.transfers.clear();
@@ -252,6 +255,13 @@ export class AppState {
   select(line: LineId | null): void {
     if (line !== this.selectedLineId) this.closeInfo();
     this.selectedLineId = line;
+  }
+
+  /** Opens a search hit: leaves search mode, selects its line and shows the message. */
+  openMessage(line: LineId, m: Message): void {
+    this.leaveSearch();
+    this.select(line);
+    this.focus = { chat: m.chat_id, seq: m.seq, id: m.id };
   }
 
   showSection(section: Section): void {

@@ -1596,7 +1596,7 @@ export class MemoryBackend implements Backend {
       for (const m of rec.messages) {
         const tokens = fold(m.text).split(/[^\p{L}\p{N}]+/u);
         if (!words.every((w) => tokens.some((tok) => tok.startsWith(w)))) continue;
-        const snippet = m.text.replace(/[\p{L}\p{N}]+/gu, (tok) => (words.some((w) => fold(tok).startsWith(w)) ? `[${tok}]` : tok));
+        const snippet = m.text.replace(/[\p{L}\p{N}]+/gu, (tok) => (words.some((w) => fold(tok).startsWith(w)) ? `\u0002${tok}\u0003` : tok));
         hits.push({ message: m, line_id: rec.line_id, snippet });
       }
     }

@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
-import { renderApp, world } from "../test/world";
+import { lineItem, renderApp, world } from "../test/world";
 
 const found = (lineId: number) => document.querySelector<HTMLElement>(`[data-testid=found-line][data-line-id="${lineId}"]`);
 
@@ -97,5 +97,56 @@ describe("search mode", () => {
     await fireEvent.click(input);
     await fireEvent.input(input, { target: { value: "zzzzqqq" } });
     await waitFor(() => expect(screen.getAllByText("Nothing found").length).toBeGreaterThan(0));
+  });
+  it("finds messages of the connected lines; a hit opens its chat at the message, loading back to it", async () => {
+    const w = world();
+    const chat = w.chats.quiet;
+    const start = w.now - 500 * 60_000;
+    for (let i = 0; i < 300; i++) {
+      const text = i === 7 ? "The [VPN]   certificate\nexpired" : `message ${i + 1}`;
+      w.mb.addMessage(chat, { from: i % 2 ? "me" : { id: 900, name: "Dmitry" }, text, at: start + i * 60_000 });
+    }
+    const pages: (number | null)[] = [];
+    const orig = w.mb.messages.bind(w.mb);
+    w.mb.messages = (c, before, limit) => {
+      pages.push(before);
+      return orig(c, before, limit);
+    };
+    await renderApp(w.mb);
+    const input = screen.getByTestId("search-input");
+    await fireEvent.click(input);
+    await fireEvent.input(input, { target: { value: "certif" } });
+    const section = await screen.findByTestId("messages-section");
+    const hits = within(section).getAllByTestId("message-hit");
+    expect(hits).toHaveLength(1);
+    // The match is marked; brackets in the text stay text; one's own message says so.
+    expect(hits[0].querySelector("mark")!.textContent).toBe("certificate");
+    expect(hits[0].textContent).toContain("You:");
+    expect(hits[0].textContent).toContain("The [VPN] certificate expired");
+    expect(hits[0].textContent).toContain("Zeta Quiet Line");
+
+    await fireEvent.click(hits[0]);
+    await waitFor(() => expect(screen.getByTestId("chat").dataset.chatId).toBe(String(chat)));
+    expect(screen.queryByTestId("search-results")).toBeNull();
+    // Message 8 is six pages back: the chat reads back to it and marks it.
+    await waitFor(() => expect(document.querySelector("[data-flash]")?.textContent).toContain("The [VPN]"));
+    expect(pages.filter((b) => b != null).length).toBeGreaterThanOrEqual(1);
+    expect(document.querySelector("[data-testid=message][data-seq='8']")).not.toBeNull();
+  });
+
+  it("finds no messages of lines that are not connected, and nothing for an empty query", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const input = screen.getByTestId("search-input");
+    await fireEvent.click(input);
+    await fireEvent.input(input, { target: { value: "outlook" } });
+    await waitFor(() => expect(screen.getAllByTestId("message-hit")).toHaveLength(2));
+    await fireEvent.input(input, { target: { value: "  " } });
+    await waitFor(() => expect(screen.queryByTestId("messages-section")).toBeNull());
+    await w.mb.disconnect(w.conns.it);
+    await waitFor(() => expect(lineItem(w.lines.it.id)).toBeNull());
+    await fireEvent.input(input, { target: { value: "outlook" } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(screen.queryByTestId("messages-section")).toBeNull();
   });
 });

@@ -605,7 +605,8 @@ display_name: string, };
 
 export type SearchHit = { message: Message, line_id: LineId, 
 /**
- * The matching text with the matches between `[` and `]`.
+ * The matching text with each match between U+0002 and U+0003 (control characters the
+ * composer never produces, so brackets in the text stay text).
  */
 snippet: string, };
 
