@@ -1118,7 +1118,6 @@ fn serves_line(tx: &Transaction<'_>, company: CompanyId, line: LineId) -> CoreRe
         .is_some_and(|a| a.competences.iter().any(|c| c.line_id == line)))
 }
 
-/// Inserts a message unless it is there already. Returns whether it is new.
 /// A new version of a message the cache holds (a queue-position notice changes in place): only
 /// the content changes, never its position, sender or kind. The search index follows text
 /// changes by its update trigger, so the text is only written when it changed (a notice's text
@@ -1138,6 +1137,7 @@ fn update_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     Ok(n > 0)
 }
 
+/// Inserts a message unless it is there already. Returns whether it is new.
 fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     let kind = match m.kind {
         MessageKind::Text => "text",
@@ -1638,19 +1638,24 @@ mod tests {
         }
     }
 
+    /// A client (no company memberships), user 1.
+    fn client() -> Me {
+        Me {
+            id: UserId(1),
+            login: "u".into(),
+            display_name: "U".into(),
+            service_admin: false,
+            memberships: vec![],
+        }
+    }
+
     /// The lines list shows each chat's newest message: the one a summary carries (a chat
     /// never opened), then newer ones from the stream, and a notice's update in place.
     #[test]
     fn the_lines_list_shows_the_newest_message() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(&dir.path().join("c.db")).unwrap();
-        let me = Me {
-            id: UserId(1),
-            login: "u".into(),
-            display_name: "U".into(),
-            service_admin: false,
-            memberships: vec![],
-        };
+        let me = client();
         let line = Line {
             id: LineId(2),
             company_id: CompanyId(1),
@@ -1741,13 +1746,7 @@ mod tests {
     fn message_updates_and_agent_changes() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(&dir.path().join("c.db")).unwrap();
-        let me = Me {
-            id: UserId(1),
-            login: "u".into(),
-            display_name: "U".into(),
-            service_admin: false,
-            memberships: vec![],
-        };
+        let me = client();
         cache
             .apply_snapshot(
                 None,
