@@ -57,8 +57,8 @@ export class AppState {
 
   /** Upload progress by transfer id ("up:<client_msg_id>:<index>"). */
   readonly transfers = new SvelteMap<string, TransferState>();
-  /** Unsent composer contents per chat. */
-  readonly drafts = new Map<ChatId, Draft>();
+  /** Unsent composer contents per chat (the lines list shows them for the other lines). */
+  readonly drafts = new SvelteMap<ChatId, Draft>();
 
   selected = $derived(this.lines.find((l) => l.line.id === this.selectedLineId) ?? null);
   unreadTotal = $derived(this.lines.reduce((n, l) => n + (l.muted ? 0 : l.unread), 0));

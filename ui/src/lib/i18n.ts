@@ -42,6 +42,7 @@ const en = {
   "lines.openTicket": "Ticket open",
   "lines.muted": "Muted",
   "lines.you": "You: {text}",
+  "lines.draft": "Draft:",
   "lines.files": "{n} file|{n} files",
 
   "search.placeholder": "Search",
@@ -295,6 +296,7 @@ const ru: Record<Key, string> = {
   "lines.openTicket": "Есть открытое обращение",
   "lines.muted": "Без звука",
   "lines.you": "Вы: {text}",
+  "lines.draft": "Черновик:",
   "lines.files": "{n} файл|{n} файла|{n} файлов|{n} файла",
 
   "search.placeholder": "Поиск",

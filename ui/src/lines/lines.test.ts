@@ -89,6 +89,28 @@ describe("lines list", () => {
     expect(found.textContent).toContain("Acme Cloud");
   });
 
+  it("shows a draft left in a line's composer in place of its message, and unread lines darker", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    expect(lineItem(w.lines.it.id)!.classList.contains("has-unread")).toBe(true);
+    expect(lineItem(w.lines.acct.id)!.classList.contains("has-unread")).toBe(false);
+    await fireEvent.click(lineItem(w.lines.acct.id)!);
+    const input = await screen.findByTestId("composer-input");
+    await fireEvent.input(input, { target: { value: "Half  a\nthought" } });
+    // Not while its chat is open: the composer shows it.
+    expect(lineItem(w.lines.acct.id)!.querySelector("[data-testid=line-draft]")).toBeNull();
+    await fireEvent.click(lineItem(w.lines.it.id)!);
+    await waitFor(() => expect(lineItem(w.lines.acct.id)!.querySelector("[data-testid=line-draft]")?.textContent).toBe("Draft: Half a thought"));
+    expect(lineItem(w.lines.acct.id)!.querySelector("[data-testid=line-preview]")).toBeNull();
+    // Back in the chat the draft is in the composer; emptied, the message shows again.
+    await fireEvent.click(lineItem(w.lines.acct.id)!);
+    const again = (await screen.findByTestId("composer-input")) as HTMLTextAreaElement;
+    expect(again.value).toBe("Half  a\nthought");
+    await fireEvent.input(again, { target: { value: "" } });
+    await fireEvent.click(lineItem(w.lines.it.id)!);
+    await waitFor(() => expect(lineItem(w.lines.acct.id)!.querySelector("[data-testid=line-preview]")?.textContent).toBe("Fixed in 3.2"));
+  });
+
   it("opens a chat on click and tells the shell", async () => {
     const w = world();
     await renderApp(w.mb);
