@@ -341,13 +341,10 @@ async fn chat_send_and_the_information_panel() {
     .await;
 
     // Search mode finds messages too (the core's full-text search over the cache): a hit
-    // opens its chat at the message, marked for a moment.
+    // opens its chat at the message, marked for a moment; Enter opens the first result.
     app.click("[data-testid=search-input]").await;
-    app.find("[data-testid=search-input]")
-        .await
-        .send_keys("monday")
-        .await
-        .unwrap();
+    let search = app.find("[data-testid=search-input]").await;
+    search.send_keys("monday").await.unwrap();
     app.until("a message found", 10, || async {
         !app.find_all("[data-testid=messages-section] [data-testid=message-hit]")
             .await
@@ -359,7 +356,7 @@ async fn chat_send_and_the_information_panel() {
         "Monday"
     );
     app.screenshot("message-search").await;
-    app.click("[data-testid=message-hit]").await;
+    search.send_keys(thirtyfour::Key::Enter).await.unwrap();
     app.until("the message shown and marked", 10, || async {
         app.text_of("[data-flash]")
             .await

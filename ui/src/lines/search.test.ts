@@ -149,4 +149,28 @@ describe("search mode", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(screen.queryByTestId("messages-section")).toBeNull();
   });
+  it("the keyboard: ↓ walks into the results and through them, ↑ back to the field, Enter opens the first", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    await fireEvent.keyDown(window, { key: "k", code: "KeyK", ctrlKey: true });
+    const input = screen.getByTestId("search-input");
+    await fireEvent.input(input, { target: { value: "line" } });
+    await waitFor(() => expect(within(screen.getByTestId("search-results")).getAllByTestId("line-item")).toHaveLength(2));
+    const rows = within(screen.getByTestId("search-results")).getAllByTestId("line-item");
+    await fireEvent.keyDown(input, { key: "ArrowDown" });
+    expect(document.activeElement).toBe(rows[0]);
+    await fireEvent.keyDown(rows[0], { key: "ArrowDown" });
+    expect(document.activeElement).toBe(rows[1]);
+    await fireEvent.keyDown(rows[1], { key: "ArrowUp" });
+    expect(document.activeElement).toBe(rows[0]);
+    await fireEvent.keyDown(rows[0], { key: "ArrowUp" });
+    expect(document.activeElement).toBe(input);
+
+    // Enter opens the first result: here a message (no line is named so).
+    await fireEvent.input(input, { target: { value: "guide" } });
+    await waitFor(() => expect(screen.getAllByTestId("message-hit")).toHaveLength(1));
+    await fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(screen.getByTestId("chat").dataset.chatId).toBe(String(w.chats.it)));
+    expect(screen.queryByTestId("search-results")).toBeNull();
+  });
 });
