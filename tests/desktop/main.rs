@@ -764,6 +764,43 @@ async fn the_ui_follows_a_russian_system_locale() {
     app.click("[data-testid=chat-title]").await;
     app.find("[data-testid=info-panel]").await;
     app.screenshot("info").await;
+    app.click("[data-testid=chat-title]").await;
+
+    // The lines list and the message search speak Russian too, and find Russian words by
+    // their beginning.
+    let input = app.find("[data-testid=composer-input]").await;
+    input
+        .send_keys("Принтер на третьем этаже не печатает")
+        .await
+        .unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    let preview = format!(
+        "[data-testid=line-item][data-line-id='{}'] [data-testid=line-preview]",
+        it.line.id
+    );
+    app.until("the ticket's notice under the line's name", 15, || async {
+        app.text_of(&preview).await.contains("№")
+    })
+    .await;
+    app.click("[data-testid=search-input]").await;
+    app.find("[data-testid=search-input]")
+        .await
+        .send_keys("принт")
+        .await
+        .unwrap();
+    app.until("the message found", 10, || async {
+        app.text_of("[data-testid=message-hit] mark").await == "Принтер"
+    })
+    .await;
+    assert!(app
+        .text_of("[data-testid=messages-section] h2")
+        .await
+        .contains("Сообщения"));
+    assert!(app
+        .text_of("[data-testid=message-hit]")
+        .await
+        .contains("Вы:"));
+    app.screenshot("search").await;
     app.quit().await;
 }
 
