@@ -974,6 +974,14 @@ impl Desktop {
             .await
     }
 
+    /// What the lines list shows under a line's name: its newest message ("" when it shows none).
+    pub async fn line_preview(&self, line: LineId) -> String {
+        self.text_of(&format!(
+            "[data-testid=line-item][data-line-id='{line}'] [data-testid=line-preview]"
+        ))
+        .await
+    }
+
     /// Opens the chat of a line from the list.
     pub async fn open_line(&self, line: LineId) -> WebElement {
         self.line_item(line).await.click().await.unwrap();

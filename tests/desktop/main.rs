@@ -260,12 +260,8 @@ async fn chat_send_and_the_information_panel() {
         .iter()
         .any(|m| m.text == "👍 thanks"));
     // The lines list shows the line's newest message under its name.
-    let preview = format!(
-        "[data-testid=line-item][data-line-id='{}'] [data-testid=line-preview]",
-        it.line.id
-    );
     app.until("the message in the lines list", 10, || async {
-        app.text_of(&preview).await == "You: 👍 thanks"
+        app.line_preview(it.line.id).await == "You: 👍 thanks"
     })
     .await;
 
@@ -288,7 +284,7 @@ async fn chat_send_and_the_information_panel() {
     })
     .await;
     app.until("the notice in the lines list, in words", 10, || async {
-        app.text_of(&preview).await
+        app.line_preview(it.line.id).await
             == format!(
                 "Service request #{} registered: Reissue the VPN certificate",
                 sr.number
@@ -774,12 +770,8 @@ async fn the_ui_follows_a_russian_system_locale() {
         .await
         .unwrap();
     input.send_keys(thirtyfour::Key::Enter).await.unwrap();
-    let preview = format!(
-        "[data-testid=line-item][data-line-id='{}'] [data-testid=line-preview]",
-        it.line.id
-    );
     app.until("the ticket's notice under the line's name", 15, || async {
-        app.text_of(&preview).await.contains("№")
+        app.line_preview(it.line.id).await.contains("№")
     })
     .await;
     app.click("[data-testid=search-input]").await;
