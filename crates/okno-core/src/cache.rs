@@ -152,6 +152,34 @@ CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
     INSERT INTO messages_fts (rowid, text) SELECT new.id, new.text WHERE new.text <> '';
 END;
 "#,
+    // 6: file names are searchable too. `names` holds a message's file names (", " between
+    // them); the index has it as a second column and, as before, holds only the messages with
+    // something in either column (`insert_message`), so it is filled that way, not rebuilt.
+    r#"
+ALTER TABLE messages ADD COLUMN names TEXT NOT NULL DEFAULT '';
+UPDATE messages SET names = (
+    SELECT group_concat(f.value ->> '$.name', ', ') FROM json_each(messages.data, '$.files') f
+) WHERE kind = 'file' AND json_array_length(data, '$.files') > 0;
+DROP TRIGGER messages_ad;
+DROP TRIGGER messages_au;
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    text, names, content='messages', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+);
+INSERT INTO messages_fts (rowid, text, names)
+    SELECT id, text, names FROM messages WHERE text <> '' OR names <> '';
+CREATE TRIGGER messages_ad AFTER DELETE ON messages WHEN old.text <> '' OR old.names <> '' BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text, names)
+        VALUES ('delete', old.id, old.text, old.names);
+END;
+CREATE TRIGGER messages_au AFTER UPDATE OF text, names ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text, names)
+        SELECT 'delete', old.id, old.text, old.names WHERE old.text <> '' OR old.names <> '';
+    INSERT INTO messages_fts (rowid, text, names)
+        SELECT new.id, new.text, new.names WHERE new.text <> '' OR new.names <> '';
+END;
+"#,
 ];
 
 /// What a change touched, to tell the UI (ids only).
@@ -584,7 +612,7 @@ impl Cache {
         };
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT m.data, COALESCE(ch.line_id, 0), snippet(messages_fts, 0, char(2), char(3), '…', 12)
+                "SELECT m.data, COALESCE(ch.line_id, 0), snippet(messages_fts, -1, char(2), char(3), '…', 12)
                  FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
                  LEFT JOIN chats ch ON ch.id = m.chat_id
                  WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2",
@@ -1119,9 +1147,10 @@ fn serves_line(tx: &Transaction<'_>, company: CompanyId, line: LineId) -> CoreRe
 }
 
 /// A new version of a message the cache holds (a queue-position notice changes in place): only
-/// the content changes, never its position, sender or kind. The search index follows text
-/// changes by its update trigger, so the text is only written when it changed (a notice's text
-/// is empty; its content is in `data`). True when the message was there and differed.
+/// the content changes, never its position, sender or kind. The search index follows changes
+/// of the text and the file names by its update trigger, so they are only written when they
+/// changed (a notice's text is empty; its content is in `data`). True when the message was
+/// there and differed.
 fn update_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     let data = json(m)?;
     let n = exec(
@@ -1131,10 +1160,15 @@ fn update_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
     )?;
     exec(
         tx,
-        "UPDATE messages SET text = ?1 WHERE id = ?2 AND text <> ?1",
-        params![m.text, m.id.0],
+        "UPDATE messages SET text = ?1, names = ?2 WHERE id = ?3 AND (text <> ?1 OR names <> ?2)",
+        params![m.text, file_names(m), m.id.0],
     )?;
     Ok(n > 0)
+}
+
+/// What the search index holds of a message's files: their names, ", " between them.
+fn file_names(m: &Message) -> String {
+    m.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// Inserts a message unless it is there already. Returns whether it is new.
@@ -1144,10 +1178,11 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
         MessageKind::File => "file",
         MessageKind::Notice => "notice",
     };
+    let names = file_names(m);
     let n = exec(
         tx,
-        "INSERT INTO messages (id, chat_id, seq, sender_id, kind, text, data, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        "INSERT INTO messages (id, chat_id, seq, sender_id, kind, text, names, data, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
         params![
             m.id.0,
             m.chat_id.0,
@@ -1155,15 +1190,16 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
             m.sender_id.map(|u| u.0),
             kind,
             m.text,
+            names,
             json(m)?,
             m.created_at
         ],
     )?;
-    if n > 0 && !m.text.is_empty() {
+    if n > 0 && !(m.text.is_empty() && names.is_empty()) {
         exec(
             tx,
-            "INSERT INTO messages_fts (rowid, text) VALUES (?1, ?2)",
-            params![m.id.0, m.text],
+            "INSERT INTO messages_fts (rowid, text, names) VALUES (?1, ?2, ?3)",
+            params![m.id.0, m.text, names],
         )?;
     }
     for f in &m.files {
@@ -1410,6 +1446,23 @@ mod tests {
                 )
                 .unwrap();
             }
+            // A message with two files and no caption: from version 6 its names are indexed.
+            let files = r#"{"files":[{"name":"Отчёт VPN.pdf"},{"name":"screen.png"}]}"#;
+            if start >= 6 {
+                conn.execute_batch(&format!(
+                    "INSERT INTO messages (id, chat_id, seq, sender_id, kind, text, names, data, created_at)
+                     VALUES (2, 1, 2, 2, 'file', '', 'Отчёт VPN.pdf, screen.png', '{files}', 6);
+                     INSERT INTO messages_fts (rowid, text, names) VALUES (2, '', 'Отчёт VPN.pdf, screen.png');"
+                ))
+                .unwrap();
+            } else {
+                conn.execute(
+                    "INSERT INTO messages (id, chat_id, seq, sender_id, kind, text, data, created_at)
+                     VALUES (2, 1, 2, 2, 'file', '', ?1, 6)",
+                    [files],
+                )
+                .unwrap();
+            }
             drop(conn);
             let cache = Cache::open(&path).unwrap();
             let version: i64 = cache
@@ -1426,7 +1479,88 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(found, 1, "the message from version {start} is searchable");
+            let snippets: Vec<String> = cache
+                .with(|c| {
+                    let mut stmt = c.prepare(
+                        "SELECT snippet(messages_fts, -1, char(2), char(3), '…', 12) FROM messages_fts
+                         WHERE messages_fts MATCH '\"отчёт\"*'",
+                    )?;
+                    let rows = stmt.query_map([], |r| r.get(0))?;
+                    Ok(rows.collect::<Result<_, _>>()?)
+                })
+                .unwrap();
+            assert_eq!(
+                snippets,
+                ["\u{2}Отчёт\u{3} VPN.pdf, screen.png"],
+                "the file from version {start} is found by its name"
+            );
+            cache
+                .with(|c| {
+                    c.execute(
+                        "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                        [],
+                    )?;
+                    c.execute("DELETE FROM messages", [])?;
+                    c.execute(
+                        "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                        [],
+                    )?;
+                    Ok(())
+                })
+                .unwrap();
         }
+    }
+
+    /// A file's name finds its message like its caption does; the snippet comes from whichever
+    /// matched (the caption first), and a message whose names change is found by the new ones.
+    #[test]
+    fn file_names_are_searchable() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let file = |id: i64, name: &str| FileMeta {
+            id: FileId(id),
+            name: name.into(),
+            size: 10,
+            content_type: "application/pdf".into(),
+            sha256: String::new(),
+            created_at: 5,
+        };
+        let mut m = Message {
+            id: MessageId(1),
+            chat_id: ChatId(1),
+            seq: 1,
+            sender_id: Some(UserId(2)),
+            sender_name: "Anna".into(),
+            kind: MessageKind::File,
+            text: "the invoice you asked for".into(),
+            files: vec![file(1, "invoice_2026-11.pdf"), file(2, "акт сверки.xlsx")],
+            notice: None,
+            client_msg_id: None,
+            created_at: 5,
+            bot: None,
+        };
+        cache.tx(|tx| insert_message(tx, &m)).unwrap();
+        let snippets = |q: &str| -> Vec<String> {
+            cache.search(q, 10).unwrap().into_iter().map(|h| h.snippet).collect()
+        };
+        assert_eq!(snippets("asked"), ["the invoice you \u{2}asked\u{3} for"]);
+        assert_eq!(snippets("invoice"), ["the \u{2}invoice\u{3} you asked for"]);
+        assert_eq!(snippets("акт xlsx"), ["invoice_2026-11.pdf, \u{2}акт\u{3} сверки.\u{2}xlsx\u{3}"]);
+        // A word in the caption and another in a name: both must be there, in either.
+        assert_eq!(snippets("asked сверки").len(), 1);
+        assert!(snippets("asked docx").is_empty());
+        m.files.pop();
+        cache.tx(|tx| update_message(tx, &m)).unwrap();
+        assert!(snippets("сверки").is_empty());
+        cache
+            .with(|c| {
+                c.execute(
+                    "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
     }
 
     /// Messages without text (files only, some notices) are not in the search index: changing

@@ -1588,15 +1588,25 @@ export class MemoryBackend implements Backend {
 
   async search(query: string): Promise<SearchHit[]> {
     const me = this.requireMeSync();
-    const words = fold(query).split(/\s+/).filter(Boolean);
+    // The words as the core's `fts_query` takes them: runs of letters and digits, at most 8.
+    const words = fold(query).split(/[^\p{L}\p{N}]+/u).filter(Boolean).slice(0, 8);
     if (!words.length) return [];
     const hits: SearchHit[] = [];
     for (const rec of this.chats.values()) {
       if (rec.user_id !== me.id) continue;
       for (const m of rec.messages) {
-        const tokens = fold(m.text).split(/[^\p{L}\p{N}]+/u);
-        if (!words.every((w) => tokens.some((tok) => tok.startsWith(w)))) continue;
-        const snippet = m.text.replace(/[\p{L}\p{N}]+/gu, (tok) => (words.some((w) => fold(tok).startsWith(w)) ? `\u0002${tok}\u0003` : tok));
+        // As the core's index: the text and the file names are two columns; every word must be
+        // in one of them, and the snippet is the column that matches the most of the words,
+        // then the most often (FTS5's snippet score; the text on a tie).
+        const columns = [m.text, m.files.map((f) => f.name).join(", ")];
+        const tokens = columns.map((c) => fold(c).split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+        if (!words.every((w) => tokens.some((ts) => ts.some((tok) => tok.startsWith(w))))) continue;
+        const score = (ts: string[]) => words.reduce((n, w) => {
+          const k = ts.filter((tok) => tok.startsWith(w)).length;
+          return n + (k ? 1000 + k : 0);
+        }, 0);
+        const column = columns[score(tokens[1]) > score(tokens[0]) ? 1 : 0];
+        const snippet = column.replace(/[\p{L}\p{N}]+/gu, (tok) => (words.some((w) => fold(tok).startsWith(w)) ? `\u0002${tok}\u0003` : tok));
         hits.push({ message: m, line_id: rec.line_id, snippet });
       }
     }

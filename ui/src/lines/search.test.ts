@@ -134,6 +134,26 @@ describe("search mode", () => {
     expect(document.querySelector("[data-testid=message][data-seq='8']")).not.toBeNull();
   });
 
+  it("finds a file by its name, marked in the names, and by its caption", async () => {
+    const w = world();
+    w.mb.addMessage(w.chats.it, { from: "me", text: "the log you asked for", files: [{ name: "vpn_client-2026.log", size: 900 }, { name: "screen.png", size: 100 }] });
+    await renderApp(w.mb);
+    const input = screen.getByTestId("search-input");
+    await fireEvent.click(input);
+    await fireEvent.input(input, { target: { value: "vpn_cli" } });
+    let hits = await within(await screen.findByTestId("messages-section")).findAllByTestId("message-hit");
+    expect(hits).toHaveLength(1);
+    expect(hits[0].textContent).toContain("📎 vpn_client-2026.log, screen.png");
+    expect([...hits[0].querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["vpn", "client"]);
+    // A word of the caption shows the caption; one from each needs both.
+    await fireEvent.input(input, { target: { value: "asked" } });
+    await waitFor(() => expect(screen.getByTestId("message-hit").textContent).toContain("📎 the log you asked for"));
+    await fireEvent.input(input, { target: { value: "asked screen" } });
+    await waitFor(() => expect(screen.getAllByTestId("message-hit")).toHaveLength(1));
+    await fireEvent.input(input, { target: { value: "asked docx" } });
+    await waitFor(() => expect(screen.queryByTestId("messages-section")).toBeNull());
+  });
+
   it("finds no messages of lines that are not connected, and nothing for an empty query", async () => {
     const w = world();
     await renderApp(w.mb);
