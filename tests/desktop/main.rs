@@ -445,6 +445,25 @@ async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
         app.find_all("[data-testid=info-file]").await.len() == 2
     })
     .await;
+
+    // Search finds a file by its name, the name marked.
+    app.click("[data-testid=search-input]").await;
+    app.find("[data-testid=search-input]")
+        .await
+        .send_keys("vpn log")
+        .await
+        .unwrap();
+    app.until("the file found by its name", 10, || async {
+        let hit = app
+            .text_of("[data-testid=messages-section] [data-testid=message-hit]")
+            .await;
+        hit.contains("📎") && hit.contains("vpn-log.txt")
+    })
+    .await;
+    let marks = app
+        .js("return [...document.querySelectorAll('[data-testid=message-hit] mark')].map(m => m.textContent)")
+        .await;
+    assert_eq!(marks, json!(["vpn", "log"]));
     app.quit().await;
 }
 
@@ -651,6 +670,19 @@ async fn offline_send_is_delivered_once_back_online() {
             .is_empty(),
         "the offline banner stays while the app keeps trying"
     );
+    // The lines list shows it too, marked as on its way.
+    let preview = format!(
+        "[data-testid=line-item][data-line-id='{}'] [data-testid=line-preview]",
+        it.line.id
+    );
+    assert_eq!(
+        app.line_preview(it.line.id).await,
+        "You: Written on the train"
+    );
+    assert_eq!(
+        app.data_of(&preview, "data-outbox-state").await,
+        ["sending"]
+    );
     app.screenshot("offline").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(
@@ -670,6 +702,10 @@ async fn offline_send_is_delivered_once_back_online() {
         app.data_of("[data-testid=offline-banner]", "data-testid")
             .await
             .is_empty()
+    })
+    .await;
+    app.until("the line's preview no longer on its way", 10, || async {
+        app.data_of(&preview, "data-outbox-state").await == [""]
     })
     .await;
     let history = user.history(it.chat_id.unwrap()).await;

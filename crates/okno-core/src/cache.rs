@@ -515,6 +515,12 @@ impl Cache {
                     r.get::<_, Option<String>>(8)?,
                 ))
             })?;
+            // The newest unacknowledged send of each chat (the outbox is short: what is still
+            // on its way, or failed).
+            let mut pending: std::collections::HashMap<ChatId, OutboxItem> = outbox_items(c, None)?
+                .into_iter()
+                .map(|o| (o.chat_id, o))
+                .collect();
             let mut items = Vec::new();
             for row in rows {
                 let (id, state, chat, line, unread, last, ticket, muted, newest) = row?;
@@ -531,6 +537,7 @@ impl Cache {
                     unread: unread.unwrap_or(0),
                     last_message_at: last,
                     last_message: newest.as_deref().map(parse).transpose()?,
+                    pending: chat.and_then(|c| pending.remove(&ChatId(c))),
                     open_ticket: ticket.is_some(),
                     muted: muted.unwrap_or(0) != 0,
                 });
@@ -916,9 +923,14 @@ const FOLLOWED: &str = "(EXISTS (SELECT 1 FROM connections cn WHERE cn.chat_id =
      OR EXISTS (SELECT 1 FROM tickets t, account a WHERE t.id = ch.open_ticket_id
                 AND json_extract(t.data, '$.assignee_id') = json_extract(a.me, '$.id')))";
 
-/// The lines list order: lines with messages first, newest message first, then the rest by name.
+/// The lines list order: lines with messages first, newest message first (a message still on
+/// its way counts from when it was written), then the rest by name.
 pub fn sort_line_items(items: &mut [LineItem]) {
-    items.sort_by(|a, b| match (a.last_message_at, b.last_message_at) {
+    let active = |i: &LineItem| {
+        let sent = i.pending.as_ref().map(|p| p.created_at);
+        i.last_message_at.max(sent)
+    };
+    items.sort_by(|a, b| match (active(a), active(b)) {
         (Some(x), Some(y)) => y.cmp(&x),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -1168,7 +1180,11 @@ fn update_message(tx: &Transaction<'_>, m: &Message) -> CoreResult<bool> {
 
 /// What the search index holds of a message's files: their names, ", " between them.
 fn file_names(m: &Message) -> String {
-    m.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+    m.files
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Inserts a message unless it is there already. Returns whether it is new.
@@ -1541,11 +1557,19 @@ mod tests {
         };
         cache.tx(|tx| insert_message(tx, &m)).unwrap();
         let snippets = |q: &str| -> Vec<String> {
-            cache.search(q, 10).unwrap().into_iter().map(|h| h.snippet).collect()
+            cache
+                .search(q, 10)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.snippet)
+                .collect()
         };
         assert_eq!(snippets("asked"), ["the invoice you \u{2}asked\u{3} for"]);
         assert_eq!(snippets("invoice"), ["the \u{2}invoice\u{3} you asked for"]);
-        assert_eq!(snippets("акт xlsx"), ["invoice_2026-11.pdf, \u{2}акт\u{3} сверки.\u{2}xlsx\u{3}"]);
+        assert_eq!(
+            snippets("акт xlsx"),
+            ["invoice_2026-11.pdf, \u{2}акт\u{3} сверки.\u{2}xlsx\u{3}"]
+        );
         // A word in the caption and another in a name: both must be there, in either.
         assert_eq!(snippets("asked сверки").len(), 1);
         assert!(snippets("asked docx").is_empty());
@@ -1871,6 +1895,65 @@ mod tests {
             .unwrap();
         assert!(ch.messages.is_empty());
         assert_eq!(newest(&cache), Some(notice(11, 41, 1)));
+
+        // The reader's sends still on their way: the newest of them is the line's `pending`,
+        // in its state, until the outbox lets go of it.
+        let pending = |cache: &Cache| cache.line_items().unwrap()[0].pending.clone();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        cache.outbox_add(ChatId(7), a, "first", &[]).unwrap();
+        cache
+            .outbox_add(
+                ChatId(7),
+                b,
+                "",
+                &[("/tmp/x.pdf".into(), "x.pdf".into(), 3)],
+            )
+            .unwrap();
+        let p = pending(&cache).unwrap();
+        assert_eq!((p.client_msg_id, p.state), (b, OutboxState::Sending));
+        assert_eq!(p.files[0].name, "x.pdf");
+        cache.outbox_fail(b, "refused").unwrap();
+        assert_eq!(pending(&cache).unwrap().state, OutboxState::Failed);
+        cache.outbox_remove(b).unwrap();
+        assert_eq!(pending(&cache).unwrap().client_msg_id, a);
+        cache.outbox_remove(a).unwrap();
+        assert_eq!(pending(&cache), None);
+        assert_eq!(newest(&cache), Some(notice(11, 41, 1)));
+
+        // The order counts a send on its way from when it was written.
+        let item = |name: &str, at: Option<i64>, sent: Option<i64>| LineItem {
+            line: Line {
+                name: name.into(),
+                ..line.clone()
+            },
+            connection_id: ConnectionId(1),
+            state: ConnectionState::Active,
+            chat_id: Some(ChatId(1)),
+            unread: 0,
+            last_message_at: at,
+            last_message: None,
+            pending: sent.map(|created_at| OutboxItem {
+                client_msg_id: Uuid::nil(),
+                chat_id: ChatId(1),
+                text: "x".into(),
+                files: vec![],
+                state: OutboxState::Sending,
+                error: None,
+                created_at,
+            }),
+            open_ticket: false,
+            muted: false,
+        };
+        let mut items = vec![
+            item("a", None, None),
+            item("b", Some(100), None),
+            item("c", None, Some(150)),
+            item("d", Some(250), Some(200)),
+            item("e", Some(50), Some(300)),
+        ];
+        sort_line_items(&mut items);
+        let names: Vec<&str> = items.iter().map(|i| i.line.name.as_str()).collect();
+        assert_eq!(names, ["e", "d", "c", "b", "a"]);
     }
 
     /// A queue-position notice updated in place replaces the cached message (same position,

@@ -75,6 +75,10 @@ pub struct LineItem {
     /// The newest message the cache holds, shown under the line's name.
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub last_message: Option<Message>,
+    /// The newest message the user sent here that the server has not acknowledged yet (sending
+    /// or failed): shown in place of `last_message`, and the line is ordered by its time too.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub pending: Option<OutboxItem>,
     /// A ticket is open: the avatar is ringed green.
     pub open_ticket: bool,
     pub muted: bool,

@@ -189,8 +189,12 @@ export class AppState {
         if (this.isStaff && this.tickets.byChat(e.chat_id)) void this.tickets.reload();
         for (const l of this.chatListeners) l(e);
         break;
-      case "messages_changed":
       case "outbox_changed":
+        // The lines list shows a line's newest send until the server has it.
+        void this.reloadLines();
+        for (const l of this.chatListeners) l(e);
+        break;
+      case "messages_changed":
         for (const l of this.chatListeners) l(e);
         break;
       case "ticket_changed":

@@ -1149,6 +1149,7 @@ export class MemoryBackend implements Backend {
       if (c.user_id !== me.id) continue;
       const line = this.lineMap.get(c.line.id) ?? c.line;
       const rec = c.state === "active" && c.chat_id != null ? this.chats.get(c.chat_id) : undefined;
+      const sent = rec ? this.outbox.filter((o) => o.chat_id === rec.id).at(-1) : undefined;
       items.push({
         line,
         connection_id: c.id,
@@ -1157,14 +1158,20 @@ export class MemoryBackend implements Backend {
         unread: rec ? this.unread(rec) : 0,
         last_message_at: rec ? this.lastAt(rec) : null,
         last_message: rec?.messages[rec.messages.length - 1] ?? null,
+        pending: sent ? { ...sent, files: sent.files.map((f) => ({ ...f })) } : null,
         open_ticket: !!rec?.ticket,
         muted: rec?.muted ?? false,
       });
     }
-    // The core's order: lines with messages first, newest first; then the rest by name.
+    // The core's order: lines with messages first, newest first (a send on its way counts from
+    // when it was written); then the rest by name.
+    const active = (i: LineItem): number | null => {
+      const at = [i.last_message_at, i.pending?.created_at].filter((x): x is number => x != null);
+      return at.length ? Math.max(...at) : null;
+    };
     return items.sort((a, b) => {
-      const la = a.last_message_at ?? null;
-      const lb = b.last_message_at ?? null;
+      const la = active(a);
+      const lb = active(b);
       if (la != null && lb != null) return lb - la;
       if (la != null) return -1;
       if (lb != null) return 1;

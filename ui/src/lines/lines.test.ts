@@ -89,6 +89,34 @@ describe("lines list", () => {
     expect(found.textContent).toContain("Acme Cloud");
   });
 
+  it("shows the reader's send still on its way in its line, first in the list; a failed one marked until retried", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const shown = () => lineItem(w.lines.quiet.id)!.querySelector<HTMLElement>("[data-testid=line-preview]");
+    const first = () => screen.getAllByTestId("line-item")[0].dataset.lineId;
+    expect(first()).not.toBe(String(w.lines.quiet.id));
+    const id = await w.mb.send(w.chats.quiet, "Is anyone\nthere?", []);
+    await waitFor(() => expect(shown()?.textContent).toBe("You: Is anyone there?"));
+    expect(shown()!.dataset.outboxState).toBe("sending");
+    expect(shown()!.querySelector("[aria-label]")!.getAttribute("aria-label")).toBe("Sending…");
+    expect(first()).toBe(String(w.lines.quiet.id));
+
+    w.mb.failSends("The line does not take messages now");
+    w.mb.deliverAll();
+    await waitFor(() => expect(shown()!.dataset.outboxState).toBe("failed"));
+    expect(shown()!.querySelector("[aria-label]")!.getAttribute("aria-label")).toBe("Not sent");
+    expect(first()).toBe(String(w.lines.quiet.id));
+
+    w.mb.failSends(null);
+    await w.mb.retry(id);
+    await waitFor(() => expect(shown()!.dataset.outboxState).toBe("sending"));
+    w.mb.deliverAll();
+    // Delivered, it is the line's newest message like any other.
+    await waitFor(() => expect(shown()!.dataset.outboxState).toBeUndefined());
+    expect(shown()!.textContent).toMatch(/^You: Is anyone there\?$|^Ticket #\d+/);
+    expect(shown()!.querySelector("[aria-label]")).toBeNull();
+  });
+
   it("shows a draft left in a line's composer in place of its message, and unread lines darker", async () => {
     const w = world();
     await renderApp(w.mb);

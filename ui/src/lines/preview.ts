@@ -2,7 +2,7 @@
 // notice in the reader's words, a bot's Markdown without its marks, files by name or count, and
 // "You:" before the reader's own messages; and a draft left in a line's composer.
 import type { Draft } from "../lib/app.svelte";
-import type { Message, UserId } from "../lib/backend";
+import type { Message, OutboxItem, UserId } from "../lib/backend";
 import { t, tn } from "../lib/i18n";
 import { parseMarkdown, type Inline } from "../lib/markdown";
 import { noticeText } from "../chat/notice";
@@ -23,10 +23,19 @@ function words(m: Message): string {
         .map((b) => (b.t === "p" ? plain(b.inl) : b.items.map(plain).join(" ")))
         .join(" ")
     : m.text;
-  const line = oneLine(text);
-  if (m.files.length === 0) return line;
-  const files = m.files.length === 1 ? m.files[0].name : tn("lines.files", m.files.length);
-  return `📎 ${line || files}`;
+  return withFiles(oneLine(text), m.files);
+}
+
+/** Text, or for a message with files "📎" and its caption, else the one file's name or a count. */
+function withFiles(line: string, files: { name: string }[]): string {
+  if (files.length === 0) return line;
+  const names = files.length === 1 ? files[0].name : tn("lines.files", files.length);
+  return `📎 ${line || names}`;
+}
+
+/** The reader's own send the server has not acknowledged yet, as "You: …". */
+export function pendingPreview(p: OutboxItem): string {
+  return t("lines.you", { text: withFiles(oneLine(p.text), p.files) });
 }
 
 export function linePreview(m: Message, me: UserId | null): string {

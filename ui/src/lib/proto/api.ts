@@ -402,6 +402,11 @@ export type LineItem = { line: Line, connection_id: ConnectionId, state: Connect
  */
 last_message?: Message | null, 
 /**
+ * The newest message the user sent here that the server has not acknowledged yet (sending
+ * or failed): shown in place of `last_message`, and the line is ordered by its time too.
+ */
+pending?: OutboxItem | null, 
+/**
  * A ticket is open: the avatar is ringed green.
  */
 open_ticket: boolean, muted: boolean, };
