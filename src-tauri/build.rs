@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "open_file",
     "open_url",
     "pick_files",
+    "paste_files",
     "set_open_chat",
     "tickets",
     "ticket",

@@ -3,6 +3,7 @@
 //! `{code, message}`; native notifications, the tray's unread total, single instance.
 
 mod appearance;
+mod clipboard;
 mod notifications;
 
 use okno_core::notify::Focus;
@@ -25,6 +26,8 @@ pub struct Shell {
     embedded: Mutex<Option<okno_server::Server>>,
     focus: Mutex<Focus>,
     settings_path: PathBuf,
+    /// Where pasted images are written for the outbox to upload (`clipboard.rs`).
+    pasted_dir: PathBuf,
     _log_guard: Option<tracing_appender_guard::Guard>,
 }
 
@@ -337,6 +340,34 @@ async fn pick_files(app: AppHandle) -> Res<Vec<String>> {
         .collect())
 }
 
+/// The files the clipboard holds, for the composer to attach (Ctrl+V): files copied in a file
+/// manager, or an image saved as a PNG file; none when it holds neither (the page then pastes
+/// text as usual).
+#[tauri::command]
+async fn paste_files(app: AppHandle, shell: State<'_, Shell>) -> Res<Vec<String>> {
+    let clip = clipboard::read(&app)
+        .await
+        .map_err(|e| err("clipboard", e))?;
+    match clip {
+        clipboard::Clip::Files(paths) => Ok(paths
+            .into_iter()
+            .filter(|p| p.is_file())
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()),
+        clipboard::Clip::Png(png) => {
+            let dir = shell.pasted_dir.clone();
+            let path = tokio::task::spawn_blocking(move || {
+                clipboard::save_png(&dir, &png, std::time::SystemTime::now())
+            })
+            .await
+            .map_err(|e| err("io", e))?
+            .map_err(|e| err("io", format!("the pasted image could not be saved: {e}")))?;
+            Ok(vec![path.to_string_lossy().into_owned()])
+        }
+        clipboard::Clip::Nothing => Ok(vec![]),
+    }
+}
+
 // ---- tickets: the specialist's single window, and the user's rating
 
 #[tauri::command]
@@ -618,7 +649,19 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             open_chat: None,
         }),
         settings_path,
+        pasted_dir: dir.join("pasted"),
         _log_guard: log_guard,
+    });
+    let pasted = dir.join("pasted");
+    tauri::async_runtime::spawn_blocking(move || {
+        let n = clipboard::remove_old(
+            &pasted,
+            clipboard::KEEP_PASTED,
+            std::time::SystemTime::now(),
+        );
+        if n > 0 {
+            tracing::info!(removed = n, "old pasted images removed");
+        }
     });
     // The window is already open and loading the UI; the server and the core start beside it
     // instead of holding up the event loop.
@@ -757,6 +800,7 @@ pub fn run() {
             open_file,
             open_url,
             pick_files,
+            paste_files,
             set_open_chat,
             tickets,
             ticket,

@@ -1196,29 +1196,73 @@ pub struct DragSource {
     child: Child,
 }
 
+/// Starts one of the tests' GTK helpers (a Python script beside this file) on the app's display
+/// and bus, and waits for its "ready" line.
+fn gtk_helper(desktop: &Desktop, script: &str, args: &[&std::ffi::OsStr]) -> Child {
+    use std::io::BufRead;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/desktop")
+        .join(script);
+    let mut child = spawn_group(
+        Command::new("/usr/bin/python3")
+            .arg(&script)
+            .args(args)
+            .env("DISPLAY", &desktop.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let out = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(out).read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("ready"),
+        "{} did not start: {line:?}",
+        script.display()
+    );
+    child
+}
+
 impl DragSource {
     pub fn start(desktop: &Desktop, x: i32, y: i32, files: &[&Path]) -> Self {
-        use std::io::BufRead;
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/desktop/drag_source.py");
-        let mut child = spawn_group(
-            Command::new("/usr/bin/python3")
-                .arg(script)
-                .arg(x.to_string())
-                .arg(y.to_string())
-                .args(files)
-                .env("DISPLAY", &desktop.display)
-                .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null()),
-        );
-        let out = child.stdout.take().unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line).unwrap();
-        assert!(
-            line.starts_with("ready"),
-            "the drag source did not start: {line:?}"
-        );
-        Self { child }
+        let (x, y) = (x.to_string(), y.to_string());
+        let mut args = vec![std::ffi::OsStr::new(&x), std::ffi::OsStr::new(&y)];
+        args.extend(files.iter().map(|f| f.as_os_str()));
+        Self {
+            child: gtk_helper(desktop, "drag_source.py", &args),
+        }
+    }
+}
+
+/// Another app holding the X clipboard, as after "Copy" there (`clipboard_owner.py`): an
+/// image, or files as a file manager copies them. Serves it while it lives.
+pub struct ClipboardOwner {
+    child: Child,
+}
+
+impl ClipboardOwner {
+    pub fn image(desktop: &Desktop, png: &Path) -> Self {
+        Self {
+            child: gtk_helper(
+                desktop,
+                "clipboard_owner.py",
+                &["image".as_ref(), png.as_os_str()],
+            ),
+        }
+    }
+
+    pub fn files(desktop: &Desktop, files: &[&Path]) -> Self {
+        let mut args = vec![std::ffi::OsStr::new("files")];
+        args.extend(files.iter().map(|f| f.as_os_str()));
+        Self {
+            child: gtk_helper(desktop, "clipboard_owner.py", &args),
+        }
+    }
+}
+
+impl Drop for ClipboardOwner {
+    fn drop(&mut self) {
+        kill_group(&mut self.child);
     }
 }
 

@@ -467,6 +467,88 @@ async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
     app.quit().await;
 }
 
+/// A 40×30 red PNG, as a screenshot tool would put on the clipboard.
+fn red_png(path: &std::path::Path) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut encoder = png::Encoder::new(file, 40, 30);
+    encoder.set_color(png::ColorType::Rgb);
+    let mut writer = encoder.write_header().unwrap();
+    writer
+        .write_image_data(&[255, 0, 0].repeat(40 * 30))
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasting_an_image_or_copied_files_attaches_them() {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let app = Desktop::start("paste", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot.png");
+    red_png(&shot);
+    let input = app.find("[data-testid=composer-input]").await;
+
+    // A screenshot on the clipboard: Ctrl+V in the composer attaches it as a PNG file.
+    let owner = ClipboardOwner::image(&app, &shot);
+    input
+        .send_keys(thirtyfour::Key::Control + "v")
+        .await
+        .unwrap();
+    app.until("the pasted image attached", 15, || async {
+        app.find_all("[data-testid=attachment-chip]").await.len() == 1
+    })
+    .await;
+    drop(owner);
+    let chip = app.text_of("[data-testid=attachment-chip]").await;
+    assert!(chip.contains("image-") && chip.contains(".png"), "{chip}");
+
+    // Files copied in a file manager: attached by their paths, not typed in as text.
+    let report = dir.path().join("vpn report.txt");
+    std::fs::write(&report, "tunnel down at 12:00\n").unwrap();
+    let owner = ClipboardOwner::files(&app, &[report.as_path()]);
+    input
+        .send_keys(thirtyfour::Key::Control + "v")
+        .await
+        .unwrap();
+    app.until("the copied file attached", 15, || async {
+        app.find_all("[data-testid=attachment-chip]").await.len() == 2
+    })
+    .await;
+    drop(owner);
+    assert_eq!(input.value().await.unwrap().unwrap_or_default(), "");
+    app.screenshot("pasted").await;
+
+    input.send_keys("from the clipboard").await.unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("sent", 30, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, kind, status, _)| kind == "file" && status == "sent")
+    })
+    .await;
+    let history = user.history(it.chat_id.unwrap()).await;
+    let sent = history
+        .iter()
+        .find(|m| m.text == "from the clipboard")
+        .expect("the message reached the server");
+    let files: Vec<(&str, &str)> = sent
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.content_type.as_str()))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files[0].0.starts_with("image-") && files[0].1 == "image/png",
+        "{files:?}"
+    );
+    assert_eq!(files[1].0, "vpn report.txt");
+    app.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_from_another_party_raises_a_notification_that_opens_its_chat() {
     let cloud = Cloud::start().await;

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { renderApp, world } from "../test/world";
 
 async function openChat(w: ReturnType<typeof world>, lineId = w.lines.it.id) {
@@ -146,6 +146,35 @@ describe("chat", () => {
     const p = pendingRows()[0];
     expect(p.dataset.kind).toBe("file");
     expect(within(p).getAllByTestId("upload-progress")).toHaveLength(1);
+  });
+
+  it("Ctrl+V of an image or of copied files attaches them; text pastes as text", async () => {
+    const w = world();
+    const input = (await openChat(w)) as HTMLTextAreaElement;
+    const clip = (types: string[], plain = "") => ({ clipboardData: { types, getData: (t: string) => (t === "text/plain" ? plain : "") } });
+    // Text: the page pastes it itself; the shell is not asked.
+    const asked = vi.spyOn(w.mb, "pasteFiles");
+    w.mb.setClipboardFiles([w.mb.addLocalFile("/tmp/never.png", 10)]);
+    expect(await fireEvent.paste(input, clip(["text/plain"], "hello"))).toBe(true);
+    expect(asked).not.toHaveBeenCalled();
+
+    // An image (WebKitGTK shows the page no types at all): the shell's file is attached.
+    w.mb.setClipboardFiles([w.mb.addLocalFile("/data/pasted/image-2026-12-06-174012.png", 2000)]);
+    expect(await fireEvent.paste(input, clip([]))).toBe(false);
+    await waitFor(() => expect(screen.getAllByTestId("attachment-chip")).toHaveLength(1));
+    expect(screen.getByTestId("attachment-chip").textContent).toContain("image-2026-12-06-174012.png");
+    // Files copied in a file manager come with their paths as text: attached, not typed in.
+    w.mb.setClipboardFiles([w.mb.addLocalFile("/home/u/report.pdf", 3000)]);
+    await fireEvent.paste(input, clip(["text/uri-list", "text/plain"], "/home/u/report.pdf"));
+    await waitFor(() => expect(screen.getAllByTestId("attachment-chip")).toHaveLength(2));
+    expect(input.value).toBe("");
+    // A list of links, not files: the shell finds none and the text is pasted after all.
+    w.mb.setClipboardFiles([]);
+    await fireEvent.paste(input, clip(["text/uri-list", "text/plain"], "https://example.com/a"));
+    await waitFor(() => expect(input.value).toBe("https://example.com/a"));
+    await fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(w.mb.sent).toHaveLength(1));
+    expect(w.mb.sent[0]).toMatchObject({ text: "https://example.com/a", files: ["/data/pasted/image-2026-12-06-174012.png", "/home/u/report.pdf"] });
   });
 
   it("shows per-file upload progress from transfer events; × cancels the send", async () => {

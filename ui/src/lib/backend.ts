@@ -84,6 +84,9 @@ export interface Backend {
   openUrl(url: string): Promise<void>;
   /** Picks files with the system dialog; empty when cancelled. */
   pickFiles(): Promise<DroppedFile[]>;
+  /** The files the system clipboard holds (copied in a file manager), or its image saved as a
+   *  PNG file; empty when it holds neither. */
+  pasteFiles(): Promise<DroppedFile[]>;
   /** Tells the shell which chat is open (for the notification policy). */
   setOpenChat(chat: ChatId | null): Promise<void>;
 

@@ -150,6 +150,7 @@ export class MemoryBackend implements Backend {
   private srNumbers = new Map<number, number>();
   private failure: string | null = null;
   private pickQueue: DroppedFile[] | null = null;
+  private clipboard: DroppedFile[] = [];
   private ids = { user: 100, company: 1, line: 1, connection: 1, chat: 1, message: 1, file: 1, ticket: 1, sr: 1 };
   private handlers = new Set<(e: CoreEvent) => void>();
   private dragHandlers = new Set<(e: DragEvent_) => void>();
@@ -473,6 +474,11 @@ export class MemoryBackend implements Backend {
   /** Manual mode: delivers (or fails) every entry waiting to be sent. */
   deliverAll(): void {
     for (const item of [...this.outbox]) if (item.state === "sending") this.finish(item);
+  }
+
+  /** What the system clipboard holds as files (pasteFiles() answers it until changed). */
+  setClipboardFiles(files: DroppedFile[]): void {
+    this.clipboard = files;
   }
 
   /** The next pickFiles() answer. */
@@ -1707,6 +1713,10 @@ export class MemoryBackend implements Backend {
     const files = this.pickQueue ?? this.defaultPick;
     this.pickQueue = null;
     return files.map((f) => ({ ...f }));
+  }
+
+  async pasteFiles(): Promise<DroppedFile[]> {
+    return this.clipboard.map((f) => ({ ...f }));
   }
 
   async setOpenChat(chat: ChatId | null): Promise<void> {

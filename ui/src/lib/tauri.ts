@@ -73,6 +73,10 @@ export class TauriBackend implements Backend {
     const paths = await invoke<string[]>("pick_files");
     return paths.map((path) => ({ path, name: baseName(path) }));
   }
+  async pasteFiles(): Promise<DroppedFile[]> {
+    const paths = await invoke<string[]>("paste_files");
+    return paths.map((path) => ({ path, name: baseName(path) }));
+  }
   setOpenChat(chat: ChatId | null) { return invoke<void>("set_open_chat", { chat }); }
 
   tickets(view: P.TicketView) { return invoke<P.TicketItem[]>("tickets", { view }); }
