@@ -911,6 +911,33 @@ async fn the_ui_follows_a_russian_system_locale() {
         .await
         .contains("Вы:"));
     app.screenshot("search").await;
+
+    // A line that wrote meanwhile opens with its new message marked, in Russian.
+    app.driver
+        .action_chain()
+        .send_keys(thirtyfour::Key::Escape)
+        .perform()
+        .await
+        .unwrap();
+    let hr = line_named(&conns, "HR Questions").clone();
+    cloud
+        .api("specialist")
+        .await
+        .send(
+            hr.chat_id.unwrap(),
+            "Добрый день! Пропуск готов, заберите его на ресепшене.",
+        )
+        .await;
+    app.until("the new message under HR's name", 15, || async {
+        app.line_preview(hr.line.id).await.contains("Пропуск")
+    })
+    .await;
+    app.open_line(hr.line.id).await;
+    assert_eq!(
+        app.text_of("[data-testid=unread-separator]").await,
+        "Непрочитанные сообщения"
+    );
+    app.screenshot("unread").await;
     app.quit().await;
 }
 
@@ -938,6 +965,53 @@ async fn the_tray_shows_the_unread_total() {
     app.open_line(hr.line.id).await;
     app.until("the tray label says 1", 15, || async {
         app.tray_label().await.as_deref() == Some("1")
+    })
+    .await;
+
+    // More unread messages than fit: the chat opens at the first of them, marked, and they
+    // stay unread until the newest is in view.
+    for i in 1..=30 {
+        specialist
+            .send(it.chat_id.unwrap(), &format!("Step {i} of the VPN fix"))
+            .await;
+    }
+    app.until("the tray label says 31", 15, || async {
+        app.tray_label().await.as_deref() == Some("31")
+    })
+    .await;
+    app.open_line(it.line.id).await;
+    app.find("[data-testid=unread-separator]").await;
+    let geometry = || async {
+        app.js("const l = document.querySelector('[data-testid=message-list]'); return [l.scrollTop, l.scrollHeight - l.clientHeight]")
+            .await
+    };
+    app.until("the view at the first unread message", 10, || async {
+        let g = geometry().await;
+        let (top, max) = (g[0].as_f64().unwrap_or(0.0), g[1].as_f64().unwrap_or(0.0));
+        max > 300.0 && top < max - 200.0
+    })
+    .await;
+    let first_after = app
+        .js("return document.querySelector('[data-testid=unread-separator]').parentElement.nextElementSibling.textContent")
+        .await;
+    assert!(
+        first_after.as_str().unwrap_or_default().contains("one"),
+        "the separator is right before the first unread message: {first_after}"
+    );
+    app.screenshot("unread").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.tray_label().await.as_deref(), Some("31"));
+    app.js("const l = document.querySelector('[data-testid=message-list]'); l.scrollTop = l.scrollHeight; return null")
+        .await;
+    app.until("read once the newest is in view", 15, || async {
+        app.tray_label().await.as_deref() != Some("31")
+            && app
+                .data_of(
+                    &format!("[data-testid=line-item][data-line-id='{}']", it.line.id),
+                    "data-unread",
+                )
+                .await
+                == ["0"]
     })
     .await;
     app.quit().await;

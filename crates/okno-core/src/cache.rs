@@ -498,7 +498,7 @@ impl Cache {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT cn.id, cn.state, cn.chat_id, l.data, ch.unread, ch.last_message_at, ch.open_ticket_id, ch.muted,
-                     (SELECT m.data FROM messages m WHERE m.chat_id = ch.id ORDER BY m.seq DESC LIMIT 1)
+                     (SELECT m.data FROM messages m WHERE m.chat_id = ch.id ORDER BY m.seq DESC LIMIT 1), ch.read_seq
                  FROM connections cn JOIN lines l ON l.id = cn.line_id
                  LEFT JOIN chats ch ON ch.id = cn.chat_id",
             )?;
@@ -513,6 +513,7 @@ impl Cache {
                     r.get::<_, Option<i64>>(6)?,
                     r.get::<_, Option<i64>>(7)?,
                     r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
                 ))
             })?;
             // The newest unacknowledged send of each chat (the outbox is short: what is still
@@ -523,7 +524,7 @@ impl Cache {
                 .collect();
             let mut items = Vec::new();
             for row in rows {
-                let (id, state, chat, line, unread, last, ticket, muted, newest) = row?;
+                let (id, state, chat, line, unread, last, ticket, muted, newest, read) = row?;
                 let state = match state.as_str() {
                     "active" => ConnectionState::Active,
                     "pending" => ConnectionState::Pending,
@@ -535,6 +536,7 @@ impl Cache {
                     state,
                     chat_id: chat.map(ChatId),
                     unread: unread.unwrap_or(0),
+                    read_seq: read.unwrap_or(0),
                     last_message_at: last,
                     last_message: newest.as_deref().map(parse).transpose()?,
                     pending: chat.and_then(|c| pending.remove(&ChatId(c))),
@@ -1930,6 +1932,7 @@ mod tests {
             state: ConnectionState::Active,
             chat_id: Some(ChatId(1)),
             unread: 0,
+            read_seq: 0,
             last_message_at: at,
             last_message: None,
             pending: sent.map(|created_at| OutboxItem {

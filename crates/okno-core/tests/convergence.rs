@@ -299,9 +299,11 @@ proptest! {
             }
             eventually(30, "cache equals server", || async { cached(&core, chat).await == history }).await;
             let summary: ChatSummary = user.get(&format!("/api/v1/chats/{chat}")).await;
-            eventually(10, "unread and the newest message equal the server's", || async {
+            eventually(10, "unread, the read marker and the newest message equal the server's", || async {
                 let item = core.lines().unwrap().into_iter().find(|l| l.chat_id == Some(chat)).unwrap();
-                item.unread == summary.unread && item.last_message.as_ref() == history.last()
+                item.unread == summary.unread
+                    && item.read_seq == summary.read_seq
+                    && item.last_message.as_ref() == history.last()
             }).await;
             core.shutdown().await;
         });

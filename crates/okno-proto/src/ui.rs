@@ -70,6 +70,9 @@ pub struct LineItem {
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub chat_id: Option<ChatId>,
     pub unread: i64,
+    /// The reader's read marker: the position of the last message read (the chat opens at the
+    /// first message after it when there are unread ones).
+    pub read_seq: i64,
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub last_message_at: Option<i64>,
     /// The newest message the cache holds, shown under the line's name.

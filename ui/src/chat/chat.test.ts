@@ -217,6 +217,47 @@ describe("chat", () => {
     );
   });
 
+  it("opens at the first unread message, marked, when the unread ones do not fit; read once the newest is in view", async () => {
+    const w = world();
+    const chat = w.chats.quiet;
+    const start = w.now - 100 * 60_000;
+    for (let i = 0; i < 50; i++) {
+      w.mb.addMessage(chat, { from: { id: 900, name: "Dmitry" }, text: `update ${i + 1}`, at: start + i * 60_000, read: i < 10 });
+    }
+    await openChat(w, w.lines.quiet.id);
+    const separator = await screen.findByTestId("unread-separator");
+    expect(separator.textContent).toBe("Unread messages");
+    // The separator comes right before message 11, and the view starts there, not at the newest.
+    const next = separator.parentElement!.nextElementSibling!.querySelector<HTMLElement>("[data-testid=message]");
+    expect(next!.dataset.seq).toBe("11");
+    const list = screen.getByTestId("message-list");
+    const canvas = list.firstElementChild as HTMLElement;
+    expect(list.scrollTop).toBeLessThan(parseFloat(canvas.style.height) - 600 - 100);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(w.mb.reads.filter((r) => r.chat === chat)).toEqual([]);
+    // Scrolled down to the newest: read.
+    list.scrollTop = 1e9;
+    await fireEvent.scroll(list);
+    await waitFor(() => expect(w.mb.reads.at(-1)).toEqual({ chat, seq: 50 }));
+  });
+
+  it("a few unread messages: marked, the view at the newest, read at once; none unread: no mark", async () => {
+    const w = world();
+    w.mb.addMessage(w.chats.quiet, { from: { id: 900, name: "Dmitry" }, text: "seen", read: true });
+    w.mb.addMessage(w.chats.quiet, { from: { id: 900, name: "Dmitry" }, text: "new one" });
+    await openChat(w, w.lines.quiet.id);
+    const separator = await screen.findByTestId("unread-separator");
+    expect(separator.parentElement!.nextElementSibling!.textContent).toContain("new one");
+    await waitFor(() => expect(w.mb.reads.at(-1)).toEqual({ chat: w.chats.quiet, seq: 2 }));
+    // Opened again, nothing is unread.
+    await fireEvent.click(document.querySelector<HTMLElement>(`[data-testid=line-item][data-line-id="${w.lines.it.id}"]`)!);
+    await waitFor(() => expect(screen.getByTestId("chat").dataset.chatId).toBe(String(w.chats.it)));
+    await fireEvent.click(document.querySelector<HTMLElement>(`[data-testid=line-item][data-line-id="${w.lines.quiet.id}"]`)!);
+    await waitFor(() => expect(screen.getByTestId("chat").dataset.chatId).toBe(String(w.chats.quiet)));
+    await waitFor(() => expect(screen.getAllByTestId("message").length).toBe(2));
+    expect(screen.queryByTestId("unread-separator")).toBeNull();
+  });
+
   it("a new message from the line appears while the chat is open", async () => {
     const w = world();
     await openChat(w);

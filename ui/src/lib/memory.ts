@@ -1162,6 +1162,7 @@ export class MemoryBackend implements Backend {
         state: c.state,
         chat_id: rec?.id ?? null,
         unread: rec ? this.unread(rec) : 0,
+        read_seq: rec?.read_seq ?? 0,
         last_message_at: rec ? this.lastAt(rec) : null,
         last_message: rec?.messages[rec.messages.length - 1] ?? null,
         pending: sent ? { ...sent, files: sent.files.map((f) => ({ ...f })) } : null,

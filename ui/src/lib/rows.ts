@@ -1,11 +1,13 @@
 // The chat history as a flat list of rows for the virtualized list: date separators,
 // messages (grouped by sender) and the pending sends after them.
-import type { Message, OutboxItem, UserId } from "./backend";
+import type { Message, MessageId, OutboxItem, UserId } from "./backend";
 import { dayKey, formatDay } from "./format";
 
 export type Row =
   | { type: "loader"; key: string }
   | { type: "date"; key: string; at: number; label: string }
+  /** Before the first message that was unread when the chat opened. */
+  | { type: "unread"; key: string }
   | {
       type: "message";
       key: string;
@@ -24,7 +26,7 @@ export function buildRows(
   messages: readonly Message[],
   pending: readonly OutboxItem[],
   me: UserId | null,
-  opts: { loader?: boolean; now?: number } = {},
+  opts: { loader?: boolean; now?: number; unreadFrom?: MessageId | null } = {},
 ): Row[] {
   const now = opts.now ?? Date.now();
   const rows: Row[] = [];
@@ -47,6 +49,7 @@ export function buildRows(
       prev.kind !== "notice" &&
       prev.sender_id === m.sender_id &&
       m.created_at - prev.created_at < GROUP_GAP;
+    if (m.id === opts.unreadFrom) rows.push({ type: "unread", key: "unread" });
     if (prevRow && !sameRun) prevRow.tail = true;
     const row = { type: "message" as const, key: "m" + m.id, msg: m, mine, head: !sameRun, tail: false };
     rows.push(row);
@@ -71,6 +74,8 @@ export function estimateHeight(row: Row): number {
       return 40;
     case "date":
       return 44;
+    case "unread":
+      return 40;
     case "message": {
       const m = row.msg;
       if (m.kind === "notice") return 40;

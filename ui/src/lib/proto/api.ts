@@ -396,7 +396,12 @@ details_url: string, hours?: WorkingHours | null, };
 /**
  * One row of the lines list.
  */
-export type LineItem = { line: Line, connection_id: ConnectionId, state: ConnectionState, chat_id?: ChatId | null, unread: number, last_message_at?: number | null, 
+export type LineItem = { line: Line, connection_id: ConnectionId, state: ConnectionState, chat_id?: ChatId | null, unread: number, 
+/**
+ * The reader's read marker: the position of the last message read (the chat opens at the
+ * first message after it when there are unread ones).
+ */
+read_seq: number, last_message_at?: number | null, 
 /**
  * The newest message the cache holds, shown under the line's name.
  */
