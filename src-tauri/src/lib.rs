@@ -640,6 +640,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .or(settings.server_url.clone());
 
+    let pasted = dir.join("pasted");
     let (tx, rx) = watch::channel(None);
     app.manage(Shell {
         started: rx,
@@ -649,10 +650,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             open_chat: None,
         }),
         settings_path,
-        pasted_dir: dir.join("pasted"),
+        pasted_dir: pasted.clone(),
         _log_guard: log_guard,
     });
-    let pasted = dir.join("pasted");
     tauri::async_runtime::spawn_blocking(move || {
         let n = clipboard::remove_old(
             &pasted,
