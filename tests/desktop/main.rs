@@ -36,6 +36,33 @@ fn line_named<'a>(conns: &'a [Connection], name: &str) -> &'a Connection {
     conns.iter().find(|c| c.line.name == name).unwrap()
 }
 
+/// Where most tests start: a cloud, the app (named for its screenshots) signed in as the demo
+/// user with IT Support's chat open, and the user's API and lines. Bind `cloud` (as `_cloud`
+/// if unused): fields left to `..` are dropped at once, and the cloud's server with them.
+struct AtItSupport {
+    cloud: Cloud,
+    user: Api,
+    conns: Vec<Connection>,
+    it: Connection,
+    app: Desktop,
+}
+
+async fn at_it_support(name: &str) -> AtItSupport {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let app = Desktop::start(name, &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+    AtItSupport {
+        cloud,
+        user,
+        conns,
+        it,
+        app,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lines_order_green_ring_search_request_and_approval() {
     let cloud = Cloud::start().await;
@@ -175,13 +202,14 @@ async fn lines_order_green_ring_search_request_and_approval() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_send_and_the_information_panel() {
-    let cloud = Cloud::start().await;
-    let (user, conns) = user_chats(&cloud).await;
-    let it = line_named(&conns, "IT Support").clone();
+    let AtItSupport {
+        cloud,
+        user,
+        it,
+        app,
+        ..
+    } = at_it_support("chat").await;
     let chat = it.chat_id.unwrap();
-    let app = Desktop::start("chat", &cloud.url()).await;
-    app.sign_in(&cloud.url(), "user").await;
-    app.open_line(it.line.id).await;
 
     // Enter sends; the message shows as sent, then the ticket notice follows.
     let input = app.find("[data-testid=composer-input]").await;
@@ -380,12 +408,14 @@ async fn chat_send_and_the_information_panel() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
-    let cloud = Cloud::start().await;
-    let (user, conns) = user_chats(&cloud).await;
-    let it = line_named(&conns, "IT Support").clone();
-    let app = Desktop::start("drop", &cloud.url()).await;
-    app.sign_in(&cloud.url(), "user").await;
-    app.open_line(it.line.id).await;
+    // The server lives as long as `_cloud`.
+    let AtItSupport {
+        cloud: _cloud,
+        user,
+        it,
+        app,
+        ..
+    } = at_it_support("drop").await;
 
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("screenshot-error.png");
@@ -480,12 +510,14 @@ fn red_png(path: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pasting_an_image_or_copied_files_attaches_them() {
-    let cloud = Cloud::start().await;
-    let (user, conns) = user_chats(&cloud).await;
-    let it = line_named(&conns, "IT Support").clone();
-    let app = Desktop::start("paste", &cloud.url()).await;
-    app.sign_in(&cloud.url(), "user").await;
-    app.open_line(it.line.id).await;
+    // The server lives as long as `_cloud`.
+    let AtItSupport {
+        cloud: _cloud,
+        user,
+        it,
+        app,
+        ..
+    } = at_it_support("paste").await;
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("shot.png");
     red_png(&shot);
@@ -551,13 +583,14 @@ async fn pasting_an_image_or_copied_files_attaches_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_from_another_party_raises_a_notification_that_opens_its_chat() {
-    let cloud = Cloud::start().await;
-    let (_user, conns) = user_chats(&cloud).await;
-    let it = line_named(&conns, "IT Support").clone();
+    let AtItSupport {
+        cloud,
+        conns,
+        it,
+        app,
+        ..
+    } = at_it_support("notify").await;
     let hr = line_named(&conns, "HR Questions").clone();
-    let app = Desktop::start("notify", &cloud.url()).await;
-    app.sign_in(&cloud.url(), "user").await;
-    app.open_line(it.line.id).await;
 
     // Another window takes the focus away from Okno.
     let dir = tempfile::tempdir().unwrap();
@@ -719,12 +752,13 @@ async fn signing_out_forgets_the_account_for_the_next_person() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_send_is_delivered_once_back_online() {
-    let cloud = Cloud::start().await;
-    let (user, conns) = user_chats(&cloud).await;
-    let it = line_named(&conns, "IT Support").clone();
-    let app = Desktop::start("offline", &cloud.url()).await;
-    app.sign_in(&cloud.url(), "user").await;
-    app.open_line(it.line.id).await;
+    let AtItSupport {
+        cloud,
+        user,
+        it,
+        app,
+        ..
+    } = at_it_support("offline").await;
 
     cloud.proxy.down();
     // The banner shows while offline, and stays through the reconnect attempts.

@@ -1441,6 +1441,37 @@ mod tests {
         assert_eq!(fts_query("a\"b").as_deref(), Some("\"a\"* \"b\"*"));
     }
 
+    /// FTS5's own check that the search index matches the messages it was given.
+    fn assert_index_sound(cache: &Cache) {
+        cache
+            .with(|c| {
+                c.execute(
+                    "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// A text message from someone else in chat 1, at position `id`.
+    fn text_message(id: i64, text: &str) -> Message {
+        Message {
+            id: MessageId(id),
+            chat_id: ChatId(1),
+            seq: id,
+            sender_id: Some(UserId(2)),
+            sender_name: "Anna".into(),
+            kind: MessageKind::Text,
+            text: text.into(),
+            files: vec![],
+            notice: None,
+            client_msg_id: None,
+            created_at: 5,
+            bot: None,
+        }
+    }
+
     /// Each migration, applied to a cache at every earlier version holding data, keeps the data
     /// and ends at the newest schema.
     #[test]
@@ -1512,20 +1543,11 @@ mod tests {
                 ["\u{2}Отчёт\u{3} VPN.pdf, screen.png"],
                 "the file from version {start} is found by its name"
             );
+            assert_index_sound(&cache);
             cache
-                .with(|c| {
-                    c.execute(
-                        "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
-                        [],
-                    )?;
-                    c.execute("DELETE FROM messages", [])?;
-                    c.execute(
-                        "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
-                        [],
-                    )?;
-                    Ok(())
-                })
+                .with(|c| Ok(c.execute("DELETE FROM messages", [])?))
                 .unwrap();
+            assert_index_sound(&cache);
         }
     }
 
@@ -1544,18 +1566,9 @@ mod tests {
             created_at: 5,
         };
         let mut m = Message {
-            id: MessageId(1),
-            chat_id: ChatId(1),
-            seq: 1,
-            sender_id: Some(UserId(2)),
-            sender_name: "Anna".into(),
             kind: MessageKind::File,
-            text: "the invoice you asked for".into(),
             files: vec![file(1, "invoice_2026-11.pdf"), file(2, "акт сверки.xlsx")],
-            notice: None,
-            client_msg_id: None,
-            created_at: 5,
-            bot: None,
+            ..text_message(1, "the invoice you asked for")
         };
         cache.tx(|tx| insert_message(tx, &m)).unwrap();
         let snippets = |q: &str| -> Vec<String> {
@@ -1578,15 +1591,7 @@ mod tests {
         m.files.pop();
         cache.tx(|tx| update_message(tx, &m)).unwrap();
         assert!(snippets("сверки").is_empty());
-        cache
-            .with(|c| {
-                c.execute(
-                    "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
-                    [],
-                )?;
-                Ok(())
-            })
-            .unwrap();
+        assert_index_sound(&cache);
     }
 
     /// Messages without text (files only, some notices) are not in the search index: changing
@@ -1595,39 +1600,14 @@ mod tests {
     fn messages_without_text_never_upset_the_search_index() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(&dir.path().join("c.db")).unwrap();
-        let message = |id: i64, text: &str| Message {
-            id: MessageId(id),
-            chat_id: ChatId(1),
-            seq: id,
-            sender_id: Some(UserId(2)),
-            sender_name: "Anna".into(),
-            kind: MessageKind::Text,
-            text: text.into(),
-            files: vec![],
-            notice: None,
-            client_msg_id: None,
-            created_at: 5,
-            bot: None,
-        };
         cache
             .tx(|tx| {
-                insert_message(tx, &message(1, ""))?;
-                insert_message(tx, &message(2, "принтер сломался"))?;
-                insert_message(tx, &message(3, ""))?;
+                insert_message(tx, &text_message(1, ""))?;
+                insert_message(tx, &text_message(2, "принтер сломался"))?;
+                insert_message(tx, &text_message(3, ""))?;
                 Ok(())
             })
             .unwrap();
-        let sound = |cache: &Cache| {
-            cache
-                .with(|c| {
-                    c.execute(
-                        "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
-                        [],
-                    )?;
-                    Ok(())
-                })
-                .unwrap()
-        };
         let found = |cache: &Cache, q: &str| cache.search(q, 10).unwrap().len();
         cache
             .with(|c| {
@@ -1638,11 +1618,11 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        sound(&cache);
+        assert_index_sound(&cache);
         assert_eq!(found(&cache, "картридж"), 1);
         assert_eq!(found(&cache, "принтер"), 0);
         cache.clear().unwrap();
-        sound(&cache);
+        assert_index_sound(&cache);
         assert_eq!(found(&cache, "картридж"), 0);
     }
 
