@@ -1160,6 +1160,16 @@ impl Desktop {
         (id, get("X"), get("Y"), get("WIDTH"), get("HEIGHT"))
     }
 
+    /// How many windows are mapped on the display (a popup menu is one more).
+    pub fn visible_windows(&self) -> usize {
+        let out = Command::new("xdotool")
+            .env("DISPLAY", &self.display)
+            .args(["search", "--onlyvisible", "--name", ""])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    }
+
     pub fn xdotool(&self, args: &[&str]) {
         let ok = Command::new("xdotool")
             .env("DISPLAY", &self.display)

@@ -406,6 +406,43 @@ async fn chat_send_and_the_information_panel() {
     app.quit().await;
 }
 
+/// A right click gets no browser menu (Back, Forward, Reload) on the app's surfaces; text
+/// fields keep theirs (cut, copy, paste).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_right_click_shows_no_browser_menu_but_text_fields_keep_theirs() {
+    let AtItSupport {
+        cloud: _cloud, app, ..
+    } = at_it_support("context-menu").await;
+    let (_, wx, wy, ww, wh) = app.window();
+    let before = app.visible_windows();
+    let right_click = |x: i32, y: i32| {
+        app.xdotool(&["mousemove", &x.to_string(), &y.to_string()]);
+        app.xdotool(&["click", "3"]);
+    };
+    // The chat's background and the lines list.
+    right_click(wx + ww * 2 / 3, wy + wh / 3);
+    right_click(wx + 150, wy + wh / 2);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(app.visible_windows(), before, "no menu over the app");
+    // The composer: the webview's editing menu opens.
+    let input = app.find("[data-testid=composer-input]").await;
+    let r = input.rect().await.unwrap();
+    right_click(
+        wx + (r.x + r.width / 2.0) as i32,
+        wy + (r.y + r.height / 2.0) as i32,
+    );
+    app.until("the text field's menu", 5, || async {
+        app.visible_windows() > before
+    })
+    .await;
+    app.xdotool(&["key", "Escape"]);
+    app.until("the menu closed", 5, || async {
+        app.visible_windows() == before
+    })
+    .await;
+    app.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
     // The server lives as long as `_cloud`.
