@@ -145,7 +145,6 @@ async fn lines_order_green_ring_search_request_and_approval() {
             .is_empty()
     })
     .await;
-
     // Search mode: connected and recommended lines; typing searches the cloud.
     app.click("[data-testid=search-input]").await;
     app.find("[data-testid=search-results]").await;
@@ -197,6 +196,37 @@ async fn lines_order_green_ring_search_request_and_approval() {
     })
     .await;
     app.screenshot("lines-after-approval").await;
+
+    // Alt+↓ and Alt+↑ walk the lines list.
+    {
+        let app = &app;
+        let alt = |key: thirtyfour::Key| async move {
+            app.driver
+                .action_chain()
+                .key_down(thirtyfour::Key::Alt)
+                .send_keys(key)
+                .key_up(thirtyfour::Key::Alt)
+                .perform()
+                .await
+                .unwrap();
+        };
+        let order = app.data_of("[data-testid=line-item]", "data-line-id").await;
+        let current = || async {
+            app.data_of("[data-testid=line-item][aria-current=true]", "data-line-id")
+                .await
+        };
+        alt(thirtyfour::Key::Down).await;
+        alt(thirtyfour::Key::Down).await;
+        app.until("Alt+↓ twice: the second line", 5, || async {
+            current().await == order[1..2]
+        })
+        .await;
+        alt(thirtyfour::Key::Up).await;
+        app.until("Alt+↑: the first line", 5, || async {
+            current().await == order[..1]
+        })
+        .await;
+    }
     app.quit().await;
 }
 

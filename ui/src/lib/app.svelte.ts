@@ -256,6 +256,17 @@ export class AppState {
     return () => this.dropListeners.delete(l);
   }
 
+  /** Alt+↑ / Alt+↓: the line above or below the selected one in the lines list (the first or
+   *  the last when none is selected); false when there is none to go to. */
+  selectNext(step: 1 | -1): boolean {
+    if (!this.lines.length) return false;
+    const at = this.lines.findIndex((l) => l.line.id === this.selectedLineId);
+    const next = at < 0 ? (step > 0 ? 0 : this.lines.length - 1) : at + step;
+    if (next < 0 || next >= this.lines.length) return false;
+    this.select(this.lines[next].line.id);
+    return true;
+  }
+
   select(line: LineId | null): void {
     if (line !== this.selectedLineId) this.closeInfo();
     this.selectedLineId = line;

@@ -89,6 +89,28 @@ describe("lines list", () => {
     expect(found.textContent).toContain("Acme Cloud");
   });
 
+  it("Alt+↓ and Alt+↑ walk the lines list, from the composer too, and stop at its ends", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const order = () => screen.getAllByTestId("line-item").map((r) => r.dataset.lineId);
+    const selected = () => document.querySelector<HTMLElement>("[data-testid=line-item][aria-current=true]")?.dataset.lineId;
+    const ids = order();
+    expect(ids.length).toBeGreaterThan(2);
+    await fireEvent.keyDown(window, { key: "ArrowDown", altKey: true });
+    await waitFor(() => expect(selected()).toBe(ids[0]));
+    await waitFor(() => expect(screen.getByTestId("chat")).toBeTruthy());
+    const input = screen.getByTestId("composer-input");
+    await fireEvent.keyDown(input, { key: "ArrowDown", altKey: true });
+    await waitFor(() => expect(selected()).toBe(ids[1]));
+    await fireEvent.keyDown(window, { key: "ArrowUp", altKey: true });
+    await waitFor(() => expect(selected()).toBe(ids[0]));
+    // At the top it stays; without Alt the arrows are the page's.
+    await fireEvent.keyDown(window, { key: "ArrowUp", altKey: true });
+    await fireEvent.keyDown(window, { key: "ArrowDown" });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(selected()).toBe(ids[0]);
+  });
+
   it("shows the reader's send still on its way in its line, first in the list; a failed one marked until retried", async () => {
     const w = world();
     await renderApp(w.mb);
