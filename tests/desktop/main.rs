@@ -466,6 +466,12 @@ async fn a_right_click_shows_no_browser_menu_but_text_fields_keep_theirs() {
     })
     .await;
     app.xdotool(&["key", "Escape"]);
+    // Away from the composer, whose tooltip (a window too) could show once the menu is gone.
+    app.xdotool(&[
+        "mousemove",
+        &(wx + 150).to_string(),
+        &(wy + wh / 2).to_string(),
+    ]);
     app.until("the menu closed", 5, || async {
         app.visible_windows() == before
     })
