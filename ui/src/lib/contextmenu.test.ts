@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { onContextMenu } from "./contextmenu";
 
-function rightClick(el: Element): boolean {
+function rightClick(el: HTMLElement): boolean {
   const e = new MouseEvent("contextmenu", { bubbles: true, cancelable: true, button: 2 });
   el.addEventListener("contextmenu", onContextMenu, { once: true });
   el.dispatchEvent(e);
