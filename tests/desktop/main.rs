@@ -595,34 +595,41 @@ async fn pasting_an_image_or_copied_files_attaches_them() {
     let shot = dir.path().join("shot.png");
     red_png(&shot);
     let input = app.find("[data-testid=composer-input]").await;
+    // Ctrl+V in the composer while another client owns the clipboard, until `chips` are attached.
+    let paste = |owner: ClipboardOwner, chips: usize, what: &'static str| {
+        let (app, input) = (&app, &input);
+        async move {
+            input
+                .send_keys(thirtyfour::Key::Control + "v")
+                .await
+                .unwrap();
+            app.until(what, 15, || async {
+                app.find_all("[data-testid=attachment-chip]").await.len() == chips
+            })
+            .await;
+            drop(owner);
+        }
+    };
 
-    // A screenshot on the clipboard: Ctrl+V in the composer attaches it as a PNG file.
-    let owner = ClipboardOwner::image(&app, &shot);
-    input
-        .send_keys(thirtyfour::Key::Control + "v")
-        .await
-        .unwrap();
-    app.until("the pasted image attached", 15, || async {
-        app.find_all("[data-testid=attachment-chip]").await.len() == 1
-    })
+    // A screenshot on the clipboard: attached as a PNG file.
+    paste(
+        ClipboardOwner::image(&app, &shot),
+        1,
+        "the pasted image attached",
+    )
     .await;
-    drop(owner);
     let chip = app.text_of("[data-testid=attachment-chip]").await;
     assert!(chip.contains("image-") && chip.contains(".png"), "{chip}");
 
     // Files copied in a file manager: attached by their paths, not typed in as text.
     let report = dir.path().join("vpn report.txt");
     std::fs::write(&report, "tunnel down at 12:00\n").unwrap();
-    let owner = ClipboardOwner::files(&app, &[report.as_path()]);
-    input
-        .send_keys(thirtyfour::Key::Control + "v")
-        .await
-        .unwrap();
-    app.until("the copied file attached", 15, || async {
-        app.find_all("[data-testid=attachment-chip]").await.len() == 2
-    })
+    paste(
+        ClipboardOwner::files(&app, &[report.as_path()]),
+        2,
+        "the copied file attached",
+    )
     .await;
-    drop(owner);
     assert_eq!(input.value().await.unwrap().unwrap_or_default(), "");
     app.screenshot("pasted").await;
 
