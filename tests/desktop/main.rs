@@ -481,7 +481,6 @@ async fn a_right_click_shows_no_browser_menu_but_text_fields_keep_theirs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
-    // The server lives as long as `_cloud`.
     let AtItSupport {
         cloud: _cloud,
         user,
@@ -583,7 +582,6 @@ fn red_png(path: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pasting_an_image_or_copied_files_attaches_them() {
-    // The server lives as long as `_cloud`.
     let AtItSupport {
         cloud: _cloud,
         user,
