@@ -869,14 +869,11 @@ async fn offline_send_is_delivered_once_back_online() {
         "[data-testid=line-item][data-line-id='{}'] [data-testid=line-preview]",
         it.line.id
     );
-    assert_eq!(
-        app.line_preview(it.line.id).await,
-        "You: Written on the train"
-    );
-    assert_eq!(
-        app.data_of(&preview, "data-outbox-state").await,
-        ["sending"]
-    );
+    app.until("the lines list shows it on its way", 10, || async {
+        app.line_preview(it.line.id).await == "You: Written on the train"
+            && app.data_of(&preview, "data-outbox-state").await == ["sending"]
+    })
+    .await;
     app.screenshot("offline").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(
@@ -1045,6 +1042,7 @@ async fn the_ui_follows_a_russian_system_locale() {
     })
     .await;
     app.open_line(hr.line.id).await;
+    app.find("[data-testid=unread-separator]").await;
     assert_eq!(
         app.text_of("[data-testid=unread-separator]").await,
         "Непрочитанные сообщения"
