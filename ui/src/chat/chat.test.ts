@@ -235,10 +235,40 @@ describe("chat", () => {
     expect(list.scrollTop).toBeLessThan(parseFloat(canvas.style.height) - 600 - 100);
     await new Promise((r) => setTimeout(r, 1200));
     expect(w.mb.reads.filter((r) => r.chat === chat)).toEqual([]);
+    // The way back to the newest counts the unread messages.
+    const jump = screen.getByTestId("to-newest");
+    expect(within(jump).getByTestId("to-newest-unread").textContent).toBe("40");
+    expect(jump.getAttribute("aria-label")).toBe("Go to the newest messages, 40 unread");
     // Scrolled down to the newest: read.
     list.scrollTop = 1e9;
     await fireEvent.scroll(list);
     await waitFor(() => expect(w.mb.reads.at(-1)).toEqual({ chat, seq: 50 }));
+    await waitFor(() => expect(screen.queryByTestId("to-newest")).toBeNull());
+  });
+
+  it("the way back to the newest: counts what is unread, jumps there, and the chat is read", async () => {
+    const w = world();
+    const chat = w.chats.quiet;
+    const start = w.now - 100 * 60_000;
+    for (let i = 0; i < 50; i++) {
+      w.mb.addMessage(chat, { from: { id: 900, name: "Dmitry" }, text: `update ${i + 1}`, at: start + i * 60_000, read: i < 45 });
+    }
+    await openChat(w, w.lines.quiet.id);
+    await waitFor(() => expect(w.mb.reads.at(-1)).toEqual({ chat, seq: 50 }));
+    // Read back up the history: the button has no count while nothing is unread.
+    const list = screen.getByTestId("message-list");
+    list.scrollTop = 0;
+    await fireEvent.scroll(list);
+    const jump = await screen.findByTestId("to-newest");
+    expect(within(jump).queryByTestId("to-newest-unread")).toBeNull();
+    expect(jump.getAttribute("aria-label")).toBe("Go to the newest messages");
+    // Two new messages arrive while the reader is up there: counted on the button.
+    w.mb.receive(chat, "one more");
+    w.mb.receive(chat, "and another");
+    await waitFor(() => expect(within(jump).getByTestId("to-newest-unread").textContent).toBe("2"));
+    await fireEvent.click(jump);
+    await waitFor(() => expect(w.mb.reads.at(-1)).toEqual({ chat, seq: 52 }));
+    await waitFor(() => expect(screen.queryByTestId("to-newest")).toBeNull());
   });
 
   it("a few unread messages: marked, the view at the newest, read at once; none unread: no mark", async () => {
