@@ -121,6 +121,11 @@ pub(crate) fn system_locale() -> Option<String> {
         })
 }
 
+/// The language of the shell's own texts (notifications, the tray), as the page picks its own.
+pub(crate) fn lang() -> okno_core::notify::Lang {
+    okno_core::notify::Lang::from_locale(system_locale().as_deref())
+}
+
 // ------------------------------------------------------------------------------- commands
 
 #[tauri::command]

@@ -91,7 +91,7 @@ fn notify_arrivals(app: &AppHandle, core: &Core, arrived: &[(ChatId, MessageId)]
             })
         })
         .collect();
-    for n in notify::decide(me.id, crate::focus(app), &incoming) {
+    for n in notify::decide(me.id, crate::focus(app), &incoming, crate::lang()) {
         show(app.clone(), n);
     }
 }
@@ -106,13 +106,12 @@ fn ticket_title(core: &Core, chat: ChatId) -> Option<String> {
 
 /// New tickets waiting in the queues of the specialist's lines.
 fn notify_queued(app: &AppHandle, core: &Core, tickets: &[TicketId]) {
-    let russian = crate::system_locale().is_some_and(|l| l.to_lowercase().starts_with("ru"));
     let focus = crate::focus(app);
     for id in tickets {
         let Ok(Some(t)) = core.cached_ticket(*id) else {
             continue;
         };
-        if let Some(n) = notify::ticket_queued(focus, &t, russian) {
+        if let Some(n) = notify::ticket_queued(focus, &t, crate::lang()) {
             tracing::info!(ticket = %id, "new ticket in the queue: notifying");
             show(app.clone(), n);
         }
@@ -129,10 +128,10 @@ fn show(app: AppHandle, n: Notification) {
         } => (Some(chat_id), title, body),
         Notification::Grouped {
             chat_id,
-            count,
             title,
             body,
-        } => (chat_id, title, format!("{count} new messages — {body}")),
+            ..
+        } => (chat_id, title, body),
     };
     std::thread::spawn(move || {
         let mut note = notify_rust::Notification::new();
@@ -169,12 +168,7 @@ fn show(app: AppHandle, n: Notification) {
 fn update_tray(app: &AppHandle, core: &Core) {
     let unread = core.unread_total().unwrap_or(0);
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        let text = if unread > 0 {
-            format!("Okno — {unread} unread")
-        } else {
-            "Okno".to_owned()
-        };
-        let _ = tray.set_tooltip(Some(&text));
+        let _ = tray.set_tooltip(Some(&crate::lang().tray_tooltip(unread)));
         let _ = tray.set_title(if unread > 0 {
             Some(unread.to_string())
         } else {
@@ -189,8 +183,9 @@ pub fn setup_tray(app: &AppHandle) -> tauri::Result<()> {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return Ok(());
     };
-    let open = MenuItemBuilder::with_id("open", "Open Okno").build(app)?;
-    let quit = MenuItemBuilder::with_id("quit", "Quit").build(app)?;
+    let [open, quit] = crate::lang().tray_menu();
+    let open = MenuItemBuilder::with_id("open", open).build(app)?;
+    let quit = MenuItemBuilder::with_id("quit", quit).build(app)?;
     let menu = MenuBuilder::new(app).items(&[&open, &quit]).build()?;
     tray.set_menu(Some(menu))?;
     tray.on_menu_event(|app, event| match event.id().as_ref() {

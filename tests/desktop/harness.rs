@@ -1015,6 +1015,54 @@ impl Desktop {
         String::try_from(v).ok()
     }
 
+    /// The labels of the tray item's menu, read over D-Bus as a panel reads them (the item's
+    /// `Menu` property names a `com.canonical.dbusmenu` object; its layout holds the items).
+    pub async fn tray_menu(&self) -> Vec<String> {
+        use zbus::zvariant::{OwnedObjectPath, OwnedValue, Structure};
+        let Some((bus, path)) = self.tray_items.lock().unwrap().last().cloned() else {
+            return vec![];
+        };
+        let props = zbus::fdo::PropertiesProxy::builder(&self.notif_conn)
+            .destination(bus.clone())
+            .unwrap()
+            .path(path)
+            .unwrap()
+            .build()
+            .await
+            .unwrap();
+        let iface = zbus::names::InterfaceName::try_from("org.kde.StatusNotifierItem").unwrap();
+        let Ok(menu) = props.get(iface, "Menu").await else {
+            return vec![];
+        };
+        let menu = OwnedObjectPath::try_from(menu).unwrap();
+        let reply = self
+            .notif_conn
+            .call_method(
+                Some(bus.as_str()),
+                menu.as_str(),
+                Some("com.canonical.dbusmenu"),
+                "GetLayout",
+                &(0i32, -1i32, vec!["label"]),
+            )
+            .await
+            .unwrap();
+        type Layout = (
+            i32,
+            std::collections::HashMap<String, OwnedValue>,
+            Vec<OwnedValue>,
+        );
+        let (_revision, (_, _, children)): (u32, Layout) = reply.body().deserialize().unwrap();
+        children
+            .into_iter()
+            .filter_map(|child| {
+                let item = Structure::try_from(child).ok()?;
+                let props: std::collections::HashMap<String, OwnedValue> =
+                    item.fields().get(1)?.try_clone().ok()?.try_into().ok()?;
+                String::try_from(props.get("label")?.try_clone().ok()?).ok()
+            })
+            .collect()
+    }
+
     /// Emits `ActionInvoked(id, "default")`, as a notification server does when clicked.
     pub async fn click_notification(&self, id: u32) {
         let iface = self

@@ -970,6 +970,12 @@ async fn the_ui_follows_a_russian_system_locale() {
     assert_eq!(submit, "Войти", "the sign-in button in Russian");
     app.screenshot("sign-in").await;
     app.sign_in(&cloud.url(), "user").await;
+    // The tray's menu, outside the page, speaks Russian as well.
+    app.until("the tray item registered", 15, || async {
+        !app.tray_items.lock().unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(app.tray_menu().await, ["Открыть Okno", "Выйти"]);
     let (_, conns) = user_chats(&cloud).await;
     let it = line_named(&conns, "IT Support").clone();
     app.open_line(it.line.id).await;
@@ -1063,6 +1069,7 @@ async fn the_tray_shows_the_unread_total() {
         !app.tray_items.lock().unwrap().is_empty()
     })
     .await;
+    assert_eq!(app.tray_menu().await, ["Open Okno", "Quit"]);
     let specialist = cloud.api("specialist").await;
     specialist.send(it.chat_id.unwrap(), "one").await;
     specialist.send(hr.chat_id.unwrap(), "two").await;

@@ -35,13 +35,80 @@ pub enum Notification {
         title: String,
         body: String,
     },
-    /// Many at once: one summary. `chat_id` is set when they are all in one chat.
+    /// Many at once: one summary ("5 new messages — IT Support, HR"). `chat_id` is set when
+    /// they are all in one chat.
     Grouped {
         chat_id: Option<ChatId>,
         count: usize,
         title: String,
         body: String,
     },
+}
+
+/// The language of what the shell shows outside the page (notifications, the tray): one of the
+/// UI's two, picked from the system locale by the page's rule (Russian for `ru…`, else English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Ru,
+}
+
+/// Russian plural forms (CLDR's integer rules): one (1, 21, 101…), few (2–4, 22–24…), many.
+fn ru_plural<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    match (n % 10, n % 100) {
+        (1, h) if h != 11 => one,
+        (2..=4, h) if !(12..=14).contains(&h) => few,
+        _ => many,
+    }
+}
+
+impl Lang {
+    pub fn from_locale(locale: Option<&str>) -> Self {
+        match locale {
+            Some(l) if l.to_lowercase().starts_with("ru") => Lang::Ru,
+            _ => Lang::En,
+        }
+    }
+
+    /// A grouped notification's text: "5 new messages — IT Support, HR".
+    pub fn new_messages(self, count: usize, lines: &str) -> String {
+        match self {
+            Lang::En => format!("{count} new messages — {lines}"),
+            Lang::Ru => {
+                let n = count as u64;
+                let words = ru_plural(n, "новое сообщение", "новых сообщения", "новых сообщений");
+                format!("{count} {words} — {lines}")
+            }
+        }
+    }
+
+    /// The tray icon's tooltip: "Okno — 31 unread".
+    pub fn tray_tooltip(self, unread: i64) -> String {
+        if unread <= 0 {
+            return "Okno".to_owned();
+        }
+        match self {
+            Lang::En => format!("Okno — {unread} unread"),
+            Lang::Ru => {
+                let word = ru_plural(
+                    unread.unsigned_abs(),
+                    "непрочитанное",
+                    "непрочитанных",
+                    "непрочитанных",
+                );
+                format!("Okno — {unread} {word}")
+            }
+        }
+    }
+
+    /// The tray menu's two items: open the window, quit the app.
+    pub fn tray_menu(self) -> [&'static str; 2] {
+        match self {
+            Lang::En => ["Open Okno", "Quit"],
+            Lang::Ru => ["Открыть Okno", "Выйти"],
+        }
+    }
 }
 
 /// More messages than this arriving together become one grouped notification.
@@ -71,7 +138,7 @@ fn preview(text: &str) -> String {
 }
 
 /// Decides the notifications for messages that arrived together (one sync batch).
-pub fn decide(me: UserId, focus: Focus, batch: &[Incoming]) -> Vec<Notification> {
+pub fn decide(me: UserId, focus: Focus, batch: &[Incoming], lang: Lang) -> Vec<Notification> {
     let wanted: Vec<&Incoming> = batch
         .iter()
         .filter(|m| wants_notification(me, focus, m))
@@ -107,25 +174,24 @@ pub fn decide(me: UserId, focus: Focus, batch: &[Incoming]) -> Vec<Notification>
         } else {
             "Okno".to_owned()
         },
-        body: lines.join(", "),
+        body: lang.new_messages(wanted.len(), &lines.join(", ")),
     }]
 }
 
 /// A ticket that entered the queue of one of the specialist's lines: one notification, unless
 /// it is no longer waiting (taken already) or the window shows its chat.
-pub fn ticket_queued(focus: Focus, t: &Ticket, russian: bool) -> Option<Notification> {
+pub fn ticket_queued(focus: Focus, t: &Ticket, lang: Lang) -> Option<Notification> {
     if t.state != TicketState::Queued
         || (focus.window_focused && focus.open_chat == Some(t.chat_id))
     {
         return None;
     }
-    let body = if russian {
-        format!(
+    let body = match lang {
+        Lang::Ru => format!(
             "Новое обращение №{} от {} ждёт в очереди",
             t.number, t.client_name
-        )
-    } else {
-        format!("New ticket #{} from {} is waiting", t.number, t.client_name)
+        ),
+        Lang::En => format!("New ticket #{} from {} is waiting", t.number, t.client_name),
     };
     Some(Notification::Single {
         chat_id: t.chat_id,
@@ -193,7 +259,7 @@ mod tests {
     #[test]
     fn a_few_are_single_many_are_grouped() {
         let f = Focus::default();
-        let one = decide(ME, f, &[msg(1, 2)]);
+        let one = decide(ME, f, &[msg(1, 2)], Lang::En);
         assert_eq!(
             one,
             vec![Notification::Single {
@@ -203,7 +269,7 @@ mod tests {
             }]
         );
         let many: Vec<Incoming> = (0..5).map(|i| msg(1 + i % 2, 2)).collect();
-        let grouped = decide(ME, f, &many);
+        let grouped = decide(ME, f, &many, Lang::En);
         assert_eq!(grouped.len(), 1);
         let Notification::Grouped {
             count,
@@ -216,12 +282,14 @@ mod tests {
         };
         assert_eq!(*count, 5);
         assert_eq!(*chat_id, None);
-        assert_eq!(body, "Line 1, Line 2");
+        assert_eq!(body, "5 new messages — Line 1, Line 2");
         let same_chat: Vec<Incoming> = (0..4).map(|_| msg(3, 2)).collect();
-        let Notification::Grouped { chat_id, .. } = &decide(ME, f, &same_chat)[0] else {
+        let Notification::Grouped { chat_id, body, .. } = &decide(ME, f, &same_chat, Lang::Ru)[0]
+        else {
             panic!()
         };
         assert_eq!(*chat_id, Some(ChatId(3)), "clicking opens that chat");
+        assert_eq!(body, "4 новых сообщения — Line 3");
     }
 
     fn ticket(state: TicketState) -> Ticket {
@@ -253,7 +321,7 @@ mod tests {
     fn a_queued_ticket_notifies_once_unless_taken_or_in_view() {
         let f = Focus::default();
         assert_eq!(
-            ticket_queued(f, &ticket(TicketState::Queued), false),
+            ticket_queued(f, &ticket(TicketState::Queued), Lang::En),
             Some(Notification::Single {
                 chat_id: ChatId(3),
                 title: "IT Support".into(),
@@ -261,13 +329,13 @@ mod tests {
             })
         );
         let Some(Notification::Single { body, .. }) =
-            ticket_queued(f, &ticket(TicketState::Queued), true)
+            ticket_queued(f, &ticket(TicketState::Queued), Lang::Ru)
         else {
             panic!()
         };
         assert!(body.contains("№12"), "{body}");
         assert_eq!(
-            ticket_queued(f, &ticket(TicketState::Assigned), false),
+            ticket_queued(f, &ticket(TicketState::Assigned), Lang::En),
             None,
             "already taken"
         );
@@ -276,8 +344,33 @@ mod tests {
             open_chat: Some(ChatId(3)),
         };
         assert_eq!(
-            ticket_queued(viewing, &ticket(TicketState::Queued), false),
+            ticket_queued(viewing, &ticket(TicketState::Queued), Lang::En),
             None
         );
+    }
+
+    #[test]
+    fn the_shells_texts_follow_the_locale_with_russian_plurals() {
+        assert_eq!(Lang::from_locale(Some("ru_RU.UTF-8")), Lang::Ru);
+        assert_eq!(Lang::from_locale(Some("RU")), Lang::Ru);
+        assert_eq!(Lang::from_locale(Some("en_GB.UTF-8")), Lang::En);
+        assert_eq!(Lang::from_locale(Some("de_DE")), Lang::En);
+        assert_eq!(Lang::from_locale(None), Lang::En);
+        let ru = |n: i64| Lang::Ru.tray_tooltip(n);
+        assert_eq!(ru(0), "Okno");
+        assert_eq!(ru(1), "Okno — 1 непрочитанное");
+        assert_eq!(ru(3), "Okno — 3 непрочитанных");
+        assert_eq!(ru(11), "Okno — 11 непрочитанных");
+        assert_eq!(ru(21), "Okno — 21 непрочитанное");
+        assert_eq!(ru(112), "Okno — 112 непрочитанных");
+        assert_eq!(Lang::En.tray_tooltip(31), "Okno — 31 unread");
+        let grouped = |n| Lang::Ru.new_messages(n, "HR");
+        assert_eq!(grouped(4), "4 новых сообщения — HR");
+        assert_eq!(grouped(5), "5 новых сообщений — HR");
+        assert_eq!(grouped(14), "14 новых сообщений — HR");
+        assert_eq!(grouped(21), "21 новое сообщение — HR");
+        assert_eq!(grouped(22), "22 новых сообщения — HR");
+        assert_eq!(Lang::En.tray_menu(), ["Open Okno", "Quit"]);
+        assert_eq!(Lang::Ru.tray_menu(), ["Открыть Okno", "Выйти"]);
     }
 }
