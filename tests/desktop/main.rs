@@ -968,7 +968,23 @@ async fn the_ui_follows_a_russian_system_locale() {
     app.find("[data-testid=login-form]").await;
     let submit = app.text_of("[data-testid=login-submit]").await;
     assert_eq!(submit, "Войти", "the sign-in button in Russian");
+    // A wrong password is refused in Russian, not in the server's English.
+    app.type_into("[data-testid=login-server]", &cloud.url())
+        .await;
+    app.type_into("[data-testid=login-name]", "user").await;
+    app.type_into("[data-testid=login-password]", "not-the-password")
+        .await;
+    app.click("[data-testid=login-submit]").await;
+    app.until("the refusal in Russian", 15, || async {
+        app.text_of("[data-testid=login-error]").await == "Неверный логин или пароль."
+    })
+    .await;
     app.screenshot("sign-in").await;
+    app.find("[data-testid=login-name]")
+        .await
+        .clear()
+        .await
+        .unwrap();
     app.sign_in(&cloud.url(), "user").await;
     // The tray's menu, outside the page, speaks Russian as well.
     app.until("the tray item registered", 15, || async {

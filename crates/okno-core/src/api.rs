@@ -48,13 +48,9 @@ pub fn normalize_url(url: &str) -> CoreResult<String> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| {
-            CoreError::Invalid("the server address must start with http:// or https://".into())
-        })?;
+        .ok_or(CoreError::ServerAddress)?;
     if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
-        return Err(CoreError::Invalid(
-            "the server address must be like https://okno.example.com".into(),
-        ));
+        return Err(CoreError::ServerAddress);
     }
     Ok(url.to_owned())
 }

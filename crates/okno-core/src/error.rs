@@ -23,6 +23,9 @@ pub enum CoreError {
     Gap { expected: i64, got: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// A server address that is not `http(s)://host[:port]`.
+    #[error("the server address must be like https://okno.example.com")]
+    ServerAddress,
     #[error("the file is too large: {size} bytes, at most {limit}")]
     TooLarge { size: u64, limit: u64 },
     #[error("cancelled")]
@@ -55,6 +58,7 @@ impl CoreError {
             CoreError::Cache(_) => "cache",
             CoreError::Gap { .. } => "gap",
             CoreError::Invalid(_) => "invalid_input",
+            CoreError::ServerAddress => "server_address",
             CoreError::TooLarge { .. } => "payload_too_large",
             CoreError::Cancelled => "cancelled",
             CoreError::Io(_) => "io",

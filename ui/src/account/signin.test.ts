@@ -12,12 +12,12 @@ describe("sign-in", () => {
     await fireEvent.input(screen.getByTestId("login-name"), { target: { value: "user" } });
     await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "wrong" } });
     await fireEvent.click(screen.getByTestId("login-submit"));
-    expect((await screen.findByTestId("login-error")).textContent).toContain("Wrong login or password");
+    expect((await screen.findByTestId("login-error")).textContent).toBe("Wrong login or password.");
 
     await fireEvent.input(screen.getByTestId("login-server"), { target: { value: "not a url" } });
     await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
     await fireEvent.click(screen.getByTestId("login-submit"));
-    await waitFor(() => expect(screen.getByTestId("login-error").textContent).toContain("http:// or https://"));
+    await waitFor(() => expect(screen.getByTestId("login-error").textContent).toBe("Enter the server's address like https://okno.example.com"));
   });
 
   it("signs in to the built-in server when the address is empty, and signs out", async () => {
@@ -44,7 +44,7 @@ describe("sign-in", () => {
     };
     await fireEvent.click(screen.getByTestId("sign-out"));
     expect((await screen.findByTestId("sign-out-error")).textContent).toBe(
-      "Could not sign out: the cache could not be cleared",
+      "Could not sign out: Cannot read or write Okno's data on this computer.",
     );
     expect(screen.getByTestId("lines-list")).toBeTruthy();
     expect(screen.queryByTestId("login-form")).toBeNull();

@@ -1108,7 +1108,7 @@ export class MemoryBackend implements Backend {
       } catch {
         ok = false;
       }
-      if (!ok) throw apiError("invalid_input", "The server address must be an http:// or https:// URL");
+      if (!ok) throw apiError("server_address", "the server address must be like https://okno.example.com");
     }
     if (!login.trim() || !password) throw apiError("invalid_input", "Login and password are required");
     const acc = this.accounts.get(login.trim().toLowerCase());

@@ -5,7 +5,7 @@
 import type { Agent, Presence, TicketItem, TicketView } from "./proto/api";
 import type { ChatId, TicketId } from "./proto/ids";
 import type { Backend } from "./backend";
-import { isApiError } from "./backend";
+import { errorText } from "./errors";
 
 export const VIEWS: TicketView[] = ["queued", "mine", "open"];
 
@@ -68,7 +68,7 @@ export class TicketsState {
           this.loaded = true;
           this.error = null;
         } catch (e) {
-          this.error = isApiError(e) ? e.message : String(e);
+          this.error = errorText(e);
         }
       } while (this.dirty);
     };

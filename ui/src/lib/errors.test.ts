@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { errorText } from "./errors";
+import { setLang } from "./i18n";
+
+const err = (code: string, message: string) => ({ code, message });
+
+describe("errorText", () => {
+  afterEach(() => setLang("en"));
+
+  it("words the codes it knows in the UI's language, whatever the message says", () => {
+    const offline = err("offline", "cannot reach the server: error sending request for url (http://127.0.0.1:1/api/v1/me)");
+    expect(errorText(offline)).toBe("Cannot reach the server. Check the connection and try again.");
+    expect(errorText(err("payload_too_large", "the file is too large: 5 bytes, at most 1"))).toBe("The file is too large for the server.");
+    expect(errorText(err("io", "No such file or directory (os error 2)"))).toBe("Cannot read or write Okno's data on this computer.");
+    expect(errorText(err("rate_limited", "too many attempts; try again in 42 s"))).toBe("Too many attempts. Try again in 42 s.");
+    expect(errorText(err("rate_limited", "slow down"))).toBe("Too many attempts. Try again later.");
+    setLang("ru");
+    expect(errorText(offline)).toBe("Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.");
+    expect(errorText(err("rate_limited", "too many attempts; try again in 42 s"))).toBe("Слишком много попыток. Попробуйте через 42 с.");
+    expect(errorText(err("server_address", "the server address must be like https://okno.example.com"))).toBe(
+      "Введите адрес сервера вида https://okno.example.com",
+    );
+  });
+
+  it("keeps the server's specific message in English and says the kind of refusal in Russian", () => {
+    const notFound = err("not_found", "line not found");
+    expect(errorText(notFound)).toBe("line not found");
+    expect(errorText(err("forbidden", "only the line's owner may do that"))).toBe("only the line's owner may do that");
+    setLang("ru");
+    expect(errorText(notFound)).toBe("Не найдено: возможно, это уже удалено.");
+    expect(errorText(err("conflict", "that already exists"))).toBe("Пока вы смотрели, это изменилось. Попробуйте ещё раз.");
+    expect(errorText(err("invalid_input", "the text is too long"))).toBe("Проверьте введённые данные.");
+  });
+
+  it("shows an unknown code's message, and a general sentence for what is not an API error", () => {
+    expect(errorText(err("startup", "Okno could not start: disk full"))).toBe("Okno could not start: disk full");
+    expect(errorText(new Error("boom"))).toBe("Something went wrong. Please try again.");
+    expect(errorText(err("not_found", ""))).toBe("Not found: it may have been removed.");
+    setLang("ru");
+    expect(errorText("boom")).toBe("Что-то пошло не так. Попробуйте ещё раз.");
+  });
+});
