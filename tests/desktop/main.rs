@@ -991,7 +991,7 @@ async fn the_ui_follows_a_russian_system_locale() {
         !app.tray_items.lock().unwrap().is_empty()
     })
     .await;
-    assert_eq!(app.tray_menu().await, ["Открыть Okno", "Выйти"]);
+    assert_eq!(app.tray_menu().await, ["Открыть Окно", "Выйти"]);
     let (_, conns) = user_chats(&cloud).await;
     let it = line_named(&conns, "IT Support").clone();
     app.open_line(it.line.id).await;

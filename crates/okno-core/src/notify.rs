@@ -71,6 +71,14 @@ impl Lang {
         }
     }
 
+    /// The product's name as the UI writes it: "Okno", in Russian "Окно".
+    pub fn app_name(self) -> &'static str {
+        match self {
+            Lang::En => "Okno",
+            Lang::Ru => "Окно",
+        }
+    }
+
     /// A grouped notification's text: "5 new messages — IT Support, HR".
     pub fn new_messages(self, count: usize, lines: &str) -> String {
         match self {
@@ -85,19 +93,16 @@ impl Lang {
 
     /// The tray icon's tooltip: "Okno — 31 unread".
     pub fn tray_tooltip(self, unread: i64) -> String {
+        let name = self.app_name();
         if unread <= 0 {
-            return "Okno".to_owned();
+            return name.to_owned();
         }
+        let n = unread.unsigned_abs();
         match self {
-            Lang::En => format!("Okno — {unread} unread"),
+            Lang::En => format!("{name} — {n} unread"),
             Lang::Ru => {
-                let word = ru_plural(
-                    unread.unsigned_abs(),
-                    "непрочитанное",
-                    "непрочитанных",
-                    "непрочитанных",
-                );
-                format!("Okno — {unread} {word}")
+                let word = ru_plural(n, "непрочитанное", "непрочитанных", "непрочитанных");
+                format!("{name} — {n} {word}")
             }
         }
     }
@@ -106,7 +111,7 @@ impl Lang {
     pub fn tray_menu(self) -> [&'static str; 2] {
         match self {
             Lang::En => ["Open Okno", "Quit"],
-            Lang::Ru => ["Открыть Okno", "Выйти"],
+            Lang::Ru => ["Открыть Окно", "Выйти"],
         }
     }
 }
@@ -172,7 +177,7 @@ pub fn decide(me: UserId, focus: Focus, batch: &[Incoming], lang: Lang) -> Vec<N
         title: if lines.len() == 1 {
             lines[0].to_owned()
         } else {
-            "Okno".to_owned()
+            lang.app_name().to_owned()
         },
         body: lang.new_messages(wanted.len(), &lines.join(", ")),
     }]
@@ -357,12 +362,12 @@ mod tests {
         assert_eq!(Lang::from_locale(Some("de_DE")), Lang::En);
         assert_eq!(Lang::from_locale(None), Lang::En);
         let ru = |n: i64| Lang::Ru.tray_tooltip(n);
-        assert_eq!(ru(0), "Okno");
-        assert_eq!(ru(1), "Okno — 1 непрочитанное");
-        assert_eq!(ru(3), "Okno — 3 непрочитанных");
-        assert_eq!(ru(11), "Okno — 11 непрочитанных");
-        assert_eq!(ru(21), "Okno — 21 непрочитанное");
-        assert_eq!(ru(112), "Okno — 112 непрочитанных");
+        assert_eq!(ru(0), "Окно");
+        assert_eq!(ru(1), "Окно — 1 непрочитанное");
+        assert_eq!(ru(3), "Окно — 3 непрочитанных");
+        assert_eq!(ru(11), "Окно — 11 непрочитанных");
+        assert_eq!(ru(21), "Окно — 21 непрочитанное");
+        assert_eq!(ru(112), "Окно — 112 непрочитанных");
         assert_eq!(Lang::En.tray_tooltip(31), "Okno — 31 unread");
         let grouped = |n| Lang::Ru.new_messages(n, "HR");
         assert_eq!(grouped(4), "4 новых сообщения — HR");
@@ -371,6 +376,6 @@ mod tests {
         assert_eq!(grouped(21), "21 новое сообщение — HR");
         assert_eq!(grouped(22), "22 новых сообщения — HR");
         assert_eq!(Lang::En.tray_menu(), ["Open Okno", "Quit"]);
-        assert_eq!(Lang::Ru.tray_menu(), ["Открыть Okno", "Выйти"]);
+        assert_eq!(Lang::Ru.tray_menu(), ["Открыть Окно", "Выйти"]);
     }
 }
