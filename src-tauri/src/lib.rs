@@ -5,6 +5,7 @@
 mod appearance;
 mod clipboard;
 mod notifications;
+mod window_place;
 
 use okno_core::notify::Focus;
 use okno_core::{Core, CoreConfig, CoreError};
@@ -68,7 +69,13 @@ mod tracing_appender_guard {
 struct Settings {
     /// `None`: the embedded demo server.
     server_url: Option<String>,
+    /// Where the main window was left (`window_place.rs`).
+    #[serde(default)]
+    window: Option<window_place::Place>,
 }
+
+/// Serializes the read-modify-write of `settings.json` (a sign-in and the window's moves).
+static SETTINGS_LOCK: Mutex<()> = Mutex::new(());
 
 impl Settings {
     fn load(path: &std::path::Path) -> Self {
@@ -78,9 +85,16 @@ impl Settings {
             .unwrap_or_default()
     }
 
-    fn save(&self, path: &std::path::Path) -> Result<(), ApiError> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| err("io", e))?;
-        std::fs::write(path, bytes).map_err(|e| err("io", e))
+    /// Changes what `change` changes and keeps the rest; written whole through a temporary
+    /// file, so a crash mid-write leaves the old settings.
+    fn update(path: &std::path::Path, change: impl FnOnce(&mut Settings)) -> Result<(), ApiError> {
+        let _guard = SETTINGS_LOCK.lock().map_err(|e| err("io", e))?;
+        let mut settings = Settings::load(path);
+        change(&mut settings);
+        let bytes = serde_json::to_vec_pretty(&settings).map_err(|e| err("io", e))?;
+        let tmp = path.with_extension("json.part");
+        std::fs::write(&tmp, bytes).map_err(|e| err("io", e))?;
+        std::fs::rename(&tmp, path).map_err(|e| err("io", e))
     }
 }
 
@@ -173,10 +187,9 @@ async fn login(
         .await
         .map_err(core_err)?;
     let is_embedded = embedded_url.as_deref() == Some(url.as_str());
-    Settings {
-        server_url: (!is_embedded).then_some(url),
-    }
-    .save(&shell.settings_path)?;
+    Settings::update(&shell.settings_path, |s| {
+        s.server_url = (!is_embedded).then_some(url);
+    })?;
     Ok(me)
 }
 
@@ -645,6 +658,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .or(settings.server_url.clone());
 
+    // The window is still hidden: it opens where the user left it.
+    if let (Some(place), Some(w)) = (settings.window, handle.get_webview_window("main")) {
+        window_place::restore(&w, place);
+    }
+
     let pasted = dir.join("pasted");
     let (tx, rx) = watch::channel(None);
     app.manage(Shell {
@@ -774,14 +792,22 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .setup(setup)
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::Focused(focused) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::Focused(focused) => {
                 if let Some(shell) = window.app_handle().try_state::<Shell>() {
                     if let Ok(mut f) = shell.focus.lock() {
                         f.window_focused = *focused;
                     }
                 }
             }
+            tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_)
+                if window.label() == "main" =>
+            {
+                if let Some(shell) = window.app_handle().try_state::<Shell>() {
+                    window_place::moved(window, &shell.settings_path);
+                }
+            }
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             info,

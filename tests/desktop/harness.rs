@@ -471,6 +471,8 @@ fn kill_group(child: &mut Child) {
 
 pub struct Desktop {
     pub driver: WebDriver,
+    /// tauri-driver's port (a restart opens a new session there).
+    port: u16,
     /// The environment the app runs with (for starting a second instance).
     pub env: Vec<(String, String)>,
     pub display: String,
@@ -703,24 +705,10 @@ impl Desktop {
         wait_until(20, "tauri-driver", || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
-        let mut caps = thirtyfour::Capabilities::new();
-        caps.set("tauri:options", json!({"application": APP}))
-            .unwrap();
-        // Starting WebKit on a busy 2-core machine can outlast a first attempt.
-        let mut attempt = 0;
-        let driver = loop {
-            attempt += 1;
-            match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
-                Ok(d) => break d,
-                Err(e) if attempt < 4 => {
-                    eprintln!("[{name}] no WebDriver session yet ({e}); retrying");
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                }
-                Err(e) => panic!("no WebDriver session: {e}"),
-            }
-        };
+        let driver = Self::session(port, name).await;
         Self {
             driver,
+            port,
             env: app_env,
             display,
             bus,
@@ -736,6 +724,92 @@ impl Desktop {
             _data: data,
             name: name.into(),
         }
+    }
+
+    /// A WebDriver session, which starts the app.
+    async fn session(port: u16, name: &str) -> WebDriver {
+        let mut caps = thirtyfour::Capabilities::new();
+        caps.set("tauri:options", json!({"application": APP}))
+            .unwrap();
+        // Starting WebKit on a busy 2-core machine can outlast a first attempt.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
+                Ok(d) => break d,
+                Err(e) if attempt < 4 => {
+                    eprintln!("[{name}] no WebDriver session yet ({e}); retrying");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("no WebDriver session: {e}"),
+            }
+        }
+    }
+
+    /// Quits the app (its WebDriver session ends) and starts it again on the same desktop and
+    /// data directory, as a person reopening it.
+    pub async fn restart(&mut self) {
+        eprintln!("[{}] restarting", self.name);
+        let old = self.driver.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(10), old.quit()).await;
+        // Until the old process is gone, its single-instance guard would take the new start.
+        let dbus = zbus::fdo::DBusProxy::new(&self.notif_conn).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while dbus
+            .list_names()
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().contains("SingleInstance"))
+        {
+            assert!(Instant::now() < deadline, "the app did not quit");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.tray_items.lock().unwrap().clear();
+        self.driver = Self::session(self.port, &self.name).await;
+    }
+
+    /// The main window's geometry as X sees it: x, y, width, height.
+    pub fn window_geometry(&self) -> Option<(i32, i32, u32, u32)> {
+        let out = Command::new("xdotool")
+            .args([
+                "search",
+                "--onlyvisible",
+                "--name",
+                "Okno$",
+                "getwindowgeometry",
+                "--shell",
+            ])
+            .env("DISPLAY", &self.display)
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix('=')?.parse::<i64>().ok())
+        };
+        Some((
+            i32::try_from(value("X")?).ok()?,
+            i32::try_from(value("Y")?).ok()?,
+            u32::try_from(value("WIDTH")?).ok()?,
+            u32::try_from(value("HEIGHT")?).ok()?,
+        ))
+    }
+
+    /// Moves and resizes the main window as a window manager does for the user.
+    pub fn place_window(&self, x: i32, y: i32, width: u32, height: u32) {
+        let xdo = |args: &[String]| {
+            let ok = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", "Okno$"])
+                .args(args)
+                .env("DISPLAY", &self.display)
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "xdotool {args:?}");
+        };
+        xdo(&["windowsize".into(), width.to_string(), height.to_string()]);
+        xdo(&["windowmove".into(), x.to_string(), y.to_string()]);
     }
 
     pub async fn quit(self) {

@@ -1213,3 +1213,36 @@ async fn light_dark_and_the_font_follow_the_desktop_while_running() {
     .await;
     app.quit().await;
 }
+
+/// The window opens where the user left it: its size and position survive a restart (saved as
+/// it moves, so even a killed app keeps them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_opens_where_it_was_left() {
+    let cloud = Cloud::start().await;
+    let mut app = Desktop::start("place", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    let first = app.window_geometry().expect("the window");
+    assert_eq!(
+        (first.2, first.3),
+        (1180, 760),
+        "the configured size at first"
+    );
+    app.place_window(140, 90, 980, 640);
+    app.until("the window moved", 10, || async {
+        app.window_geometry() == Some((140, 90, 980, 640))
+    })
+    .await;
+    let settings = app.data_dir().join("settings.json");
+    app.until("its place saved", 10, || async {
+        std::fs::read_to_string(&settings).is_ok_and(|s| s.contains("\"width\": 980"))
+    })
+    .await;
+    app.restart().await;
+    app.find("[data-testid=lines-list]").await;
+    app.until("the window where it was left", 10, || async {
+        app.window_geometry() == Some((140, 90, 980, 640))
+    })
+    .await;
+    app.screenshot("reopened").await;
+    app.quit().await;
+}
