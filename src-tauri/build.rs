@@ -11,6 +11,8 @@ const COMMANDS: &[&str] = &[
     "cancel",
     "cancel_transfer",
     "mark_read",
+    "drafts",
+    "set_draft",
     "search",
     "directory",
     "recommended",

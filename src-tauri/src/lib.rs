@@ -264,6 +264,16 @@ async fn cancel_transfer(shell: State<'_, Shell>, transfer_id: String) -> Res<()
 }
 
 #[tauri::command]
+async fn drafts(shell: State<'_, Shell>) -> Res<Vec<Draft>> {
+    shell.core().await?.drafts().map_err(core_err)
+}
+
+#[tauri::command]
+async fn set_draft(shell: State<'_, Shell>, draft: Draft) -> Res<()> {
+    shell.core().await?.set_draft(&draft).map_err(core_err)
+}
+
+#[tauri::command]
 async fn mark_read(shell: State<'_, Shell>, chat: ChatId, seq: i64) -> Res<()> {
     shell
         .core()
@@ -821,6 +831,8 @@ pub fn run() {
             cancel,
             cancel_transfer,
             mark_read,
+            drafts,
+            set_draft,
             search,
             directory,
             recommended,

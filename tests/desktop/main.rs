@@ -1214,19 +1214,27 @@ async fn light_dark_and_the_font_follow_the_desktop_while_running() {
     app.quit().await;
 }
 
-/// The window opens where the user left it: its size and position survive a restart (saved as
-/// it moves, so even a killed app keeps them).
+/// A restart keeps what the user left: the window's size and position (saved as it moves, so
+/// even a killed app keeps them) and a message half written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_window_opens_where_it_was_left() {
-    let cloud = Cloud::start().await;
-    let mut app = Desktop::start("place", &cloud.url()).await;
-    app.sign_in(&cloud.url(), "user").await;
+async fn a_restart_keeps_the_windows_place_and_a_draft() {
+    let AtItSupport {
+        cloud: _cloud,
+        mut app,
+        it,
+        ..
+    } = at_it_support("restart").await;
     let first = app.window_geometry().expect("the window");
     assert_eq!(
         (first.2, first.3),
         (1180, 760),
         "the configured size at first"
     );
+    app.type_into(
+        "[data-testid=composer-input]",
+        "Half a question about the VPN",
+    )
+    .await;
     app.place_window(140, 90, 980, 640);
     app.until("the window moved", 10, || async {
         app.window_geometry() == Some((140, 90, 980, 640))
@@ -1237,12 +1245,32 @@ async fn the_window_opens_where_it_was_left() {
         std::fs::read_to_string(&settings).is_ok_and(|s| s.contains("\"width\": 980"))
     })
     .await;
+    // The draft is kept a moment after the typing stops.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
     app.restart().await;
     app.find("[data-testid=lines-list]").await;
     app.until("the window where it was left", 10, || async {
         app.window_geometry() == Some((140, 90, 980, 640))
     })
     .await;
+    app.until("the draft under the line's name", 10, || async {
+        app.text_of(&format!(
+            "[data-testid=line-item][data-line-id='{}'] [data-testid=line-draft]",
+            it.line.id
+        ))
+        .await
+            == "Draft: Half a question about the VPN"
+    })
+    .await;
     app.screenshot("reopened").await;
+    app.open_line(it.line.id).await;
+    app.until("the draft in the composer", 10, || async {
+        app.js("return document.querySelector('[data-testid=composer-input]').value")
+            .await
+            .as_str()
+            == Some("Half a question about the VPN")
+    })
+    .await;
     app.quit().await;
 }

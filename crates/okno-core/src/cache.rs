@@ -180,6 +180,15 @@ CREATE TRIGGER messages_au AFTER UPDATE OF text, names ON messages BEGIN
         SELECT new.id, new.text, new.names WHERE new.text <> '' OR new.names <> '';
 END;
 "#,
+    // 7: drafts, kept across restarts (`files`: a JSON array of {path, name}).
+    r#"
+CREATE TABLE drafts (
+    chat_id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    files TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+"#,
 ];
 
 /// What a change touched, to tell the UI (ids only).
@@ -368,7 +377,8 @@ impl Cache {
             tx.execute_batch(
                 "DELETE FROM account; DELETE FROM lines; DELETE FROM connections; DELETE FROM chats;
                  DELETE FROM messages; DELETE FROM tickets; DELETE FROM service_requests;
-                 DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox; DELETE FROM agents;",
+                 DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox; DELETE FROM agents;
+                 DELETE FROM drafts;",
             )?;
             Ok(())
         })?;
@@ -378,6 +388,47 @@ impl Cache {
                  VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
             )?;
             Ok(())
+        })
+    }
+
+    /// Keeps a chat's draft; an empty one (blank text, no files) is removed.
+    pub fn set_draft(&self, draft: &Draft) -> CoreResult<()> {
+        self.with(|c| {
+            if draft.text.trim().is_empty() && draft.files.is_empty() {
+                c.execute("DELETE FROM drafts WHERE chat_id = ?1", [draft.chat_id.0])?;
+            } else {
+                c.execute(
+                    "INSERT INTO drafts (chat_id, text, files, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (chat_id) DO UPDATE SET text = ?2, files = ?3, updated_at = ?4",
+                    params![draft.chat_id.0, draft.text, json(&draft.files)?, now_ms()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every kept draft.
+    pub fn drafts(&self) -> CoreResult<Vec<Draft>> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT chat_id, text, files FROM drafts ORDER BY chat_id")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(chat, text, files)| {
+                    Ok(Draft {
+                        chat_id: ChatId(chat),
+                        text,
+                        files: parse(&files)?,
+                    })
+                })
+                .collect()
         })
     }
 
@@ -398,7 +449,8 @@ impl Cache {
                 .unwrap_or(false);
             if !same_user {
                 tx.execute_batch(
-                    "DELETE FROM messages; DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox;",
+                    "DELETE FROM messages; DELETE FROM files; DELETE FROM outbox_files; DELETE FROM outbox;
+                     DELETE FROM drafts;",
                 )?;
             }
             tx.execute(

@@ -30,6 +30,11 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+/// A draft may hold more than a message may (the composer says so at sending), but not
+/// without end.
+const MAX_DRAFT_CHARS: usize = 100_000;
+const MAX_DRAFT_FILES: usize = 100;
+
 /// Hints shown while typing.
 pub const HINT_LIMIT: i64 = 5;
 /// The longest text sent as a hint query (characters).
@@ -427,6 +432,31 @@ impl Core {
     pub fn message(&self, chat: ChatId, id: MessageId) -> CoreResult<Option<Message>> {
         let page = self.inner.cache.chat_page(chat, None, 200)?;
         Ok(page.messages.into_iter().find(|m| m.id == id))
+    }
+
+    // ---------------------------------------------------------------- drafts
+
+    /// Keeps what is written in a chat's composer (its text and the files attached) until it is
+    /// sent or emptied, across restarts; an empty draft removes the one kept. Drafts belong to
+    /// the account: signing out or in as someone else forgets them.
+    pub fn set_draft(&self, draft: &Draft) -> CoreResult<()> {
+        if self.me()?.is_none() {
+            return Err(CoreError::NotSignedIn);
+        }
+        if draft.text.chars().count() > MAX_DRAFT_CHARS {
+            return Err(CoreError::Invalid(
+                "a draft may have at most 100,000 characters".into(),
+            ));
+        }
+        if draft.files.len() > MAX_DRAFT_FILES {
+            return Err(CoreError::Invalid("at most 100 files in a draft".into()));
+        }
+        self.inner.cache.set_draft(draft)
+    }
+
+    /// The drafts kept for the signed-in account.
+    pub fn drafts(&self) -> CoreResult<Vec<Draft>> {
+        self.inner.cache.drafts()
     }
 
     // ---------------------------------------------------------------- sends (outbox)

@@ -143,3 +143,21 @@ pub struct SearchHit {
     pub snippet: String,
 }
 }
+
+wire! {
+/// A message being written, kept until it is sent or emptied: the lines list shows it and the
+/// chat's composer starts with it, across restarts.
+pub struct Draft {
+    pub chat_id: ChatId,
+    pub text: String,
+    /// Files attached but not sent yet (paths on this computer).
+    pub files: Vec<DraftFile>,
+}
+}
+
+wire! {
+pub struct DraftFile {
+    pub path: String,
+    pub name: String,
+}
+}

@@ -23,6 +23,10 @@ export interface Draft {
   files: DroppedFile[];
 }
 
+const EMPTY_DRAFT = JSON.stringify({ text: "", files: [] });
+/** Typing pauses this long before the core keeps the draft. */
+const DRAFT_SAVE_AFTER = 400;
+
 type ChatListener = (e: CoreEvent & { chat_id: ChatId }) => void;
 
 export class AppState {
@@ -57,8 +61,12 @@ export class AppState {
 
   /** Upload progress by transfer id ("up:<client_msg_id>:<index>"). */
   readonly transfers = new SvelteMap<string, TransferState>();
-  /** Unsent composer contents per chat (the lines list shows them for the other lines). */
+  /** Unsent composer contents per chat (the lines list shows them for the other lines), kept by
+   *  the core across restarts (`keepDraft`). */
   readonly drafts = new SvelteMap<ChatId, Draft>();
+  /** What the core keeps of each chat's draft (as JSON), and the saves waiting to be made. */
+  private draftsKept = new Map<ChatId, string>();
+  private draftTimers = new Map<ChatId, ReturnType<typeof setTimeout>>();
 
   selected = $derived(this.lines.find((l) => l.line.id === this.selectedLineId) ?? null);
   unreadTotal = $derived(this.lines.reduce((n, l) => n + (l.muted ? 0 : l.unread), 0));
@@ -122,7 +130,42 @@ export class AppState {
   private async afterSignIn(): Promise<void> {
     const staff = !!this.me?.memberships.length;
     this.section = staff ? "tickets" : "lines";
-    await Promise.all([this.reloadLines(), staff ? this.tickets.reload() : null, staff ? this.tickets.reloadAgents() : null]);
+    await Promise.all([
+      this.reloadLines(),
+      this.reloadDrafts(),
+      staff ? this.tickets.reload() : null,
+      staff ? this.tickets.reloadAgents() : null,
+    ]);
+  }
+
+  /** The drafts the core kept (from before a restart); what is being typed meanwhile wins. */
+  private async reloadDrafts(): Promise<void> {
+    try {
+      for (const d of await this.backend.drafts()) {
+        const draft = { text: d.text, files: d.files };
+        this.draftsKept.set(d.chat_id, JSON.stringify(draft));
+        if (!this.drafts.has(d.chat_id)) this.drafts.set(d.chat_id, draft);
+      }
+    } catch {
+      // No drafts to show is no reason to keep the lines from showing.
+    }
+  }
+
+  /** A chat's composer changed: shown in the lines list at once, kept by the core a moment
+   *  after the typing stops (at once when emptied, so a sent message never comes back). */
+  keepDraft(chat: ChatId, draft: Draft): void {
+    this.drafts.set(chat, draft);
+    const json = JSON.stringify({ text: draft.text, files: draft.files.map((f) => ({ path: f.path, name: f.name })) });
+    clearTimeout(this.draftTimers.get(chat));
+    this.draftTimers.delete(chat);
+    if (json === (this.draftsKept.get(chat) ?? EMPTY_DRAFT)) return;
+    const save = () => {
+      this.draftTimers.delete(chat);
+      this.draftsKept.set(chat, json);
+      this.backend.setDraft({ chat_id: chat, ...(JSON.parse(json) as Draft) }).catch(() => this.draftsKept.delete(chat));
+    };
+    if (json === EMPTY_DRAFT) save();
+    else this.draftTimers.set(chat, setTimeout(save, DRAFT_SAVE_AFTER));
   }
 
   stop(): void {
@@ -154,6 +197,9 @@ export class AppState {
     this.leaveSearch();
     this.transfers.clear();
     this.drafts.clear();
+    for (const timer of this.draftTimers.values()) clearTimeout(timer);
+    this.draftTimers.clear();
+    this.draftsKept.clear();
     this.tickets.clear();
     this.section = "lines";
     void this.backend.setOpenChat(null);

@@ -7,6 +7,7 @@
 import type {
   ApiError,
   ChatPage,
+  Draft as SavedDraft,
   CoreEvent,
   FileMeta,
   Line,
@@ -69,6 +70,10 @@ export interface Backend {
   cancel(clientMsgId: string): Promise<void>;
   cancelTransfer(transferId: string): Promise<void>;
   markRead(chat: ChatId, seq: number): Promise<void>;
+  /** The drafts kept for the signed-in account (across restarts). */
+  drafts(): Promise<SavedDraft[]>;
+  /** Keeps a chat's draft; an empty one (blank text, no files) removes it. */
+  setDraft(draft: SavedDraft): Promise<void>;
   search(query: string): Promise<SearchHit[]>;
 
   directory(query: string): Promise<Line[]>;

@@ -135,6 +135,8 @@ export class MemoryBackend implements Backend {
   private opts: Required<Omit<MemoryOptions, "onOpenUrl">> & Pick<MemoryOptions, "onOpenUrl">;
   private accounts = new Map<string, Account>();
   private me: Me | null = null;
+  /** Drafts kept "across restarts": a new AppState on the same backend reads them back. */
+  readonly draftMap = new Map<ChatId, import("./proto/api").Draft>();
   private serverUrl: string | null = null;
   private syncState: SyncState = "idle";
   private companies = new Map<number, Company>();
@@ -1123,6 +1125,7 @@ export class MemoryBackend implements Backend {
 
   async logout(): Promise<void> {
     this.me = null;
+    this.draftMap.clear();
     this.serverUrl = null;
     this.syncState = "idle";
     this.emit({ type: "sync_state", state: "idle", detail: null });
@@ -1581,6 +1584,19 @@ export class MemoryBackend implements Backend {
     item.error = "Upload cancelled";
     this.emit({ type: "transfer", transfer_id: transferId, done: 0, total: item.files[+m[2]]?.size ?? 0, finished: true, error: "cancelled" });
     this.emit({ type: "outbox_changed", chat_id: item.chat_id, client_msg_id: item.client_msg_id });
+  }
+
+  async drafts(): Promise<import("./proto/api").Draft[]> {
+    this.requireMeSync();
+    return [...this.draftMap.values()].sort((a, b) => a.chat_id - b.chat_id).map((d) => structuredClone(d));
+  }
+
+  async setDraft(draft: import("./proto/api").Draft): Promise<void> {
+    this.requireMeSync();
+    if ([...draft.text].length > 100_000) throw apiError("invalid_input", "a draft may have at most 100,000 characters");
+    if (draft.files.length > 100) throw apiError("invalid_input", "at most 100 files in a draft");
+    if (!draft.text.trim() && !draft.files.length) this.draftMap.delete(draft.chat_id);
+    else this.draftMap.set(draft.chat_id, structuredClone(draft));
   }
 
   async markRead(chat: ChatId, seq: number): Promise<void> {

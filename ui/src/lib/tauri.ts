@@ -60,6 +60,8 @@ export class TauriBackend implements Backend {
   cancel(clientMsgId: string) { return invoke<void>("cancel", { clientMsgId }); }
   cancelTransfer(transferId: string) { return invoke<void>("cancel_transfer", { transferId }); }
   markRead(chat: ChatId, seq: number) { return invoke<void>("mark_read", { chat, seq }); }
+  drafts() { return invoke<import("./proto/api").Draft[]>("drafts"); }
+  setDraft(draft: import("./proto/api").Draft) { return invoke<void>("set_draft", { draft }); }
   search(query: string) { return invoke<import("./proto/api").SearchHit[]>("search", { query }); }
   directory(query: string) { return invoke<import("./proto/api").Line[]>("directory", { query }); }
   recommended() { return invoke<import("./proto/api").Line[]>("recommended"); }

@@ -161,6 +161,32 @@ describe("lines list", () => {
     await waitFor(() => expect(lineItem(w.lines.acct.id)!.querySelector("[data-testid=line-preview]")?.textContent).toBe("Fixed in 3.2"));
   });
 
+  it("keeps a draft across a restart; emptied (or sent), it is gone at once", async () => {
+    const w = world();
+    const first = await renderApp(w.mb);
+    await fireEvent.click(lineItem(w.lines.acct.id)!);
+    const input = await screen.findByTestId("composer-input");
+    await fireEvent.input(input, { target: { value: "Half a thought" } });
+    await waitFor(() => expect(w.mb.draftMap.get(w.chats.acct)).toEqual({ chat_id: w.chats.acct, text: "Half a thought", files: [] }));
+    // The app quits and starts again on the same data.
+    first.unmount();
+    await renderApp(w.mb);
+    await waitFor(() => expect(lineItem(w.lines.acct.id)!.querySelector("[data-testid=line-draft]")?.textContent).toBe("Draft: Half a thought"));
+    await fireEvent.click(lineItem(w.lines.acct.id)!);
+    const again = (await screen.findByTestId("composer-input")) as HTMLTextAreaElement;
+    expect(again.value).toBe("Half a thought");
+    // Sent: the composer empties and the kept draft goes with it, without waiting.
+    await fireEvent.keyDown(again, { key: "Enter" });
+    await waitFor(() => expect(again.value).toBe(""));
+    expect(w.mb.draftMap.has(w.chats.acct)).toBe(false);
+    // Signing out forgets drafts.
+    await fireEvent.input(again, { target: { value: "Another one" } });
+    await waitFor(() => expect(w.mb.draftMap.size).toBe(1));
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    await screen.findByTestId("login-form");
+    expect(w.mb.draftMap.size).toBe(0);
+  });
+
   it("opens a chat on click and tells the shell", async () => {
     const w = world();
     await renderApp(w.mb);

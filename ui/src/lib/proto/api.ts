@@ -273,6 +273,18 @@ open: string,
 close: string, };
 
 /**
+ * A message being written, kept until it is sent or emptied: the lines list shows it and the
+ * chat's composer starts with it, across restarts.
+ */
+export type Draft = { chat_id: ChatId, text: string, 
+/**
+ * Files attached but not sent yet (paths on this computer).
+ */
+files: Array<DraftFile>, };
+
+export type DraftFile = { path: string, name: string, };
+
+/**
  * One change, at position `seq` of the reader's stream.
  */
 export type Event = { 
