@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "mark_read",
     "drafts",
     "set_draft",
+    "set_zoom",
     "search",
     "directory",
     "recommended",

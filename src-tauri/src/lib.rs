@@ -72,6 +72,9 @@ struct Settings {
     /// Where the main window was left (`window_place.rs`).
     #[serde(default)]
     window: Option<window_place::Place>,
+    /// The page's zoom when not 100 % (`set_zoom`).
+    #[serde(default)]
+    zoom: Option<f64>,
 }
 
 /// Serializes the read-modify-write of `settings.json` (a sign-in and the window's moves).
@@ -119,6 +122,8 @@ pub struct AppInfo {
     sync_state: SyncState,
     /// The system locale: the UI's language follows it.
     locale: Option<String>,
+    /// The page's zoom (1 is 100 %).
+    zoom: f64,
 }
 
 /// The system locale from the environment (POSIX order), or the platform's default.
@@ -153,7 +158,27 @@ async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
         server_url: embedded_url.or(server_url),
         sync_state: *core.sync_state().borrow(),
         locale: system_locale(),
+        zoom: Settings::load(&shell.settings_path).zoom.unwrap_or(1.0),
     })
+}
+
+/// The page's zoom, from 50 % to 300 %.
+const ZOOM: std::ops::RangeInclusive<f64> = 0.5..=3.0;
+
+/// Zooms the page (Ctrl+= / Ctrl+- / Ctrl+0 in the page) and keeps the zoom for the next start.
+#[tauri::command]
+async fn set_zoom(app: AppHandle, shell: State<'_, Shell>, zoom: f64) -> Res<f64> {
+    if !ZOOM.contains(&zoom) {
+        return Err(err("invalid_input", "the zoom goes from 0.5 to 3"));
+    }
+    let window = app
+        .get_webview_window("main")
+        .ok_or_else(|| err("io", "no window to zoom"))?;
+    window.set_zoom(zoom).map_err(|e| err("io", e))?;
+    Settings::update(&shell.settings_path, |s| {
+        s.zoom = ((zoom - 1.0).abs() > 1e-6).then_some(zoom);
+    })?;
+    Ok(zoom)
 }
 
 /// Light or dark and the interface font for the page, where the shell decides them (Linux: see
@@ -668,9 +693,14 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .or(settings.server_url.clone());
 
-    // The window is still hidden: it opens where the user left it.
-    if let (Some(place), Some(w)) = (settings.window, handle.get_webview_window("main")) {
-        window_place::restore(&w, place);
+    // The window is still hidden: it opens where the user left it, zoomed as it was.
+    if let Some(w) = handle.get_webview_window("main") {
+        if let Some(place) = settings.window {
+            window_place::restore(&w, place);
+        }
+        if let Some(zoom) = settings.zoom.filter(|z| ZOOM.contains(z)) {
+            let _ = w.set_zoom(zoom);
+        }
     }
 
     let pasted = dir.join("pasted");
@@ -833,6 +863,7 @@ pub fn run() {
             mark_read,
             drafts,
             set_draft,
+            set_zoom,
             search,
             directory,
             recommended,

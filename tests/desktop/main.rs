@@ -1215,9 +1215,9 @@ async fn light_dark_and_the_font_follow_the_desktop_while_running() {
 }
 
 /// A restart keeps what the user left: the window's size and position (saved as it moves, so
-/// even a killed app keeps them) and a message half written.
+/// even a killed app keeps them), the zoom, and a message half written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restart_keeps_the_windows_place_and_a_draft() {
+async fn a_restart_keeps_the_windows_place_the_zoom_and_a_draft() {
     let AtItSupport {
         cloud: _cloud,
         mut app,
@@ -1245,6 +1245,20 @@ async fn a_restart_keeps_the_windows_place_and_a_draft() {
         std::fs::read_to_string(&settings).is_ok_and(|s| s.contains("\"width\": 980"))
     })
     .await;
+    // Zoomed in twice (Ctrl+=): 125 %, the page's CSS width shrinks by as much.
+    let css_width = || async { app.js("return window.innerWidth").await.as_f64() };
+    assert_eq!(css_width().await, Some(980.0));
+    let composer = app.find("[data-testid=composer-input]").await;
+    for _ in 0..2 {
+        composer
+            .send_keys(thirtyfour::Key::Control + "=")
+            .await
+            .unwrap();
+    }
+    app.until("zoomed to 125 %", 10, || async {
+        css_width().await == Some(784.0)
+    })
+    .await;
     // The draft is kept a moment after the typing stops.
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
@@ -1261,6 +1275,10 @@ async fn a_restart_keeps_the_windows_place_and_a_draft() {
         ))
         .await
             == "Draft: Half a question about the VPN"
+    })
+    .await;
+    app.until("still zoomed to 125 %", 10, || async {
+        app.js("return window.innerWidth").await.as_f64() == Some(784.0)
     })
     .await;
     app.screenshot("reopened").await;

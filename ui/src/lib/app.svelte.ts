@@ -23,6 +23,7 @@ export interface Draft {
   files: DroppedFile[];
 }
 
+const ZOOM_STEPS = [0.5, 0.67, 0.75, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
 const EMPTY_DRAFT = JSON.stringify({ text: "", files: [] });
 /** Typing pauses this long before the core keeps the draft. */
 const DRAFT_SAVE_AFTER = 400;
@@ -61,6 +62,22 @@ export class AppState {
 
   /** Upload progress by transfer id ("up:<client_msg_id>:<index>"). */
   readonly transfers = new SvelteMap<string, TransferState>();
+  /** The page's zoom (1 is 100 %): Ctrl+= / Ctrl+- / Ctrl+0. */
+  zoom = $state(1);
+
+  /** Zooms in (1), out (-1) or back to 100 % (0), by the steps browsers use. */
+  async stepZoom(dir: 1 | -1 | 0): Promise<void> {
+    const z = this.zoom;
+    const next =
+      dir === 0 ? 1 : dir > 0 ? (ZOOM_STEPS.find((s) => s > z + 1e-6) ?? z) : ([...ZOOM_STEPS].reverse().find((s) => s < z - 1e-6) ?? z);
+    if (next === z) return;
+    try {
+      this.zoom = await this.backend.setZoom(next);
+    } catch {
+      // The page stays as it is.
+    }
+  }
+
   /** Unsent composer contents per chat (the lines list shows them for the other lines), kept by
    *  the core across restarts (`keepDraft`). */
   readonly drafts = new SvelteMap<ChatId, Draft>();
@@ -113,6 +130,7 @@ export class AppState {
       const info = await b.info();
       mark("app-info");
       this.info = info;
+      this.zoom = info.zoom ?? 1;
       this.me = info.me;
       this.setSync(info.sync_state);
     } catch {

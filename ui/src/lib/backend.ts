@@ -47,6 +47,8 @@ export interface AppInfo {
   sync_state: SyncState;
   /** The system's locale (e.g. "ru_RU.UTF-8", "en-US"), when the shell knows it. */
   locale?: string | null;
+  /** The page's zoom (1 is 100 %), kept across restarts. */
+  zoom?: number;
 }
 
 /** A file dropped onto the window or picked with the attach button. */
@@ -70,6 +72,8 @@ export interface Backend {
   cancel(clientMsgId: string): Promise<void>;
   cancelTransfer(transferId: string): Promise<void>;
   markRead(chat: ChatId, seq: number): Promise<void>;
+  /** Zooms the page (0.5 to 3) and keeps the zoom for the next start; answers the zoom set. */
+  setZoom(zoom: number): Promise<number>;
   /** The drafts kept for the signed-in account (across restarts). */
   drafts(): Promise<SavedDraft[]>;
   /** Keeps a chat's draft; an empty one (blank text, no files) removes it. */

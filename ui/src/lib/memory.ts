@@ -1097,7 +1097,17 @@ export class MemoryBackend implements Backend {
       server_url: this.me ? this.serverUrl : null,
       embedded: this.opts.embedded && this.serverUrl == null,
       sync_state: this.syncState,
+      zoom: this.zoom,
     };
+  }
+
+  /** The page's zoom, as the shell keeps it. */
+  zoom = 1;
+
+  async setZoom(zoom: number): Promise<number> {
+    if (!(zoom >= 0.5 && zoom <= 3)) throw apiError("invalid_input", "the zoom goes from 0.5 to 3");
+    this.zoom = zoom;
+    return zoom;
   }
 
   async login(server_url: string | null, login: string, password: string): Promise<Me> {

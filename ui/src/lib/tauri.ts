@@ -37,6 +37,7 @@ export class TauriBackend implements Backend {
    * screen has content, so the first frame the window shows is that screen. */
   showWindow(): Promise<void> { return getCurrentWindow().show(); }
   info() { return invoke<AppInfo>("info"); }
+  setZoom(zoom: number) { return invoke<number>("set_zoom", { zoom }); }
   /** Light or dark and the interface font where the shell decides them (Linux), `null`s where
    * the webview follows the system (lib/theme.ts). */
   appearance() { return invoke<Appearance>("appearance"); }
