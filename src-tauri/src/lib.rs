@@ -151,14 +151,14 @@ pub(crate) fn lang() -> okno_core::notify::Lang {
 async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
     let Started { core, embedded_url } = shell.started().await?;
     let server_url = core.server_url().map_err(core_err)?;
+    let settings = Settings::load(&shell.settings_path);
     Ok(AppInfo {
         me: core.me().map_err(core_err)?,
-        embedded: embedded_url.is_some()
-            && Settings::load(&shell.settings_path).server_url.is_none(),
+        embedded: embedded_url.is_some() && settings.server_url.is_none(),
         server_url: embedded_url.or(server_url),
         sync_state: *core.sync_state().borrow(),
         locale: system_locale(),
-        zoom: Settings::load(&shell.settings_path).zoom.unwrap_or(1.0),
+        zoom: settings.zoom.unwrap_or(1.0),
     })
 }
 
