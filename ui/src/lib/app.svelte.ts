@@ -160,7 +160,7 @@ export class AppState {
   private async reloadDrafts(): Promise<void> {
     try {
       for (const d of await this.backend.drafts()) {
-        const draft = { text: d.text, files: d.files };
+        const draft = { text: d.text, files: d.files.map((f) => ({ path: f.path, name: f.name })) };
         this.draftsKept.set(d.chat_id, JSON.stringify(draft));
         if (!this.drafts.has(d.chat_id)) this.drafts.set(d.chat_id, draft);
       }
@@ -173,14 +173,15 @@ export class AppState {
    *  after the typing stops (at once when emptied, so a sent message never comes back). */
   keepDraft(chat: ChatId, draft: Draft): void {
     this.drafts.set(chat, draft);
-    const json = JSON.stringify({ text: draft.text, files: draft.files.map((f) => ({ path: f.path, name: f.name })) });
+    const kept = { text: draft.text, files: draft.files.map((f) => ({ path: f.path, name: f.name })) };
+    const json = JSON.stringify(kept);
     clearTimeout(this.draftTimers.get(chat));
     this.draftTimers.delete(chat);
     if (json === (this.draftsKept.get(chat) ?? EMPTY_DRAFT)) return;
     const save = () => {
       this.draftTimers.delete(chat);
       this.draftsKept.set(chat, json);
-      this.backend.setDraft({ chat_id: chat, ...(JSON.parse(json) as Draft) }).catch(() => this.draftsKept.delete(chat));
+      this.backend.setDraft({ chat_id: chat, ...kept }).catch(() => this.draftsKept.delete(chat));
     };
     if (json === EMPTY_DRAFT) save();
     else this.draftTimers.set(chat, setTimeout(save, DRAFT_SAVE_AFTER));
