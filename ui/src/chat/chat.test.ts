@@ -11,6 +11,16 @@ async function openChat(w: ReturnType<typeof world>, lineId = w.lines.it.id) {
   return screen.getByTestId("composer-input") as HTMLTextAreaElement;
 }
 
+/** Fifty messages from the line in the quiet chat, a minute apart, the first `read` of them read. */
+function fiftyUpdates(w: ReturnType<typeof world>, read: number) {
+  const chat = w.chats.quiet;
+  const start = w.now - 100 * 60_000;
+  for (let i = 0; i < 50; i++) {
+    w.mb.addMessage(chat, { from: { id: 900, name: "Dmitry" }, text: `update ${i + 1}`, at: start + i * 60_000, read: i < read });
+  }
+  return chat;
+}
+
 const pendingRows = () => screen.queryAllByTestId("message").filter((m) => m.dataset.status !== "sent");
 
 describe("chat", () => {
@@ -219,11 +229,7 @@ describe("chat", () => {
 
   it("opens at the first unread message, marked, when the unread ones do not fit; read once the newest is in view", async () => {
     const w = world();
-    const chat = w.chats.quiet;
-    const start = w.now - 100 * 60_000;
-    for (let i = 0; i < 50; i++) {
-      w.mb.addMessage(chat, { from: { id: 900, name: "Dmitry" }, text: `update ${i + 1}`, at: start + i * 60_000, read: i < 10 });
-    }
+    const chat = fiftyUpdates(w, 10);
     await openChat(w, w.lines.quiet.id);
     const separator = await screen.findByTestId("unread-separator");
     expect(separator.textContent).toBe("Unread messages");
@@ -248,11 +254,7 @@ describe("chat", () => {
 
   it("the way back to the newest: counts what is unread, jumps there, and the chat is read", async () => {
     const w = world();
-    const chat = w.chats.quiet;
-    const start = w.now - 100 * 60_000;
-    for (let i = 0; i < 50; i++) {
-      w.mb.addMessage(chat, { from: { id: 900, name: "Dmitry" }, text: `update ${i + 1}`, at: start + i * 60_000, read: i < 45 });
-    }
+    const chat = fiftyUpdates(w, 45);
     await openChat(w, w.lines.quiet.id);
     await waitFor(() => expect(w.mb.reads.at(-1)).toEqual({ chat, seq: 50 }));
     // Read back up the history: the button has no count while nothing is unread.
