@@ -80,6 +80,26 @@ describe("the Tickets section", () => {
     await waitFor(() => expect(screen.getByTestId("tickets-panel")).toBeTruthy());
   });
 
+  it("a ticket's way back to the newest message counts what the client wrote meanwhile", async () => {
+    const w = staffWorld();
+    for (let i = 1; i <= 40; i++) w.mb.clientWrites(w.annaChat, `Detail ${i} about the printer`);
+    await openTickets(w.mb);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await fireEvent.click(rows()[0]);
+    await screen.findByTestId("ticket-view");
+    await waitFor(() => expect(screen.getAllByTestId("message").length).toBeGreaterThan(0));
+    // Read, then back up the history.
+    await waitFor(() => expect(w.mb.reads.at(-1)?.chat).toBe(w.annaChat));
+    const list = screen.getByTestId("message-list");
+    list.scrollTop = 0;
+    await fireEvent.scroll(list);
+    const jump = await screen.findByTestId("to-newest");
+    expect(within(jump).queryByTestId("to-newest-unread")).toBeNull();
+    w.mb.clientWrites(w.annaChat, "Hello?");
+    w.mb.clientWrites(w.annaChat, "Are you there?");
+    await waitFor(() => expect(within(jump).getByTestId("to-newest-unread").textContent).toBe("2"));
+  });
+
   it("is not shown to a client", async () => {
     const w = staffWorld({ signIn: "anna" });
     await renderApp(w.mb);
