@@ -1,5 +1,6 @@
-//! When a new message should raise a native notification, and the unread badge. Pure logic: the
-//! desktop shell shows what this decides.
+//! When a new message should raise a native notification, and the unread badge, and the words
+//! the shell shows outside the page (notifications, the tray) in the UI's two languages. Pure
+//! logic: the desktop shell shows what this decides.
 
 use okno_proto::{ChatId, MessageKind, Ticket, TicketState, UserId};
 
