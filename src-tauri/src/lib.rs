@@ -947,6 +947,37 @@ pub(crate) fn emit_open_chat(app: &AppHandle, chat: ChatId) {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::render_device_file;
+    use super::{window_place::Place, Settings};
+
+    #[test]
+    fn a_settings_update_keeps_what_it_does_not_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        Settings::update(&path, |s| {
+            s.server_url = Some("https://okno.example.com".into())
+        })
+        .unwrap();
+        let place = Place {
+            x: 10,
+            y: 20,
+            width: 900,
+            height: 600,
+            maximized: false,
+        };
+        Settings::update(&path, |s| s.window = Some(place)).unwrap();
+        Settings::update(&path, |s| s.zoom = Some(1.25)).unwrap();
+        let read = Settings::load(&path);
+        assert_eq!(read.server_url.as_deref(), Some("https://okno.example.com"));
+        assert_eq!(read.window, Some(place));
+        assert_eq!(read.zoom, Some(1.25));
+        assert!(!dir.path().join("settings.json.part").exists());
+        // A file that does not parse reads as the defaults (the demo server, the configured
+        // window), and the next change writes a whole one.
+        std::fs::write(&path, b"{ not json").unwrap();
+        assert_eq!(Settings::load(&path).server_url, None);
+        Settings::update(&path, |s| s.zoom = Some(1.5)).unwrap();
+        assert_eq!(Settings::load(&path).zoom, Some(1.5));
+    }
 
     #[test]
     fn render_device_is_the_lowest_render_node() {
