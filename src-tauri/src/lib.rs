@@ -162,14 +162,14 @@ async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
     })
 }
 
-/// The page's zoom, from 50 % to 300 %.
-const ZOOM: std::ops::RangeInclusive<f64> = 0.5..=3.0;
+/// The page's zoom, from 50 % to 200 %.
+const ZOOM: std::ops::RangeInclusive<f64> = 0.5..=2.0;
 
 /// Zooms the page (Ctrl+= / Ctrl+- / Ctrl+0 in the page) and keeps the zoom for the next start.
 #[tauri::command]
 async fn set_zoom(app: AppHandle, shell: State<'_, Shell>, zoom: f64) -> Res<f64> {
     if !ZOOM.contains(&zoom) {
-        return Err(err("invalid_input", "the zoom goes from 0.5 to 3"));
+        return Err(err("invalid_input", "the zoom goes from 0.5 to 2"));
     }
     let window = app
         .get_webview_window("main")

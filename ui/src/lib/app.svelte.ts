@@ -23,7 +23,9 @@ export interface Draft {
   files: DroppedFile[];
 }
 
-const ZOOM_STEPS = [0.5, 0.67, 0.75, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
+/** The browsers' zoom steps, up to 200 % (what WCAG asks text to reach; beyond it the window's
+ *  smallest size would not hold the lines list and a chat). */
+const ZOOM_STEPS = [0.5, 0.67, 0.75, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2];
 const EMPTY_DRAFT = JSON.stringify({ text: "", files: [] });
 /** Typing pauses this long before the core keeps the draft. */
 const DRAFT_SAVE_AFTER = 400;

@@ -72,7 +72,7 @@ export interface Backend {
   cancel(clientMsgId: string): Promise<void>;
   cancelTransfer(transferId: string): Promise<void>;
   markRead(chat: ChatId, seq: number): Promise<void>;
-  /** Zooms the page (0.5 to 3) and keeps the zoom for the next start; answers the zoom set. */
+  /** Zooms the page (0.5 to 2) and keeps the zoom for the next start; answers the zoom set. */
   setZoom(zoom: number): Promise<number>;
   /** The drafts kept for the signed-in account (across restarts). */
   drafts(): Promise<SavedDraft[]>;

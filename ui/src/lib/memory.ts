@@ -1105,7 +1105,7 @@ export class MemoryBackend implements Backend {
   zoom = 1;
 
   async setZoom(zoom: number): Promise<number> {
-    if (!(zoom >= 0.5 && zoom <= 3)) throw apiError("invalid_input", "the zoom goes from 0.5 to 3");
+    if (!(zoom >= 0.5 && zoom <= 2)) throw apiError("invalid_input", "the zoom goes from 0.5 to 2");
     this.zoom = zoom;
     return zoom;
   }

@@ -30,18 +30,19 @@ describe("zoom", () => {
     expect(w.mb.zoom).toBe(1);
   });
 
-  it("stops at 300 % and 50 %, works on the sign-in screen, and starts at the zoom kept", async () => {
+  it("stops at 200 % and 50 %, works on the sign-in screen, and starts at the zoom kept", async () => {
     const w = world({ signedIn: false });
-    w.mb.zoom = 2.5;
+    w.mb.zoom = 1.75;
     await renderApp(w.mb);
     expect(screen.getByTestId("login-form")).toBeTruthy();
     await key("Equal", "=");
-    await waitFor(() => expect(w.mb.zoom).toBe(3));
+    await waitFor(() => expect(w.mb.zoom).toBe(2));
     await key("Equal", "=");
-    expect(w.mb.zoom).toBe(3);
+    expect(w.mb.zoom).toBe(2);
     for (let i = 0; i < 20; i++) await key("Minus", "-");
     await waitFor(() => expect(w.mb.zoom).toBe(0.5));
     await expect(w.mb.setZoom(0.2)).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(w.mb.setZoom(2.5)).rejects.toMatchObject({ code: "invalid_input" });
     await expect(w.mb.setZoom(Number.NaN)).rejects.toMatchObject({ code: "invalid_input" });
     expect(w.mb.zoom).toBe(0.5);
   });
