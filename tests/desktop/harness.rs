@@ -769,7 +769,8 @@ impl Desktop {
         self.driver = Self::session(self.port, &self.name).await;
     }
 
-    /// The main window's geometry as X sees it: x, y, width, height.
+    /// The main window's geometry as X sees it: x, y, width, height (found by its English title,
+    /// "Okno" or "(n) Okno").
     pub fn window_geometry(&self) -> Option<(i32, i32, u32, u32)> {
         let out = Command::new("xdotool")
             .args([
