@@ -30,6 +30,31 @@ describe("zoom", () => {
     expect(w.mb.zoom).toBe(1);
   });
 
+  it("Ctrl and the wheel zoom a step at a time; the wheel alone scrolls", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const wheel = (deltaY: number, ctrlKey = true) => {
+      const e = new WheelEvent("wheel", { deltaY, ctrlKey, bubbles: true, cancelable: true });
+      window.dispatchEvent(e);
+      return e;
+    };
+    const up = wheel(-100);
+    expect(up.defaultPrevented).toBe(true);
+    await waitFor(() => expect(w.mb.zoom).toBe(1.1));
+    // A fast turn is one step, not one a notch.
+    wheel(-100);
+    wheel(-100);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.mb.zoom).toBe(1.1);
+    await new Promise((r) => setTimeout(r, 200));
+    wheel(100);
+    await waitFor(() => expect(w.mb.zoom).toBe(1));
+    const plain = wheel(100, false);
+    expect(plain.defaultPrevented).toBe(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(w.mb.zoom).toBe(1);
+  });
+
   it("stops at 200 % and 50 %, works on the sign-in screen, and starts at the zoom kept", async () => {
     const w = world({ signedIn: false });
     w.mb.zoom = 1.75;
