@@ -138,10 +138,13 @@ pub fn pg() -> &'static PgCluster {
     })
 }
 
-/// A fresh, empty database on the test cluster.
+/// A fresh, empty database on the test cluster (this process's own; a counter names them: a
+/// free port could be handed out twice, and two tests then asked for the same database).
 pub fn pg_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let cluster = pg();
-    let name = format!("t{}_{}", std::process::id(), free_port());
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("t{}_{n}", std::process::id());
     let out = Command::new(pg_bin("createdb"))
         .args([
             "-h",
