@@ -769,48 +769,21 @@ impl Desktop {
         self.driver = Self::session(self.port, &self.name).await;
     }
 
-    /// The main window's geometry as X sees it: x, y, width, height (found by its English title,
-    /// "Okno" or "(n) Okno").
-    pub fn window_geometry(&self) -> Option<(i32, i32, u32, u32)> {
-        let out = Command::new("xdotool")
-            .args([
-                "search",
-                "--onlyvisible",
-                "--name",
-                "Okno$",
-                "getwindowgeometry",
-                "--shell",
-            ])
-            .env("DISPLAY", &self.display)
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let value = |key: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(key)?.strip_prefix('=')?.parse::<i64>().ok())
-        };
-        Some((
-            i32::try_from(value("X")?).ok()?,
-            i32::try_from(value("Y")?).ok()?,
-            u32::try_from(value("WIDTH")?).ok()?,
-            u32::try_from(value("HEIGHT")?).ok()?,
-        ))
-    }
-
     /// Moves and resizes the main window as a window manager does for the user.
     pub fn place_window(&self, x: i32, y: i32, width: u32, height: u32) {
-        let xdo = |args: &[String]| {
-            let ok = Command::new("xdotool")
-                .args(["search", "--onlyvisible", "--name", "Okno$"])
-                .args(args)
-                .env("DISPLAY", &self.display)
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "xdotool {args:?}");
-        };
-        xdo(&["windowsize".into(), width.to_string(), height.to_string()]);
-        xdo(&["windowmove".into(), x.to_string(), y.to_string()]);
+        let (id, ..) = self.window();
+        self.xdotool(&["windowsize", &id, &width.to_string(), &height.to_string()]);
+        self.xdotool(&["windowmove", &id, &x.to_string(), &y.to_string()]);
+    }
+
+    /// Presses a key in the page, wherever the focus is.
+    pub async fn press(&self, key: thirtyfour::Key) {
+        self.driver
+            .action_chain()
+            .send_keys(key)
+            .perform()
+            .await
+            .unwrap();
     }
 
     pub async fn quit(self) {

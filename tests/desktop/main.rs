@@ -133,12 +133,7 @@ async fn lines_order_green_ring_search_request_and_approval() {
         json!("search-input"),
         "Ctrl+K focuses the search field"
     );
-    app.driver
-        .action_chain()
-        .send_keys(thirtyfour::Key::Escape)
-        .perform()
-        .await
-        .unwrap();
+    app.press(thirtyfour::Key::Escape).await;
     app.until("search mode left by Esc", 5, || async {
         app.find_all("[data-testid=search-results]")
             .await
@@ -181,12 +176,7 @@ async fn lines_order_green_ring_search_request_and_approval() {
             json!({}),
         )
         .await;
-    app.driver
-        .action_chain()
-        .send_keys(thirtyfour::Key::Escape)
-        .perform()
-        .await
-        .unwrap();
+    app.press(thirtyfour::Key::Escape).await;
     app.until("the approved line in the list", 15, || async {
         let ids = app.data_of("[data-testid=line-item]", "data-line-id").await;
         let states = app.data_of("[data-testid=line-item]", "data-state").await;
@@ -1044,12 +1034,7 @@ async fn the_ui_follows_a_russian_system_locale() {
     app.screenshot("search").await;
 
     // A line that wrote meanwhile opens with its new message marked, in Russian.
-    app.driver
-        .action_chain()
-        .send_keys(thirtyfour::Key::Escape)
-        .perform()
-        .await
-        .unwrap();
+    app.press(thirtyfour::Key::Escape).await;
     let hr = line_named(&conns, "HR Questions").clone();
     cloud
         .api("specialist")
@@ -1224,12 +1209,13 @@ async fn a_restart_keeps_the_windows_place_the_zoom_and_a_draft() {
         it,
         ..
     } = at_it_support("restart").await;
-    let first = app.window_geometry().expect("the window");
-    assert_eq!(
-        (first.2, first.3),
-        (1180, 760),
-        "the configured size at first"
-    );
+    // The window's place as X has it: x, y, width, height.
+    let place = |app: &Desktop| {
+        let (_, x, y, width, height) = app.window();
+        (x, y, width, height)
+    };
+    let (.., width, height) = place(&app);
+    assert_eq!((width, height), (1180, 760), "the configured size at first");
     app.type_into(
         "[data-testid=composer-input]",
         "Half a question about the VPN",
@@ -1237,7 +1223,7 @@ async fn a_restart_keeps_the_windows_place_the_zoom_and_a_draft() {
     .await;
     app.place_window(140, 90, 980, 640);
     app.until("the window moved", 10, || async {
-        app.window_geometry() == Some((140, 90, 980, 640))
+        place(&app) == (140, 90, 980, 640)
     })
     .await;
     let settings = app.data_dir().join("settings.json");
@@ -1260,22 +1246,17 @@ async fn a_restart_keeps_the_windows_place_the_zoom_and_a_draft() {
             .is_some_and(|w| (w - 980.0 / 1.1).abs() < 1.0)
     })
     .await;
-    let wheeled = std::process::Command::new("xdotool")
-        .args([
-            "mousemove",
-            "600",
-            "400",
-            "keydown",
-            "ctrl",
-            "click",
-            "4",
-            "keyup",
-            "ctrl",
-        ])
-        .env("DISPLAY", &app.display)
-        .status()
-        .unwrap();
-    assert!(wheeled.success());
+    app.xdotool(&[
+        "mousemove",
+        "600",
+        "400",
+        "keydown",
+        "ctrl",
+        "click",
+        "4",
+        "keyup",
+        "ctrl",
+    ]);
     app.until("zoomed to 125 %", 10, || async {
         css_width().await == Some(784.0)
     })
@@ -1286,7 +1267,7 @@ async fn a_restart_keeps_the_windows_place_the_zoom_and_a_draft() {
     app.restart().await;
     app.find("[data-testid=lines-list]").await;
     app.until("the window where it was left", 10, || async {
-        app.window_geometry() == Some((140, 90, 980, 640))
+        place(&app) == (140, 90, 980, 640)
     })
     .await;
     app.until("the draft under the line's name", 10, || async {
