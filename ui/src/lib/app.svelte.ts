@@ -27,6 +27,12 @@ export interface Draft {
  *  smallest size would not hold the lines list and a chat). */
 const ZOOM_STEPS = [0.5, 0.67, 0.75, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2];
 const EMPTY_DRAFT = JSON.stringify({ text: "", files: [] });
+
+/** A draft as the core keeps it: the text and each file's path and name, in that order (its
+ *  JSON tells whether the core already has it). */
+function keptForm(d: Draft): Draft {
+  return { text: d.text, files: d.files.map((f) => ({ path: f.path, name: f.name })) };
+}
 /** Typing pauses this long before the core keeps the draft. */
 const DRAFT_SAVE_AFTER = 400;
 
@@ -162,7 +168,7 @@ export class AppState {
   private async reloadDrafts(): Promise<void> {
     try {
       for (const d of await this.backend.drafts()) {
-        const draft = { text: d.text, files: d.files.map((f) => ({ path: f.path, name: f.name })) };
+        const draft = keptForm(d);
         this.draftsKept.set(d.chat_id, JSON.stringify(draft));
         if (!this.drafts.has(d.chat_id)) this.drafts.set(d.chat_id, draft);
       }
@@ -175,7 +181,7 @@ export class AppState {
    *  after the typing stops (at once when emptied, so a sent message never comes back). */
   keepDraft(chat: ChatId, draft: Draft): void {
     this.drafts.set(chat, draft);
-    const kept = { text: draft.text, files: draft.files.map((f) => ({ path: f.path, name: f.name })) };
+    const kept = keptForm(draft);
     const json = JSON.stringify(kept);
     clearTimeout(this.draftTimers.get(chat));
     this.draftTimers.delete(chat);
