@@ -3,6 +3,7 @@
 //! `{code, message}`; native notifications, the tray's unread total, single instance.
 
 mod appearance;
+mod background;
 mod clipboard;
 mod notifications;
 mod window_place;
@@ -75,6 +76,10 @@ struct Settings {
     /// The page's zoom when not 100 % (`set_zoom`).
     #[serde(default)]
     zoom: Option<f64>,
+    /// Whether closing the window has once told the user that Okno runs on in the tray
+    /// (`background.rs`).
+    #[serde(default)]
+    told_still_running: bool,
 }
 
 /// Serializes the read-modify-write of `settings.json` (a sign-in and the window's moves).
@@ -840,6 +845,9 @@ pub fn run() {
                     }
                 }
             }
+            tauri::WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
+                background::close_requested(window, api);
+            }
             tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_)
                 if window.label() == "main" =>
             {
@@ -926,6 +934,10 @@ pub fn run() {
 
 pub(crate) fn focus_main(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
+        if !w.is_visible().unwrap_or(true) {
+            // Back from the tray: where it was (a window manager may place a window anew).
+            window_place::reshow(&w);
+        }
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();

@@ -133,6 +133,11 @@ fn show(app: AppHandle, n: Notification) {
             ..
         } => (chat_id, title, body),
     };
+    post(app, chat, title, body);
+}
+
+/// Shows a notification; clicking it opens `chat`, or without one brings the window up.
+pub(crate) fn post(app: AppHandle, chat: Option<ChatId>, title: String, body: String) {
     std::thread::spawn(move || {
         let mut note = notify_rust::Notification::new();
         note.appname("Okno")

@@ -88,6 +88,14 @@ pub fn restore<R: Runtime>(window: &WebviewWindow<R>, place: Place) {
     }
 }
 
+/// Puts the window, hidden to the tray, back where it was before it is shown again.
+pub fn reshow<R: Runtime>(window: &WebviewWindow<R>) {
+    let current = CURRENT.lock().ok().and_then(|c| *c);
+    if let Some(place) = current {
+        restore(window, place);
+    }
+}
+
 /// Called on the main thread when the main window moves or changes size; saves the place a
 /// moment after the last such change.
 pub fn moved<R: Runtime>(window: &Window<R>, settings: &Path) {

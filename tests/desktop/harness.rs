@@ -479,7 +479,7 @@ pub struct Desktop {
     pub bus: String,
     pub notifications: Arc<Mutex<Vec<Recorded>>>,
     notif_conn: zbus::Connection,
-    _watcher_conn: zbus::Connection,
+    _watcher_conn: Option<zbus::Connection>,
     portal_conn: zbus::Connection,
     /// Tray items registered with the fake watcher: (bus name, object path).
     pub tray_items: Arc<Mutex<Vec<(String, String)>>>,
@@ -528,6 +528,16 @@ impl Desktop {
     /// Starts with the given system locale and, with `dark`, a dark GTK theme (`GTK_THEME`; the
     /// shell reads it and tells the page, see src-tauri/src/appearance.rs).
     pub async fn start_with(name: &str, server_url: &str, lang: &str, dark: bool) -> Self {
+        Self::start_full(name, server_url, lang, dark, true).await
+    }
+
+    /// Starts on a desktop that shows no tray icons (no StatusNotifierWatcher on the bus, as
+    /// on GNOME without an extension).
+    pub async fn start_without_tray(name: &str, server_url: &str) -> Self {
+        Self::start_full(name, server_url, "en_US.UTF-8", false, false).await
+    }
+
+    async fn start_full(name: &str, server_url: &str, lang: &str, dark: bool, tray: bool) -> Self {
         let data = tempfile::tempdir().unwrap();
         // A display of our own.
         let mut n = 100 + (std::process::id() % 300) + free_port() as u32 % 400;
@@ -593,20 +603,25 @@ impl Desktop {
             .await
             .unwrap();
         let tray_items: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-        let watcher_conn = zbus::connection::Builder::address(bus.as_str())
-            .unwrap()
-            .name("org.kde.StatusNotifierWatcher")
-            .unwrap()
-            .serve_at(
-                "/StatusNotifierWatcher",
-                FakeWatcher {
-                    items: tray_items.clone(),
-                },
-            )
-            .unwrap()
-            .build()
-            .await
-            .unwrap();
+        let watcher_conn = if tray {
+            let conn = zbus::connection::Builder::address(bus.as_str())
+                .unwrap()
+                .name("org.kde.StatusNotifierWatcher")
+                .unwrap()
+                .serve_at(
+                    "/StatusNotifierWatcher",
+                    FakeWatcher {
+                        items: tray_items.clone(),
+                    },
+                )
+                .unwrap()
+                .build()
+                .await
+                .unwrap();
+            Some(conn)
+        } else {
+            None
+        };
 
         let portal_conn = zbus::connection::Builder::address(bus.as_str())
             .unwrap()
@@ -753,8 +768,15 @@ impl Desktop {
         let old = self.driver.clone();
         let _ = tokio::time::timeout(Duration::from_secs(10), old.quit()).await;
         // Until the old process is gone, its single-instance guard would take the new start.
+        assert!(self.gone(15).await, "the app did not quit");
+        self.tray_items.lock().unwrap().clear();
+        self.driver = Self::session(self.port, &self.name).await;
+    }
+
+    /// Whether the app has quit within `secs`: its single-instance name left the bus.
+    pub async fn gone(&self, secs: u64) -> bool {
         let dbus = zbus::fdo::DBusProxy::new(&self.notif_conn).await.unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(secs);
         while dbus
             .list_names()
             .await
@@ -762,11 +784,47 @@ impl Desktop {
             .iter()
             .any(|n| n.as_str().contains("SingleInstance"))
         {
-            assert!(Instant::now() < deadline, "the app did not quit");
+            if Instant::now() > deadline {
+                return false;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        self.tray_items.lock().unwrap().clear();
-        self.driver = Self::session(self.port, &self.name).await;
+        true
+    }
+
+    /// Asks the main window to close as a window manager does when the user clicks its close
+    /// button: ICCCM's `WM_DELETE_WINDOW` message.
+    pub fn close_window(&self) {
+        use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
+        let (id, ..) = self.window();
+        let window: u32 = id.parse().expect("the main window's id");
+        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
+        let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+        let event = ClientMessageEvent::new(
+            32,
+            window,
+            protocols,
+            [delete, x11rb::CURRENT_TIME, 0, 0, 0],
+        );
+        conn.send_event(false, window, EventMask::NO_EVENT, event)
+            .unwrap();
+        // A round trip, so that the server has handled the event before the connection closes.
+        conn.get_input_focus().unwrap().reply().unwrap();
+    }
+
+    /// Whether the main window is on the screen (mapped), as X sees it.
+    pub fn window_shown(&self) -> bool {
+        use x11rb::protocol::xproto::{ConnectionExt, MapState};
+        let (id, ..) = self.window();
+        let Ok(window) = id.parse::<u32>() else {
+            return false;
+        };
+        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
+        conn.get_window_attributes(window)
+            .unwrap()
+            .reply()
+            .is_ok_and(|a| a.map_state == MapState::VIEWABLE)
     }
 
     /// Moves and resizes the main window as a window manager does for the user.
@@ -1066,10 +1124,37 @@ impl Desktop {
     /// The labels of the tray item's menu, read over D-Bus as a panel reads them (the item's
     /// `Menu` property names a `com.canonical.dbusmenu` object; its layout holds the items).
     pub async fn tray_menu(&self) -> Vec<String> {
-        use zbus::zvariant::{OwnedObjectPath, OwnedValue, Structure};
-        let Some((bus, path)) = self.tray_items.lock().unwrap().last().cloned() else {
+        let Some((_, _, items)) = self.tray_menu_items().await else {
             return vec![];
         };
+        items.into_iter().map(|(_, label)| label).collect()
+    }
+
+    /// Clicks the tray menu's item labelled `label`, as a panel does (dbusmenu's `Event`).
+    pub async fn tray_click(&self, label: &str) {
+        let (bus, menu, items) = self.tray_menu_items().await.expect("a tray menu");
+        let (id, _) = items
+            .iter()
+            .find(|(_, l)| l == label)
+            .unwrap_or_else(|| panic!("no {label:?} in the tray menu: {items:?}"));
+        self.notif_conn
+            .call_method(
+                Some(bus.as_str()),
+                menu.as_str(),
+                Some("com.canonical.dbusmenu"),
+                "Event",
+                &(*id, "clicked", zbus::zvariant::Value::from(0i32), 0u32),
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The tray item's bus name, its menu's object path, and the menu's items (id, label).
+    async fn tray_menu_items(
+        &self,
+    ) -> Option<(String, zbus::zvariant::OwnedObjectPath, Vec<(i32, String)>)> {
+        use zbus::zvariant::{OwnedObjectPath, OwnedValue, Structure};
+        let (bus, path) = self.tray_items.lock().unwrap().last().cloned()?;
         let props = zbus::fdo::PropertiesProxy::builder(&self.notif_conn)
             .destination(bus.clone())
             .unwrap()
@@ -1079,9 +1164,7 @@ impl Desktop {
             .await
             .unwrap();
         let iface = zbus::names::InterfaceName::try_from("org.kde.StatusNotifierItem").unwrap();
-        let Ok(menu) = props.get(iface, "Menu").await else {
-            return vec![];
-        };
+        let menu = props.get(iface, "Menu").await.ok()?;
         let menu = OwnedObjectPath::try_from(menu).unwrap();
         let reply = self
             .notif_conn
@@ -1100,15 +1183,18 @@ impl Desktop {
             Vec<OwnedValue>,
         );
         let (_revision, (_, _, children)): (u32, Layout) = reply.body().deserialize().unwrap();
-        children
+        let items = children
             .into_iter()
             .filter_map(|child| {
                 let item = Structure::try_from(child).ok()?;
+                let id = i32::try_from(item.fields().first()?).ok()?;
                 let props: std::collections::HashMap<String, OwnedValue> =
                     item.fields().get(1)?.try_clone().ok()?.try_into().ok()?;
-                String::try_from(props.get("label")?.try_clone().ok()?).ok()
+                let label = String::try_from(props.get("label")?.try_clone().ok()?).ok()?;
+                Some((id, label))
             })
-            .collect()
+            .collect();
+        Some((bus, menu, items))
     }
 
     /// Emits `ActionInvoked(id, "default")`, as a notification server does when clicked.

@@ -3,6 +3,7 @@
 //! screens it passes through under `target/tmp/screens/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod closing;
 mod harness;
 mod kb;
 mod tickets;

@@ -115,6 +115,28 @@ impl Lang {
             Lang::Ru => ["Открыть Окно", "Выйти"],
         }
     }
+
+    /// The notification shown the first time closing the window leaves the app running in the
+    /// tray: its title and text, naming the tray menu's quit item.
+    pub fn still_running(self) -> (String, String) {
+        let quit = self.tray_menu()[1];
+        match self {
+            Lang::En => (
+                "Okno keeps running".to_owned(),
+                format!(
+                    "New messages will still reach you. To quit, choose “{quit}” \
+                     in the menu of Okno's icon in the tray."
+                ),
+            ),
+            Lang::Ru => (
+                "Окно продолжает работать".to_owned(),
+                format!(
+                    "Новые сообщения будут приходить и дальше. Чтобы выйти, выберите \
+                     «{quit}» в меню значка Окна в трее."
+                ),
+            ),
+        }
+    }
 }
 
 /// More messages than this arriving together become one grouped notification.
@@ -378,5 +400,11 @@ mod tests {
         assert_eq!(grouped(22), "22 новых сообщения — HR");
         assert_eq!(Lang::En.tray_menu(), ["Open Okno", "Quit"]);
         assert_eq!(Lang::Ru.tray_menu(), ["Открыть Окно", "Выйти"]);
+        let (title, body) = Lang::En.still_running();
+        assert_eq!(title, "Okno keeps running");
+        assert!(body.contains("“Quit”"), "{body}");
+        let (title, body) = Lang::Ru.still_running();
+        assert_eq!(title, "Окно продолжает работать");
+        assert!(body.contains("«Выйти»"), "{body}");
     }
 }
