@@ -6,6 +6,8 @@ mod appearance;
 mod background;
 mod clipboard;
 mod notifications;
+#[cfg(target_os = "linux")]
+pub mod tray_badge;
 mod window_place;
 
 use okno_core::notify::Focus;

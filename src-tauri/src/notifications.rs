@@ -174,6 +174,13 @@ fn update_tray(app: &AppHandle, core: &Core) {
     let unread = core.unread_total().unwrap_or(0);
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(&crate::lang().tray_tooltip(unread)));
+        // Linux panels show the icon (KDE, XFCE) or the icon and a label (Ubuntu's): the total
+        // is drawn on the icon. The macOS menu bar shows the title beside the icon.
+        #[cfg(target_os = "linux")]
+        if let Some(icon) = crate::tray_badge::changed(unread) {
+            let _ = tray.set_icon(Some(icon));
+        }
+        #[cfg(not(target_os = "linux"))]
         let _ = tray.set_title(if unread > 0 {
             Some(unread.to_string())
         } else {

@@ -1105,8 +1105,8 @@ impl Desktop {
         serde_json::from_value(v).unwrap_or_default()
     }
 
-    /// The tray item's label (where panels show the unread total), read over D-Bus.
-    pub async fn tray_label(&self) -> Option<String> {
+    /// A property of the tray item, read over D-Bus as a panel reads it.
+    async fn tray_property(&self, name: &str) -> Option<zbus::zvariant::OwnedValue> {
         let (bus, path) = self.tray_items.lock().unwrap().last().cloned()?;
         let proxy = zbus::fdo::PropertiesProxy::builder(&self.notif_conn)
             .destination(bus)
@@ -1117,8 +1117,56 @@ impl Desktop {
             .await
             .ok()?;
         let iface = zbus::names::InterfaceName::try_from("org.kde.StatusNotifierItem").ok()?;
-        let v = proxy.get(iface, "XAyatanaLabel").await.ok()?;
-        String::try_from(v).ok()
+        proxy.get(iface, name).await.ok()
+    }
+
+    /// Whether the tray item's icon is the one with `unread` on it (the shell's drawing, which
+    /// its unit tests check), as the panel reads it.
+    pub async fn tray_shows(&self, unread: i64) -> bool {
+        let expected = okno_desktop::tray_badge::icon(unread).unwrap();
+        self.tray_icon().await.is_some_and(|(w, h, px)| {
+            (w, h) == (expected.width(), expected.height()) && px == expected.rgba()
+        })
+    }
+
+    /// The tray item's icon as a panel draws it: the image file its `IconName` names (in its
+    /// `IconThemePath`), decoded to RGBA: width, height, pixels.
+    pub async fn tray_icon(&self) -> Option<(u32, u32, Vec<u8>)> {
+        let name = String::try_from(self.tray_property("IconName").await?).ok()?;
+        let theme = self
+            .tray_property("IconThemePath")
+            .await
+            .and_then(|v| String::try_from(v).ok())
+            .unwrap_or_default();
+        let mut file = Path::new(&theme).join(&name);
+        if file.extension().is_none() {
+            file.set_extension("png");
+        }
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&file).ok()?));
+        let mut reader = decoder.read_info().ok()?;
+        let mut buf = vec![0; reader.output_buffer_size()?];
+        let info = reader.next_frame(&mut buf).ok()?;
+        if info.color_type != png::ColorType::Rgba {
+            return None;
+        }
+        buf.truncate(info.buffer_size());
+        Some((info.width, info.height, buf))
+    }
+
+    /// The share of the tray icon's lower right quarter that is the badge's red.
+    pub async fn tray_badge_red(&self) -> f64 {
+        let Some((w, h, px)) = self.tray_icon().await else {
+            return 0.0;
+        };
+        let quarter: Vec<&[u8]> = (h / 2..h)
+            .flat_map(|y| (w / 2..w).map(move |x| ((y * w + x) * 4) as usize))
+            .map(|at| &px[at..at + 4])
+            .collect();
+        let red = quarter
+            .iter()
+            .filter(|p| p[0] > 180 && p[1] < 110 && p[2] < 110 && p[3] > 200)
+            .count();
+        red as f64 / quarter.len().max(1) as f64
     }
 
     /// The labels of the tray item's menu, read over D-Bus as a panel reads them (the item's

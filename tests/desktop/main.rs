@@ -1076,14 +1076,16 @@ async fn the_tray_shows_the_unread_total() {
     specialist.send(it.chat_id.unwrap(), "one").await;
     specialist.send(hr.chat_id.unwrap(), "two").await;
     specialist.send(hr.chat_id.unwrap(), "three").await;
-    app.until("the tray label says 3", 15, || async {
-        app.tray_label().await.as_deref() == Some("3")
+    app.until("the tray icon shows 3", 15, || async {
+        app.tray_shows(3).await
     })
     .await;
+    // The total on the icon: a red badge, as panels that show only icons (KDE, XFCE) draw it.
+    assert!(app.tray_badge_red().await > 0.25, "a red badge");
     // Reading a chat lowers it.
     app.open_line(hr.line.id).await;
-    app.until("the tray label says 1", 15, || async {
-        app.tray_label().await.as_deref() == Some("1")
+    app.until("the tray icon shows 1", 15, || async {
+        app.tray_shows(1).await
     })
     .await;
 
@@ -1094,8 +1096,8 @@ async fn the_tray_shows_the_unread_total() {
             .send(it.chat_id.unwrap(), &format!("Step {i} of the VPN fix"))
             .await;
     }
-    app.until("the tray label says 31", 15, || async {
-        app.tray_label().await.as_deref() == Some("31")
+    app.until("the tray icon shows 31", 15, || async {
+        app.tray_shows(31).await
     })
     .await;
     app.open_line(it.line.id).await;
@@ -1124,10 +1126,10 @@ async fn the_tray_shows_the_unread_total() {
     .await;
     app.screenshot("unread").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(app.tray_label().await.as_deref(), Some("31"));
+    assert!(app.tray_shows(31).await);
     app.click("[data-testid=to-newest]").await;
     app.until("read once the newest is in view", 15, || async {
-        app.tray_label().await.as_deref() != Some("31")
+        !app.tray_shows(31).await
             && app
                 .data_of(
                     &format!("[data-testid=line-item][data-line-id='{}']", it.line.id),
@@ -1137,6 +1139,13 @@ async fn the_tray_shows_the_unread_total() {
                 == ["0"]
     })
     .await;
+    app.until(
+        "the badge gone with the last unread message",
+        15,
+        || async { app.tray_shows(0).await },
+    )
+    .await;
+    assert_eq!(app.tray_badge_red().await, 0.0);
     app.quit().await;
 }
 
