@@ -490,6 +490,8 @@ pub struct Desktop {
     _procs: Procs,
     _data: tempfile::TempDir,
     pub name: String,
+    /// The app's binary: the build under test, or one a package installed.
+    app: PathBuf,
 }
 
 /// GTK's interface font in the tests' desktops: the system's default sans-serif family, which
@@ -528,16 +530,36 @@ impl Desktop {
     /// Starts with the given system locale and, with `dark`, a dark GTK theme (`GTK_THEME`; the
     /// shell reads it and tells the page, see src-tauri/src/appearance.rs).
     pub async fn start_with(name: &str, server_url: &str, lang: &str, dark: bool) -> Self {
-        Self::start_full(name, server_url, lang, dark, true).await
+        Self::start_full(name, server_url, lang, dark, true, Path::new(APP)).await
     }
 
     /// Starts on a desktop that shows no tray icons (no StatusNotifierWatcher on the bus, as
     /// on GNOME without an extension).
     pub async fn start_without_tray(name: &str, server_url: &str) -> Self {
-        Self::start_full(name, server_url, "en_US.UTF-8", false, false).await
+        Self::start_full(
+            name,
+            server_url,
+            "en_US.UTF-8",
+            false,
+            false,
+            Path::new(APP),
+        )
+        .await
     }
 
-    async fn start_full(name: &str, server_url: &str, lang: &str, dark: bool, tray: bool) -> Self {
+    /// Starts the app binary at `app` (one a package installed) instead of the build under test.
+    pub async fn start_app(name: &str, server_url: &str, app: &Path) -> Self {
+        Self::start_full(name, server_url, "en_US.UTF-8", false, true, app).await
+    }
+
+    async fn start_full(
+        name: &str,
+        server_url: &str,
+        lang: &str,
+        dark: bool,
+        tray: bool,
+        app: &Path,
+    ) -> Self {
         let data = tempfile::tempdir().unwrap();
         // A display of our own.
         let mut n = 100 + (std::process::id() % 300) + free_port() as u32 % 400;
@@ -720,7 +742,7 @@ impl Desktop {
         wait_until(20, "tauri-driver", || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
-        let driver = Self::session(port, name).await;
+        let driver = Self::session(port, name, app).await;
         Self {
             driver,
             port,
@@ -738,13 +760,14 @@ impl Desktop {
             _procs: procs,
             _data: data,
             name: name.into(),
+            app: app.to_owned(),
         }
     }
 
     /// A WebDriver session, which starts the app.
-    async fn session(port: u16, name: &str) -> WebDriver {
+    async fn session(port: u16, name: &str, app: &Path) -> WebDriver {
         let mut caps = thirtyfour::Capabilities::new();
-        caps.set("tauri:options", json!({"application": APP}))
+        caps.set("tauri:options", json!({"application": app}))
             .unwrap();
         // Starting WebKit on a busy 2-core machine can outlast a first attempt.
         let mut attempt = 0;
@@ -770,7 +793,7 @@ impl Desktop {
         // Until the old process is gone, its single-instance guard would take the new start.
         assert!(self.gone(15).await, "the app did not quit");
         self.tray_items.lock().unwrap().clear();
-        self.driver = Self::session(self.port, &self.name).await;
+        self.driver = Self::session(self.port, &self.name, &self.app).await;
     }
 
     /// Whether the app has quit within `secs`: its single-instance name left the bus.
@@ -811,6 +834,25 @@ impl Desktop {
             .unwrap();
         // A round trip, so that the server has handled the event before the connection closes.
         conn.get_input_focus().unwrap().reply().unwrap();
+    }
+
+    /// The main window's class (`WM_CLASS`: instance and class names), as docks read it.
+    pub fn window_class(&self) -> Vec<String> {
+        use x11rb::protocol::xproto::{AtomEnum, ConnectionExt};
+        let (id, ..) = self.window();
+        let window: u32 = id.parse().expect("the main window's id");
+        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
+        let reply = conn
+            .get_property(false, window, AtomEnum::WM_CLASS, AtomEnum::STRING, 0, 256)
+            .unwrap()
+            .reply()
+            .unwrap();
+        reply
+            .value
+            .split(|b| *b == 0)
+            .filter(|part| !part.is_empty())
+            .map(|part| String::from_utf8_lossy(part).into_owned())
+            .collect()
     }
 
     /// Whether the main window is on the screen (mapped), as X sees it.

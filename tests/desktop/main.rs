@@ -6,6 +6,7 @@
 mod closing;
 mod harness;
 mod kb;
+mod package;
 mod tickets;
 
 use harness::*;
