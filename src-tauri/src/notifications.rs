@@ -10,6 +10,10 @@ use tokio::sync::broadcast::error::RecvError;
 
 const TRAY_ID: &str = "okno-tray";
 
+/// The menu entry the package installs, without `.desktop` (`scripts/package`).
+#[cfg(all(unix, not(target_os = "macos")))]
+const DESKTOP_ENTRY: &str = "Okno";
+
 /// Forwards every core event to the UI (`core`), and turns new messages into notifications.
 pub fn spawn_forwarder(app: AppHandle, core: Core) {
     let mut rx = core.subscribe();
@@ -146,6 +150,9 @@ pub(crate) fn post(app: AppHandle, chat: Option<ChatId>, title: String, body: St
             .icon("mail-message-new");
         #[cfg(all(unix, not(target_os = "macos")))]
         {
+            // The installed menu entry (`Okno.desktop`, named by the product): notification
+            // servers take the app's icon and name from it, and group its notifications.
+            note.hint(notify_rust::Hint::DesktopEntry(DESKTOP_ENTRY.to_owned()));
             note.action("default", "Open");
             match note.show() {
                 Ok(handle) => handle.wait_for_action(|action| {

@@ -17,8 +17,8 @@ pub fn badge_text(unread: i64) -> Option<String> {
     }
 }
 
-/// The badge the tray shows now (`None`: none yet set).
-static SHOWN: Mutex<Option<Option<String>>> = Mutex::new(None);
+/// The badge the tray shows now: none at first (the icon in tauri.conf.json).
+static SHOWN: Mutex<Option<String>> = Mutex::new(None);
 
 /// The tray's icon with `unread` on it (none for 0).
 pub fn icon(unread: i64) -> Option<Image<'static>> {
@@ -40,11 +40,11 @@ pub fn icon(unread: i64) -> Option<Image<'static>> {
 pub(crate) fn changed(unread: i64) -> Option<Image<'static>> {
     let text = badge_text(unread);
     let mut shown = SHOWN.lock().ok()?;
-    if shown.as_ref() == Some(&text) {
+    if *shown == text {
         return None;
     }
     let icon = icon(unread)?;
-    *shown = Some(text);
+    *shown = text;
     Some(icon)
 }
 
@@ -211,6 +211,7 @@ mod tests {
     #[test]
     fn the_icon_changes_only_when_the_badge_does() {
         // One test owns the process-wide state: set, repeat, change, clear.
+        assert!(changed(0).is_none(), "the configured icon has no badge");
         assert!(changed(3).is_some());
         assert!(changed(3).is_none());
         assert!(changed(4).is_some());

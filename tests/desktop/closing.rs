@@ -79,7 +79,8 @@ async fn closing_the_window_keeps_okno_running_in_the_tray_until_quit() {
     .await;
     app.screenshot("back-from-the-tray").await;
 
-    // Closed again: no second explanation. The tray's menu opens it and quits.
+    // Closed again: no second explanation. Launching Okno again brings the window back, and
+    // so does the tray's menu, which also quits.
     app.close_window();
     app.until("the window hidden again", 10, || async {
         !app.window_shown()
@@ -87,6 +88,16 @@ async fn closing_the_window_keeps_okno_running_in_the_tray_until_quit() {
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(hints(&app), 1, "told once");
+    app.launch_again().await;
+    app.until("the window back on a second launch", 10, || async {
+        app.window_shown()
+    })
+    .await;
+    app.close_window();
+    app.until("the window hidden a third time", 10, || async {
+        !app.window_shown()
+    })
+    .await;
     app.tray_click("Open Okno").await;
     app.until("the window opened from the tray", 10, || async {
         app.window_shown()

@@ -264,6 +264,9 @@ pub struct Recorded {
     pub summary: String,
     pub body: String,
     pub actions: Vec<String>,
+    /// The `desktop-entry` hint: the menu entry the notification server takes the app's icon
+    /// and name from.
+    pub desktop_entry: Option<String>,
 }
 
 struct FakeNotifications {
@@ -281,7 +284,7 @@ impl FakeNotifications {
         summary: String,
         body: String,
         actions: Vec<String>,
-        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
         _expire_timeout: i32,
     ) -> u32 {
         let mut log = self.log.lock().unwrap();
@@ -292,6 +295,9 @@ impl FakeNotifications {
             summary,
             body,
             actions,
+            desktop_entry: hints
+                .get("desktop-entry")
+                .and_then(|v| String::try_from(v.try_clone().ok()?).ok()),
         });
         id
     }
@@ -794,6 +800,37 @@ impl Desktop {
         assert!(self.gone(15).await, "the app did not quit");
         self.tray_items.lock().unwrap().clear();
         self.driver = Self::session(self.port, &self.name, &self.app).await;
+    }
+
+    /// Launches the app a second time on the same desktop, as a person does from the menu, and
+    /// asserts that it hands over to the running one and exits.
+    pub async fn launch_again(&self) {
+        let (env, app) = (self.env.clone(), self.app.clone());
+        let status = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(app)
+                .envs(env)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                if let Some(s) = child.try_wait().unwrap() {
+                    return Some(s);
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+        .await
+        .unwrap();
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "the second instance hands over and exits"
+        );
     }
 
     /// Whether the app has quit within `secs`: its single-instance name left the bus.

@@ -697,6 +697,11 @@ async fn a_message_from_another_party_raises_a_notification_that_opens_its_chat(
         "{n:?}"
     );
     assert!(n.actions.contains(&"default".to_owned()));
+    assert_eq!(
+        n.desktop_entry.as_deref(),
+        Some("Okno"),
+        "the package's menu entry"
+    );
     drop(other);
 
     // A message in another chat notifies too; clicking it opens that chat.
@@ -909,33 +914,7 @@ async fn a_second_launch_focuses_the_running_window_and_exits() {
     let app = Desktop::start("single", &cloud.url()).await;
     app.sign_in(&cloud.url(), "user").await;
     let started = std::time::Instant::now();
-    let status = tokio::task::spawn_blocking({
-        let env = app.env.clone();
-        move || {
-            let mut cmd = std::process::Command::new(APP);
-            cmd.envs(env)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null());
-            let mut child = cmd.spawn().unwrap();
-            let deadline = std::time::Instant::now() + Duration::from_secs(20);
-            loop {
-                if let Some(s) = child.try_wait().unwrap() {
-                    return Some(s);
-                }
-                if std::time::Instant::now() > deadline {
-                    let _ = child.kill();
-                    return None;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-    })
-    .await
-    .unwrap();
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "the second instance hands over and exits"
-    );
+    app.launch_again().await;
     eprintln!("second launch exited after {:?}", started.elapsed());
     let (id, ..) = app.window();
     assert!(!id.is_empty());

@@ -67,6 +67,7 @@ async fn the_package_installs_a_working_app_with_its_menu_entry_and_icons() {
         let mode = std::fs::metadata(&bin).unwrap().permissions().mode();
         assert!(mode & 0o111 != 0, "the app is executable");
     }
+    // Named as notifications name it (their `desktop-entry` hint).
     let entry_path = root.path().join("usr/share/applications/Okno.desktop");
     let entry = std::fs::read_to_string(&entry_path).unwrap();
     let valid = Command::new("desktop-file-validate")
