@@ -1,6 +1,7 @@
 //! The Okno desktop shell: thin. One command per user intent, each delegating to `okno-core`;
 //! core events forwarded to the UI on one channel (`core`, ids only); errors to the UI as
-//! `{code, message}`; native notifications, the tray's unread total, single instance.
+//! `{code, message}`; native notifications, the tray with the unread total on its icon,
+//! closing to the tray, single instance.
 
 mod appearance;
 mod background;
