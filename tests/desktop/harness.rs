@@ -717,7 +717,10 @@ impl Desktop {
             ("OKNO_NO_KEYRING".into(), "1".into()),
         ];
         let port = free_port();
-        let native = free_port();
+        // Two calls can hand out the same free port, and tauri-driver needs two.
+        let native = std::iter::repeat_with(free_port)
+            .find(|p| *p != port)
+            .unwrap();
         let log = std::fs::File::create(data.path().join("tauri-driver.log")).unwrap();
         let driver_proc = spawn_group(
             Command::new(tauri_driver())
@@ -748,7 +751,7 @@ impl Desktop {
         wait_until(20, "tauri-driver", || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
-        let driver = Self::session(port, name, app).await;
+        let driver = Self::session(port, name, app, &data.path().join("tauri-driver.log")).await;
         Self {
             driver,
             port,
@@ -771,7 +774,7 @@ impl Desktop {
     }
 
     /// A WebDriver session, which starts the app.
-    async fn session(port: u16, name: &str, app: &Path) -> WebDriver {
+    async fn session(port: u16, name: &str, app: &Path, log: &Path) -> WebDriver {
         let mut caps = thirtyfour::Capabilities::new();
         caps.set("tauri:options", json!({"application": app}))
             .unwrap();
@@ -785,7 +788,10 @@ impl Desktop {
                     eprintln!("[{name}] no WebDriver session yet ({e}); retrying");
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
-                Err(e) => panic!("no WebDriver session: {e}"),
+                Err(e) => panic!(
+                    "no WebDriver session: {e}\ntauri-driver's log:\n{}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                ),
             }
         }
     }
@@ -799,7 +805,8 @@ impl Desktop {
         // Until the old process is gone, its single-instance guard would take the new start.
         assert!(self.gone(15).await, "the app did not quit");
         self.tray_items.lock().unwrap().clear();
-        self.driver = Self::session(self.port, &self.name, &self.app).await;
+        let log = self._data.path().join("tauri-driver.log");
+        self.driver = Self::session(self.port, &self.name, &self.app, &log).await;
     }
 
     /// Launches the app a second time on the same desktop, as a person does from the menu, and

@@ -89,7 +89,8 @@ async fn the_package_installs_a_working_app_with_its_menu_entry_and_icons() {
     ] {
         assert!(entry.lines().any(|l| l == line), "{line} in\n{entry}");
     }
-    for size in ["32x32", "128x128"] {
+    // Every size the hicolor theme looks in for menus, docks and app grids, none scaled up.
+    for size in ["32x32", "64x64", "128x128", "256x256", "512x512"] {
         let icon = root.path().join(format!(
             "usr/share/icons/hicolor/{size}/apps/okno-desktop.png"
         ));
