@@ -6,6 +6,8 @@
 mod appearance;
 mod background;
 mod clipboard;
+#[cfg(target_os = "linux")]
+mod launcher;
 mod notifications;
 #[cfg(target_os = "linux")]
 pub mod tray_badge;

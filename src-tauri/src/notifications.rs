@@ -12,7 +12,7 @@ const TRAY_ID: &str = "okno-tray";
 
 /// The menu entry the package installs, without `.desktop` (`scripts/package`).
 #[cfg(all(unix, not(target_os = "macos")))]
-const DESKTOP_ENTRY: &str = "Okno";
+pub(crate) const DESKTOP_ENTRY: &str = "Okno";
 
 /// Forwards every core event to the UI (`core`), and turns new messages into notifications.
 pub fn spawn_forwarder(app: AppHandle, core: Core) {
@@ -179,6 +179,9 @@ pub(crate) fn post(app: AppHandle, chat: Option<ChatId>, title: String, body: St
 
 fn update_tray(app: &AppHandle, core: &Core) {
     let unread = core.unread_total().unwrap_or(0);
+    // Docks and task bars count it on the app's icon too.
+    #[cfg(target_os = "linux")]
+    crate::launcher::update(unread);
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(&crate::lang().tray_tooltip(unread)));
         // Linux panels show the icon (KDE, XFCE) or the icon and a label (Ubuntu's): the total

@@ -489,6 +489,9 @@ pub struct Desktop {
     portal_conn: zbus::Connection,
     /// Tray items registered with the fake watcher: (bus name, object path).
     pub tray_items: Arc<Mutex<Vec<(String, String)>>>,
+    /// What the app last told docks (Unity's launcher API `Update` signal): its app URI, the
+    /// count, and whether the count shows.
+    pub launcher: Arc<Mutex<Option<(String, i64, bool)>>>,
     xsettings_conf: PathBuf,
     xsettings_pid: u32,
     /// What the desktop's default applications were asked to open, one argument a line.
@@ -651,6 +654,36 @@ impl Desktop {
             None
         };
 
+        // A dock, as far as the launcher API goes: it listens for `Update` signals.
+        let launcher: Arc<Mutex<Option<(String, i64, bool)>>> = Arc::default();
+        {
+            let rule = zbus::MatchRule::builder()
+                .msg_type(zbus::message::Type::Signal)
+                .interface("com.canonical.Unity.LauncherEntry")
+                .unwrap()
+                .member("Update")
+                .unwrap()
+                .build();
+            let mut stream = zbus::MessageStream::for_match_rule(rule, &notif_conn, None)
+                .await
+                .unwrap();
+            let sink = launcher.clone();
+            tokio::spawn(async move {
+                use futures_util::StreamExt;
+                type Props = std::collections::HashMap<String, zbus::zvariant::OwnedValue>;
+                while let Some(Ok(msg)) = stream.next().await {
+                    let Ok((uri, props)) = msg.body().deserialize::<(String, Props)>() else {
+                        continue;
+                    };
+                    let get = |k: &str| props.get(k).and_then(|v| v.try_clone().ok());
+                    let count = get("count").and_then(|v| i64::try_from(v).ok());
+                    let shown = get("count-visible").and_then(|v| bool::try_from(v).ok());
+                    *sink.lock().unwrap() =
+                        Some((uri, count.unwrap_or(-1), shown.unwrap_or(false)));
+                }
+            });
+        }
+
         let portal_conn = zbus::connection::Builder::address(bus.as_str())
             .unwrap()
             .name("org.freedesktop.portal.Desktop")
@@ -763,6 +796,7 @@ impl Desktop {
             _watcher_conn: watcher_conn,
             portal_conn,
             tray_items,
+            launcher,
             xsettings_conf,
             xsettings_pid,
             opened,
@@ -1204,6 +1238,12 @@ impl Desktop {
             .ok()?;
         let iface = zbus::names::InterfaceName::try_from("org.kde.StatusNotifierItem").ok()?;
         proxy.get(iface, name).await.ok()
+    }
+
+    /// Whether docks were last told `unread` for the package's menu entry, shown when not 0.
+    pub fn dock_count_is(&self, unread: i64) -> bool {
+        *self.launcher.lock().unwrap()
+            == Some(("application://Okno.desktop".to_owned(), unread, unread > 0))
     }
 
     /// Whether the tray item's icon is the one with `unread` on it (the shell's drawing, which

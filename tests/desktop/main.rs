@@ -1062,6 +1062,11 @@ async fn the_tray_shows_the_unread_total() {
     .await;
     // The total on the icon: a red badge, as panels that show only icons (KDE, XFCE) draw it.
     assert!(app.tray_badge_red().await > 0.25, "a red badge");
+    // And on the app's icon in the dock.
+    app.until("the dock's count says 3", 10, || async {
+        app.dock_count_is(3)
+    })
+    .await;
     // Reading a chat lowers it.
     app.open_line(hr.line.id).await;
     app.until("the tray icon shows 1", 15, || async {
@@ -1126,6 +1131,10 @@ async fn the_tray_shows_the_unread_total() {
     )
     .await;
     assert_eq!(app.tray_badge_red().await, 0.0);
+    app.until("the dock's count gone", 10, || async {
+        app.dock_count_is(0)
+    })
+    .await;
     app.quit().await;
 }
 
