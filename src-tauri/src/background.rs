@@ -33,13 +33,19 @@ pub fn close_requested(window: &Window, api: &CloseRequestApi) {
     });
 }
 
-/// The notification that Okno keeps running, once per settings file (so once per user).
+/// The notification that Okno keeps running, once per settings file (so once per user): told
+/// and marked in one read-modify-write under the settings' lock, so two quick closes tell once.
 fn first_time_hint(app: &AppHandle, settings: &std::path::Path) {
-    if Settings::load(settings).told_still_running {
-        return;
-    }
-    if let Err(e) = Settings::update(settings, |s| s.told_still_running = true) {
+    let mut first = false;
+    let marked = Settings::update(settings, |s| {
+        first = !s.told_still_running;
+        s.told_still_running = true;
+    });
+    if let Err(e) = marked {
         tracing::warn!(error = %e.message, "cannot save that the tray was explained");
+    }
+    if !first {
+        return;
     }
     let (title, body) = crate::lang().still_running();
     crate::notifications::post(app.clone(), None, title, body);
@@ -53,12 +59,8 @@ fn tray_shown() -> bool {
     use gtk::gio;
     use gtk::glib::ToVariant;
     const WATCHER: &str = "org.kde.StatusNotifierWatcher";
-    let bus = match gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) {
-        Ok(bus) => bus,
-        Err(e) => {
-            tracing::info!(error = %e, "no session bus");
-            return false;
-        }
+    let Some(bus) = crate::session_bus() else {
+        return false;
     };
     let reply = bus.call_sync(
         Some(WATCHER),

@@ -11,7 +11,6 @@ static SENT: Mutex<Option<i64>> = Mutex::new(None);
 
 /// Sends `unread` to the docks, unless it is what they have.
 pub fn update(unread: i64) {
-    use gtk::gio;
     use gtk::glib::{ToVariant, Variant};
     let unread = unread.max(0);
     let Ok(mut sent) = SENT.lock() else {
@@ -20,12 +19,8 @@ pub fn update(unread: i64) {
     if *sent == Some(unread) {
         return;
     }
-    let bus = match gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) {
-        Ok(bus) => bus,
-        Err(e) => {
-            tracing::info!(error = %e, "no session bus for the launcher's count");
-            return;
-        }
+    let Some(bus) = crate::session_bus() else {
+        return;
     };
     let uri = format!(
         "application://{}.desktop",

@@ -949,6 +949,16 @@ pub(crate) fn focus_main(app: &AppHandle) {
     }
 }
 
+/// The desktop's session bus (GIO's shared connection), for the shell's own D-Bus calls: the
+/// tray host's presence (`background.rs`) and the docks' count (`launcher.rs`).
+#[cfg(target_os = "linux")]
+pub(crate) fn session_bus() -> Option<gtk::gio::DBusConnection> {
+    use gtk::gio;
+    gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE)
+        .inspect_err(|e| tracing::info!(error = %e, "no session bus"))
+        .ok()
+}
+
 /// The shell's view of focus, for the notification policy.
 pub(crate) fn focus(app: &AppHandle) -> Focus {
     app.try_state::<Shell>()
