@@ -33,14 +33,7 @@ async fn closing_the_window_keeps_okno_running_in_the_tray_until_quit() {
         hints(&app) == 1
     })
     .await;
-    let hint = app
-        .notifications
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|n| n.summary == STILL_RUNNING)
-        .cloned()
-        .unwrap();
+    let hint = app.notification(STILL_RUNNING).unwrap();
     assert!(hint.body.contains("“Quit”"), "{hint:?}");
 
     // Hidden, it still hears from the server: a reply raises a notification, and clicking it
@@ -50,21 +43,10 @@ async fn closing_the_window_keeps_okno_running_in_the_tray_until_quit() {
         .send(it.chat_id.unwrap(), "The VPN server has been restarted")
         .await;
     app.until("a notification of the reply", 15, || async {
-        app.notifications
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|n| n.summary == "IT Support")
+        app.notification("IT Support").is_some()
     })
     .await;
-    let reply = app
-        .notifications
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|n| n.summary == "IT Support")
-        .cloned()
-        .unwrap();
+    let reply = app.notification("IT Support").unwrap();
     assert!(reply.body.contains("The VPN server has been restarted"));
     app.click_notification(reply.id).await;
     app.until("the window back", 10, || async { app.window_shown() })

@@ -893,13 +893,18 @@ impl Desktop {
         true
     }
 
+    /// A connection to the test's display and the main window's id, if it has one.
+    fn x_main_window(&self) -> Option<(x11rb::rust_connection::RustConnection, u32)> {
+        let window = self.window().0.parse().ok()?;
+        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
+        Some((conn, window))
+    }
+
     /// Asks the main window to close as a window manager does when the user clicks its close
     /// button: ICCCM's `WM_DELETE_WINDOW` message.
     pub fn close_window(&self) {
         use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
-        let (id, ..) = self.window();
-        let window: u32 = id.parse().expect("the main window's id");
-        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
+        let (conn, window) = self.x_main_window().expect("the main window");
         let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
         let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
         let event = ClientMessageEvent::new(
@@ -917,9 +922,7 @@ impl Desktop {
     /// The main window's class (`WM_CLASS`: instance and class names), as docks read it.
     pub fn window_class(&self) -> Vec<String> {
         use x11rb::protocol::xproto::{AtomEnum, ConnectionExt};
-        let (id, ..) = self.window();
-        let window: u32 = id.parse().expect("the main window's id");
-        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
+        let (conn, window) = self.x_main_window().expect("the main window");
         let reply = conn
             .get_property(false, window, AtomEnum::WM_CLASS, AtomEnum::STRING, 0, 256)
             .unwrap()
@@ -936,11 +939,9 @@ impl Desktop {
     /// Whether the main window is on the screen (mapped), as X sees it.
     pub fn window_shown(&self) -> bool {
         use x11rb::protocol::xproto::{ConnectionExt, MapState};
-        let (id, ..) = self.window();
-        let Ok(window) = id.parse::<u32>() else {
+        let Some((conn, window)) = self.x_main_window() else {
             return false;
         };
-        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
         conn.get_window_attributes(window)
             .unwrap()
             .reply()
@@ -1328,18 +1329,8 @@ impl Desktop {
         &self,
     ) -> Option<(String, zbus::zvariant::OwnedObjectPath, Vec<(i32, String)>)> {
         use zbus::zvariant::{OwnedObjectPath, OwnedValue, Structure};
-        let (bus, path) = self.tray_items.lock().unwrap().last().cloned()?;
-        let props = zbus::fdo::PropertiesProxy::builder(&self.notif_conn)
-            .destination(bus.clone())
-            .unwrap()
-            .path(path)
-            .unwrap()
-            .build()
-            .await
-            .unwrap();
-        let iface = zbus::names::InterfaceName::try_from("org.kde.StatusNotifierItem").unwrap();
-        let menu = props.get(iface, "Menu").await.ok()?;
-        let menu = OwnedObjectPath::try_from(menu).unwrap();
+        let (bus, _) = self.tray_items.lock().unwrap().last().cloned()?;
+        let menu = OwnedObjectPath::try_from(self.tray_property("Menu").await?).unwrap();
         let reply = self
             .notif_conn
             .call_method(
@@ -1369,6 +1360,16 @@ impl Desktop {
             })
             .collect();
         Some((bus, menu, items))
+    }
+
+    /// The first notification shown with this title, if any yet.
+    pub fn notification(&self, summary: &str) -> Option<Recorded> {
+        self.notifications
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|n| n.summary == summary)
+            .cloned()
     }
 
     /// Emits `ActionInvoked(id, "default")`, as a notification server does when clicked.
