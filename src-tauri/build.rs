@@ -2,6 +2,9 @@
 const COMMANDS: &[&str] = &[
     "info",
     "appearance",
+    "window_ready",
+    "autostart",
+    "set_autostart",
     "login",
     "logout",
     "lines",

@@ -55,7 +55,7 @@ fn first_time_hint(app: &AppHandle, settings: &std::path::Path) {
 /// bus with a host (a panel) registered: KDE, Ubuntu's GNOME, XFCE, Cinnamon and others have
 /// one; plain GNOME has none. Elsewhere the system always shows them.
 #[cfg(target_os = "linux")]
-fn tray_shown() -> bool {
+pub(crate) fn tray_shown() -> bool {
     use gtk::gio;
     use gtk::glib::ToVariant;
     const WATCHER: &str = "org.kde.StatusNotifierWatcher";
@@ -87,6 +87,6 @@ fn tray_shown() -> bool {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn tray_shown() -> bool {
+pub(crate) fn tray_shown() -> bool {
     true
 }

@@ -4,6 +4,7 @@
 //! closing to the tray, single instance.
 
 mod appearance;
+mod autostart;
 mod background;
 mod clipboard;
 #[cfg(target_os = "linux")]
@@ -35,6 +36,10 @@ pub struct Shell {
     settings_path: PathBuf,
     /// Where pasted images are written for the outbox to upload (`clipboard.rs`).
     pasted_dir: PathBuf,
+    /// Started by the login entry (`autostart.rs`): the window stays in the tray.
+    at_login: bool,
+    /// The page has shown its first screen (`window_ready`).
+    page_ready: std::sync::atomic::AtomicBool,
     _log_guard: Option<tracing_appender_guard::Guard>,
 }
 
@@ -189,6 +194,44 @@ async fn set_zoom(app: AppHandle, shell: State<'_, Shell>, zoom: f64) -> Res<f64
         s.zoom = ((zoom - 1.0).abs() > 1e-6).then_some(zoom);
     })?;
     Ok(zoom)
+}
+
+/// The page's first screen has content: the window, which starts hidden, is shown with it
+/// (see ARCHITECTURE.md, "Start") — unless the login entry started Okno and the desktop shows
+/// tray icons, where it waits there until the user opens it.
+#[tauri::command]
+async fn window_ready(app: AppHandle, shell: State<'_, Shell>) -> Res<()> {
+    shell
+        .page_ready
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let at_login = shell.at_login;
+    tauri::async_runtime::spawn_blocking(move || show_unless_at_login(&app, at_login))
+        .await
+        .map_err(|e| err("internal", e))
+}
+
+/// Shows the main window, unless Okno was started at login and the desktop shows tray icons.
+/// Blocking: asks the session bus.
+fn show_unless_at_login(app: &AppHandle, at_login: bool) {
+    if at_login && background::tray_shown() {
+        tracing::info!("started at login: waiting in the tray");
+        return;
+    }
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+    }
+}
+
+/// Whether Okno starts when the user logs in (Linux), for the page's settings.
+#[tauri::command]
+fn autostart(app: AppHandle) -> autostart::Autostart {
+    autostart::state(&app)
+}
+
+/// Turns starting at login on or off; answers the state after.
+#[tauri::command]
+fn set_autostart(app: AppHandle, enabled: bool) -> Res<autostart::Autostart> {
+    autostart::set(&app, enabled)
 }
 
 /// Light or dark and the interface font for the page, where the shell decides them (Linux: see
@@ -714,18 +757,28 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let pasted = dir.join("pasted");
+    let at_login = autostart::started_at_login();
+    if at_login {
+        tracing::info!("started by the login entry");
+    }
     let (tx, rx) = watch::channel(None);
     app.manage(Shell {
         started: rx,
         embedded: Mutex::new(None),
         focus: Mutex::new(Focus {
-            window_focused: true,
+            // Started at login, the window may stay hidden: new messages notify.
+            window_focused: !at_login,
             open_chat: None,
         }),
         settings_path,
         pasted_dir: pasted.clone(),
+        at_login,
+        page_ready: std::sync::atomic::AtomicBool::new(false),
         _log_guard: log_guard,
     });
+    // The login entry names the program that wrote it: keep it naming this one.
+    let h = handle.clone();
+    tauri::async_runtime::spawn_blocking(move || autostart::refresh(&h));
     tauri::async_runtime::spawn_blocking(move || {
         let n = clipboard::remove_old(
             &pasted,
@@ -765,11 +818,23 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let h = handle.clone();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(SHOW_WINDOW_FALLBACK).await;
-        if let Some(w) = h.get_webview_window("main") {
-            if !w.is_visible().unwrap_or(true) {
-                tracing::warn!("the page did not show the window; showing it");
-                let _ = w.show();
-            }
+        let Some(shell) = h.try_state::<Shell>() else {
+            return;
+        };
+        if shell.page_ready.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let visible = h
+            .get_webview_window("main")
+            .and_then(|w| w.is_visible().ok())
+            .unwrap_or(true);
+        if !visible {
+            tracing::warn!("the page did not show the window; showing it");
+            let at_login = shell.at_login;
+            let h = h.clone();
+            let _ =
+                tauri::async_runtime::spawn_blocking(move || show_unless_at_login(&h, at_login))
+                    .await;
         }
     });
     Ok(())
@@ -835,8 +900,13 @@ fn render_device_file(dri: &std::path::Path) -> std::path::PathBuf {
 
 pub fn run() {
     let result = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            // A second launch focuses the running window.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            // A second launch focuses the running window; the login entry's (the user had
+            // started Okno before the desktop's autostart did) leaves it as it is.
+            if args.iter().any(|a| a == autostart::FLAG) {
+                tracing::info!("started at login again: already running");
+                return;
+            }
             focus_main(app);
         }))
         .plugin(tauri_plugin_dialog::init())
@@ -865,6 +935,9 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             info,
             appearance,
+            window_ready,
+            autostart,
+            set_autostart,
             login,
             logout,
             lines,

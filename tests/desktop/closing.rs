@@ -101,3 +101,110 @@ async fn closing_the_window_quits_where_the_desktop_shows_no_tray() {
     assert_eq!(hints(&app), 0);
     app.quit().await;
 }
+
+/// The login entry the app writes, as the desktop's autostart reads it.
+fn login_entry(app: &Desktop) -> std::path::PathBuf {
+    app.config_dir().join("autostart/Okno.desktop")
+}
+
+async fn autostart_checked(app: &Desktop) -> bool {
+    app.find("[data-testid=setting-autostart]")
+        .await
+        .attr("aria-checked")
+        .await
+        .unwrap()
+        .as_deref()
+        == Some("true")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turned_on_okno_starts_at_login_into_the_tray() {
+    let AtItSupport {
+        cloud, it, mut app, ..
+    } = at_it_support("autostart").await;
+    let entry = login_entry(&app);
+    assert!(!entry.exists(), "off until the user turns it on");
+
+    // The account bar's settings: on.
+    app.click("[data-testid=settings]").await;
+    assert!(!autostart_checked(&app).await);
+    app.click("[data-testid=setting-autostart]").await;
+    app.until("the setting on", 10, || async {
+        autostart_checked(&app).await
+    })
+    .await;
+    app.screenshot("settings").await;
+
+    // A valid desktop entry in the user's autostart directory that starts this program in the
+    // background.
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let valid = std::process::Command::new("desktop-file-validate")
+        .arg(&entry)
+        .output()
+        .unwrap();
+    assert!(
+        valid.status.success() && valid.stdout.is_empty(),
+        "the entry is valid: {}",
+        String::from_utf8_lossy(&valid.stdout)
+    );
+    let program = std::fs::canonicalize(app.program()).unwrap();
+    let exec = format!("Exec={} --autostart", program.display());
+    assert!(text.lines().any(|l| l == exec), "{exec} in\n{text}");
+    assert!(text.lines().any(|l| l == "Name[ru]=Окно"), "{text}");
+
+    // Started as the desktop starts it at login: the window stays hidden, also past the
+    // shell's fallback for a page that never shows it, and Okno waits in the tray.
+    app.restart_with(&["--autostart"]).await;
+    app.until("the tray icon", 15, || async {
+        !app.tray_menu().await.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert!(!app.window_shown(), "started at login, the window waits");
+
+    // Hidden from the start, a reply raises a notification.
+    cloud
+        .api("specialist")
+        .await
+        .send(it.chat_id.unwrap(), "Your new laptop is ready")
+        .await;
+    app.until("a notification of the reply", 15, || async {
+        app.notification("IT Support").is_some()
+    })
+    .await;
+
+    // Opened from the tray: the app as the user left it.
+    app.tray_click("Open Okno").await;
+    app.until("the window opened from the tray", 10, || async {
+        app.window_shown()
+    })
+    .await;
+    app.find("[data-testid=lines-list]").await;
+
+    // Off again: the entry is gone.
+    app.click("[data-testid=settings]").await;
+    app.until("the setting read as on", 10, || async {
+        autostart_checked(&app).await
+    })
+    .await;
+    app.click("[data-testid=setting-autostart]").await;
+    app.until("the setting off", 10, || async {
+        !autostart_checked(&app).await
+    })
+    .await;
+    assert!(!entry.exists(), "turned off, the entry is removed");
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn started_at_login_where_the_desktop_shows_no_tray_okno_opens_its_window() {
+    let cloud = Cloud::start().await;
+    let mut app = Desktop::start_without_tray("autostart-no-tray", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.find("[data-testid=lines-list]").await;
+    app.restart_with(&["--autostart"]).await;
+    app.until("the window shown", 15, || async { app.window_shown() })
+        .await;
+    app.find("[data-testid=lines-list]").await;
+    app.quit().await;
+}

@@ -784,7 +784,8 @@ impl Desktop {
         wait_until(20, "tauri-driver", || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
-        let driver = Self::session(port, name, app, &data.path().join("tauri-driver.log")).await;
+        let driver =
+            Self::session(port, name, app, &[], &data.path().join("tauri-driver.log")).await;
         Self {
             driver,
             port,
@@ -807,10 +808,10 @@ impl Desktop {
         }
     }
 
-    /// A WebDriver session, which starts the app.
-    async fn session(port: u16, name: &str, app: &Path, log: &Path) -> WebDriver {
+    /// A WebDriver session, which starts the app (with `args`).
+    async fn session(port: u16, name: &str, app: &Path, args: &[&str], log: &Path) -> WebDriver {
         let mut caps = thirtyfour::Capabilities::new();
-        caps.set("tauri:options", json!({"application": app}))
+        caps.set("tauri:options", json!({"application": app, "args": args}))
             .unwrap();
         // Starting WebKit on a busy 2-core machine can outlast a first attempt.
         let mut attempt = 0;
@@ -833,14 +834,20 @@ impl Desktop {
     /// Quits the app (its WebDriver session ends) and starts it again on the same desktop and
     /// data directory, as a person reopening it.
     pub async fn restart(&mut self) {
-        eprintln!("[{}] restarting", self.name);
+        self.restart_with(&[]).await;
+    }
+
+    /// [`restart`](Self::restart) with the app started with `args`, as the desktop's autostart
+    /// starts it.
+    pub async fn restart_with(&mut self, args: &[&str]) {
+        eprintln!("[{}] restarting with {args:?}", self.name);
         let old = self.driver.clone();
         let _ = tokio::time::timeout(Duration::from_secs(10), old.quit()).await;
         // Until the old process is gone, its single-instance guard would take the new start.
         assert!(self.gone(15).await, "the app did not quit");
         self.tray_items.lock().unwrap().clear();
         let log = self._data.path().join("tauri-driver.log");
-        self.driver = Self::session(self.port, &self.name, &self.app, &log).await;
+        self.driver = Self::session(self.port, &self.name, &self.app, args, &log).await;
     }
 
     /// Launches the app a second time on the same desktop, as a person does from the menu, and
@@ -934,6 +941,20 @@ impl Desktop {
             .filter(|part| !part.is_empty())
             .map(|part| String::from_utf8_lossy(part).into_owned())
             .collect()
+    }
+
+    /// The app's `XDG_CONFIG_HOME` (`~/.config` on a desktop).
+    pub fn config_dir(&self) -> PathBuf {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "XDG_CONFIG_HOME")
+            .map(|(_, v)| PathBuf::from(v))
+            .unwrap()
+    }
+
+    /// The program under test.
+    pub fn program(&self) -> &Path {
+        &self.app
     }
 
     /// Whether the main window is on the screen (mapped), as X sees it.

@@ -1036,6 +1036,14 @@ async fn the_ui_follows_a_russian_system_locale() {
         "Непрочитанные сообщения"
     );
     app.screenshot("unread").await;
+
+    // The settings, in Russian.
+    app.click("[data-testid=settings]").await;
+    assert!(app
+        .text_of("[data-testid=setting-autostart]")
+        .await
+        .contains("Запускать Окно при входе в систему"));
+    app.screenshot("settings").await;
     app.quit().await;
 }
 

@@ -51,6 +51,13 @@ export interface AppInfo {
   zoom?: number;
 }
 
+/** Starting Okno when the user logs in (the shell's; Linux only for now). */
+export interface Autostart {
+  /** The setting exists on this system (false: the page hides it). */
+  supported: boolean;
+  enabled: boolean;
+}
+
 /** A file dropped onto the window or picked with the attach button. */
 export interface DroppedFile {
   path: string;
@@ -74,6 +81,10 @@ export interface Backend {
   markRead(chat: ChatId, seq: number): Promise<void>;
   /** Zooms the page (0.5 to 2) and keeps the zoom for the next start; answers the zoom set. */
   setZoom(zoom: number): Promise<number>;
+  /** Whether Okno starts when the user logs in. */
+  autostart(): Promise<Autostart>;
+  /** Turns starting at login on or off; answers the state after. */
+  setAutostart(enabled: boolean): Promise<Autostart>;
   /** The drafts kept for the signed-in account (across restarts). */
   drafts(): Promise<SavedDraft[]>;
   /** Keeps a chat's draft; an empty one (blank text, no files) removes it. */

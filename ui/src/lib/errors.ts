@@ -19,6 +19,7 @@ const KNOWN: Partial<Record<string, Key>> = {
   cache: "error.local",
   io: "error.local",
   clipboard: "error.clipboard",
+  unsupported: "error.unsupported",
   server_address: "error.serverAddress",
 };
 

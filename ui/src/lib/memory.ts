@@ -6,7 +6,7 @@
 // Test helpers (not part of `Backend`): approve/reject a request, receive a message, change the
 // sync state, make sends fail, deliver the outbox by hand, simulate drag-and-drop, and the
 // recorded calls of openUrl/openFile/markRead/setOpenChat.
-import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
+import type { AppInfo, Autostart, Backend, DragEvent_, DroppedFile } from "./backend";
 import type { ChatId, CompanyId, ConnectionId, FileId, LineId, TicketId, UserId } from "./proto/ids";
 import type {
   Agent,
@@ -1108,6 +1108,19 @@ export class MemoryBackend implements Backend {
     if (!(zoom >= 0.5 && zoom <= 2)) throw apiError("invalid_input", "the zoom goes from 0.5 to 2");
     this.zoom = zoom;
     return zoom;
+  }
+
+  /** Starting at login, as the shell keeps it (`supported: false` plays a system without it). */
+  loginStart: Autostart = { supported: true, enabled: false };
+
+  async autostart(): Promise<Autostart> {
+    return { ...this.loginStart };
+  }
+
+  async setAutostart(enabled: boolean): Promise<Autostart> {
+    if (!this.loginStart.supported) throw apiError("unsupported", "starting at login is not available on this system");
+    this.loginStart = { ...this.loginStart, enabled };
+    return { ...this.loginStart };
   }
 
   async login(server_url: string | null, login: string, password: string): Promise<Me> {

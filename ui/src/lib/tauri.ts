@@ -2,8 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { getCurrentWindow } from "@tauri-apps/api/window";
-import type { AppInfo, Backend, DragEvent_, DroppedFile } from "./backend";
+import type { AppInfo, Autostart, Backend, DragEvent_, DroppedFile } from "./backend";
 import type { ChatId, CoreEvent } from "./proto/api";
 import type * as P from "./proto/api";
 import type { ArticleId, CompanyId, LineId, MessageId, TicketId, UserId } from "./proto/ids";
@@ -34,9 +33,12 @@ function subscribe<T>(event: string, handler: (payload: T) => void, onListening?
 
 export class TauriBackend implements Backend {
   /** Shows the window, which starts hidden (tauri.conf.json): the page calls this once its first
-   * screen has content, so the first frame the window shows is that screen. */
-  showWindow(): Promise<void> { return getCurrentWindow().show(); }
+   * screen has content, so the first frame the window shows is that screen. Started at login,
+   * the shell keeps it in the tray instead. */
+  showWindow(): Promise<void> { return invoke<void>("window_ready"); }
   info() { return invoke<AppInfo>("info"); }
+  autostart() { return invoke<Autostart>("autostart"); }
+  setAutostart(enabled: boolean) { return invoke<Autostart>("set_autostart", { enabled }); }
   setZoom(zoom: number) { return invoke<number>("set_zoom", { zoom }); }
   /** Light or dark and the interface font where the shell decides them (Linux), `null`s where
    * the webview follows the system (lib/theme.ts). */
