@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "pick_files",
     "paste_files",
     "set_open_chat",
+    "set_muted",
     "tickets",
     "ticket",
     "ticket_detail",

@@ -664,6 +664,12 @@ async fn automation(shell: State<'_, Shell>, line: LineId) -> Res<LineAutomation
     shell.core().await?.automation(line).await.map_err(core_err)
 }
 
+/// Mutes or unmutes a chat's notifications on this device (the unread total leaves it out).
+#[tauri::command]
+async fn set_muted(shell: State<'_, Shell>, chat: ChatId, muted: bool) -> Res<()> {
+    shell.core().await?.set_muted(chat, muted).map_err(core_err)
+}
+
 #[tauri::command]
 async fn set_open_chat(shell: State<'_, Shell>, chat: Option<ChatId>) -> Res<()> {
     if let Ok(mut f) = shell.focus.lock() {
@@ -962,6 +968,7 @@ pub fn run() {
             pick_files,
             paste_files,
             set_open_chat,
+            set_muted,
             tickets,
             ticket,
             ticket_detail,

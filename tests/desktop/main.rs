@@ -1037,13 +1037,110 @@ async fn the_ui_follows_a_russian_system_locale() {
     );
     app.screenshot("unread").await;
 
-    // The settings, in Russian.
+    // The chat's menu and the settings, in Russian.
+    app.click("[data-testid=other-actions]").await;
+    assert_eq!(
+        app.text_of("[data-testid=menu-mute]").await,
+        "Отключить уведомления"
+    );
+    app.screenshot("menu").await;
+    app.press(thirtyfour::Key::Escape).await;
     app.click("[data-testid=settings]").await;
     assert!(app
         .text_of("[data-testid=setting-autostart]")
         .await
         .contains("Запускать Окно при входе в систему"));
     app.screenshot("settings").await;
+    app.quit().await;
+}
+
+/// Other actions → Mute notifications: a muted line raises no notification and its unread
+/// messages stay out of the tray's total, while its row still counts them; unmuted, it
+/// notifies again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_muted_line_stays_silent_and_out_of_the_total() {
+    let cloud = Cloud::start().await;
+    let (_user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let hr = line_named(&conns, "HR Questions").clone();
+    let app = Desktop::start("mute", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.until("the tray item registered", 15, || async {
+        !app.tray_items.lock().unwrap().is_empty()
+    })
+    .await;
+    let hr_row = format!("[data-testid=line-item][data-line-id='{}']", hr.line.id);
+    let muted_icon = format!("{hr_row} .muted-icon");
+
+    app.open_line(hr.line.id).await;
+    app.click("[data-testid=other-actions]").await;
+    assert_eq!(
+        app.text_of("[data-testid=menu-mute]").await,
+        "Mute notifications"
+    );
+    app.screenshot("menu").await;
+    app.click("[data-testid=menu-mute]").await;
+    app.find(&muted_icon).await;
+    app.open_line(it.line.id).await;
+
+    // In the tray (no focus), a message in each chat: only IT Support's notifies and counts.
+    app.close_window();
+    app.until("the window hidden", 10, || async { !app.window_shown() })
+        .await;
+    let specialist = cloud.api("specialist").await;
+    specialist
+        .send(hr.chat_id.unwrap(), "Your pass is ready")
+        .await;
+    specialist
+        .send(it.chat_id.unwrap(), "The VPN is back")
+        .await;
+    app.until("IT Support's notification", 15, || async {
+        app.notification("IT Support").is_some()
+    })
+    .await;
+    app.until("the tray icon shows 1", 15, || async {
+        app.tray_shows(1).await
+    })
+    .await;
+    assert!(
+        app.notification("HR Questions").is_none(),
+        "a muted line raises no notification"
+    );
+    app.tray_click("Open Okno").await;
+    app.until("the window back", 10, || async { app.window_shown() })
+        .await;
+    app.until("HR's row counts its unread message", 10, || async {
+        app.text_of(&hr_row).await.contains("Your pass is ready")
+    })
+    .await;
+    app.find(&muted_icon).await;
+    app.screenshot("muted").await;
+
+    // Unmuted, it notifies again.
+    app.open_line(hr.line.id).await;
+    app.click("[data-testid=other-actions]").await;
+    assert_eq!(
+        app.text_of("[data-testid=menu-mute]").await,
+        "Unmute notifications"
+    );
+    app.click("[data-testid=menu-mute]").await;
+    app.until("the mute mark gone", 10, || async {
+        app.find_all(&muted_icon).await.is_empty()
+    })
+    .await;
+    app.open_line(it.line.id).await;
+    app.close_window();
+    app.until("the window hidden again", 10, || async {
+        !app.window_shown()
+    })
+    .await;
+    specialist
+        .send(hr.chat_id.unwrap(), "Pick it up at the front desk")
+        .await;
+    app.until("HR Questions' notification", 15, || async {
+        app.notification("HR Questions").is_some()
+    })
+    .await;
     app.quit().await;
 }
 

@@ -748,13 +748,14 @@ impl Cache {
         })
     }
 
-    pub fn set_muted(&self, chat: ChatId, muted: bool) -> CoreResult<()> {
+    /// Mutes or unmutes a chat; false when the cache has no such chat.
+    pub fn set_muted(&self, chat: ChatId, muted: bool) -> CoreResult<bool> {
         self.with(|c| {
-            c.execute(
+            let n = c.execute(
                 "UPDATE chats SET muted = ?1 WHERE id = ?2",
                 params![muted, chat.0],
             )?;
-            Ok(())
+            Ok(n == 1)
         })
     }
 

@@ -416,8 +416,13 @@ impl Core {
         self.inner.cache.unread_total()
     }
 
+    /// Mutes or unmutes a chat on this device: a muted chat raises no notifications and its
+    /// unread messages are left out of the unread total (the tray, the docks); its own count
+    /// stays. Kept in the cache across restarts and syncs, forgotten with the account.
     pub fn set_muted(&self, chat: ChatId, muted: bool) -> CoreResult<()> {
-        self.inner.cache.set_muted(chat, muted)?;
+        if !self.inner.cache.set_muted(chat, muted)? {
+            return Err(CoreError::Invalid(format!("no chat {} here", chat.0)));
+        }
         self.inner.emit(CoreEvent::ChatChanged { chat_id: chat });
         self.inner.emit(CoreEvent::LinesChanged);
         Ok(())

@@ -388,6 +388,13 @@ export class AppState {
     }
   }
 
+  /** Mutes or unmutes a line's chat; the list shows it at once. */
+  async setMuted(item: LineItem, muted: boolean): Promise<void> {
+    if (item.chat_id == null) return;
+    await this.backend.setMuted(item.chat_id, muted);
+    await this.reloadLines();
+  }
+
   toggleInfo(): void {
     if (this.infoOpen) this.closeInfo();
     else this.openInfo();

@@ -79,6 +79,9 @@ export interface Backend {
   cancel(clientMsgId: string): Promise<void>;
   cancelTransfer(transferId: string): Promise<void>;
   markRead(chat: ChatId, seq: number): Promise<void>;
+  /** Mutes or unmutes a chat's notifications on this device; a muted chat's unread messages are
+   * left out of the total (the tray, the docks). */
+  setMuted(chat: ChatId, muted: boolean): Promise<void>;
   /** Zooms the page (0.5 to 2) and keeps the zoom for the next start; answers the zoom set. */
   setZoom(zoom: number): Promise<number>;
   /** Whether Okno starts when the user logs in. */

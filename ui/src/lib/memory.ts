@@ -1622,6 +1622,16 @@ export class MemoryBackend implements Backend {
     else this.draftMap.set(draft.chat_id, structuredClone(draft));
   }
 
+  async setMuted(chat: ChatId, muted: boolean): Promise<void> {
+    const me = this.requireMeSync();
+    const rec = this.chats.get(chat);
+    // As the core: only a chat of this account's cache, refused as invalid input otherwise.
+    if (!rec || (rec.user_id !== me.id && !this.isStaffChat(rec))) throw apiError("invalid_input", `no chat ${chat} here`);
+    rec.muted = muted;
+    this.emit({ type: "chat_changed", chat_id: chat });
+    this.emit({ type: "lines_changed" });
+  }
+
   async markRead(chat: ChatId, seq: number): Promise<void> {
     const rec = this.chatOf(chat);
     const me = this.requireMeSync();

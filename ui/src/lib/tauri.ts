@@ -63,6 +63,7 @@ export class TauriBackend implements Backend {
   cancel(clientMsgId: string) { return invoke<void>("cancel", { clientMsgId }); }
   cancelTransfer(transferId: string) { return invoke<void>("cancel_transfer", { transferId }); }
   markRead(chat: ChatId, seq: number) { return invoke<void>("mark_read", { chat, seq }); }
+  setMuted(chat: ChatId, muted: boolean) { return invoke<void>("set_muted", { chat, muted }); }
   drafts() { return invoke<import("./proto/api").Draft[]>("drafts"); }
   setDraft(draft: import("./proto/api").Draft) { return invoke<void>("set_draft", { draft }); }
   search(query: string) { return invoke<import("./proto/api").SearchHit[]>("search", { query }); }
