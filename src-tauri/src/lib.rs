@@ -204,8 +204,14 @@ async fn window_ready(app: AppHandle, shell: State<'_, Shell>) -> Res<()> {
     shell
         .page_ready
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    let at_login = shell.at_login;
-    tauri::async_runtime::spawn_blocking(move || show_unless_at_login(&app, at_login))
+    if !shell.at_login {
+        if let Some(w) = app.get_webview_window("main") {
+            w.show().map_err(|e| err("internal", e))?;
+        }
+        return Ok(());
+    }
+    // Whether the desktop shows a tray: a round trip on the session bus, off the runtime.
+    tauri::async_runtime::spawn_blocking(move || show_unless_at_login(&app, true))
         .await
         .map_err(|e| err("internal", e))
 }
@@ -782,10 +788,12 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         page_ready: std::sync::atomic::AtomicBool::new(false),
         _log_guard: log_guard,
     });
-    // The login entry names the program that wrote it: keep it naming this one.
+
+    // Housekeeping off the start's way, on one blocking thread: old pasted images go, and the
+    // login entry (`autostart.rs`) is kept naming this program.
     let h = handle.clone();
-    tauri::async_runtime::spawn_blocking(move || autostart::refresh(&h));
     tauri::async_runtime::spawn_blocking(move || {
+        autostart::refresh(&h);
         let n = clipboard::remove_old(
             &pasted,
             clipboard::KEEP_PASTED,

@@ -1266,6 +1266,11 @@ async fn light_dark_and_the_font_follow_the_desktop_while_running() {
     app.click("[data-testid=search-input]").await;
     app.find("[data-testid=recommended-section]").await;
     app.screenshot("dark-search").await;
+    app.press(thirtyfour::Key::Escape).await;
+    app.click("[data-testid=settings]").await;
+    app.find("[data-testid=setting-autostart]").await;
+    app.screenshot("dark-settings").await;
+    app.press(thirtyfour::Key::Escape).await;
     app.set_color_scheme(2).await;
     app.until_theme("light", 10).await;
     app.set_color_scheme(1).await;
