@@ -23,3 +23,24 @@ export function handleEscape(): boolean {
 export function escapeDepth(): number {
   return stack.length;
 }
+
+/** A popover's dismissal (a menu, the emoji picker): Esc closes it as the top layer (`escape`,
+ * by default `close`), and so does a press outside both it and the control that opened it.
+ * Returns the cleanup. */
+export function dismissable(
+  popover: () => Node | undefined,
+  toggle: () => Node | undefined,
+  close: () => void,
+  escape: () => void = close,
+): () => void {
+  const pop = pushEscape(escape);
+  const outside = (e: PointerEvent) => {
+    const target = e.target as Node;
+    if (!popover()?.contains(target) && !toggle()?.contains(target)) close();
+  };
+  window.addEventListener("pointerdown", outside, true);
+  return () => {
+    pop();
+    window.removeEventListener("pointerdown", outside, true);
+  };
+}
