@@ -138,15 +138,7 @@ async fn turned_on_okno_starts_at_login_into_the_tray() {
     // A valid desktop entry in the user's autostart directory that starts this program in the
     // background.
     let text = std::fs::read_to_string(&entry).unwrap();
-    let valid = std::process::Command::new("desktop-file-validate")
-        .arg(&entry)
-        .output()
-        .unwrap();
-    assert!(
-        valid.status.success() && valid.stdout.is_empty(),
-        "the entry is valid: {}",
-        String::from_utf8_lossy(&valid.stdout)
-    );
+    assert_valid_desktop_entry(&entry);
     let program = std::fs::canonicalize(app.program()).unwrap();
     let exec = format!("Exec={} --autostart", program.display());
     assert!(text.lines().any(|l| l == exec), "{exec} in\n{text}");

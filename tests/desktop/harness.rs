@@ -1659,3 +1659,17 @@ impl Drop for DragSource {
         kill_group(&mut self.child);
     }
 }
+
+/// Asserts that `desktop-file-validate` finds nothing to say about a desktop entry.
+pub fn assert_valid_desktop_entry(path: &Path) {
+    let out = Command::new("desktop-file-validate")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "{} is not a valid desktop entry: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

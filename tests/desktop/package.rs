@@ -70,15 +70,7 @@ async fn the_package_installs_a_working_app_with_its_menu_entry_and_icons() {
     // Named as notifications name it (their `desktop-entry` hint).
     let entry_path = root.path().join("usr/share/applications/Okno.desktop");
     let entry = std::fs::read_to_string(&entry_path).unwrap();
-    let valid = Command::new("desktop-file-validate")
-        .arg(&entry_path)
-        .output()
-        .unwrap();
-    assert!(
-        valid.status.success() && valid.stdout.is_empty(),
-        "the menu entry is valid: {}",
-        String::from_utf8_lossy(&valid.stdout)
-    );
+    assert_valid_desktop_entry(&entry_path);
     for line in [
         "Name=Okno",
         "Name[ru]=Окно",
