@@ -83,8 +83,9 @@ pub fn set(app: &tauri::AppHandle, on: bool) -> Result<Autostart, ApiError> {
     Ok(state(app))
 }
 
-/// At each start: an enabled entry that names another executable (the app was moved or
-/// installed elsewhere since it was written) is written again for this one.
+/// At each start: an enabled entry whose `Exec` names another executable (the app was moved or
+/// installed elsewhere since it was written) is written again for this one; an entry the
+/// desktop's settings edited otherwise (a delay, a phase) is left as it is.
 #[cfg(target_os = "linux")]
 pub fn refresh(app: &tauri::AppHandle) {
     let Ok(path) = entry_path(app) else {
@@ -99,7 +100,7 @@ pub fn refresh(app: &tauri::AppHandle) {
     let Ok(fresh) = current_exe().and_then(|exe| entry(&exe)) else {
         return;
     };
-    if text != fresh {
+    if names_another_program(&text, &fresh) {
         match write(&path, &fresh) {
             Ok(()) => tracing::info!("the login entry now names this executable"),
             Err(e) => tracing::warn!(error = %e.message, "cannot update the login entry"),
@@ -145,7 +146,7 @@ fn write(path: &Path, text: &str) -> Result<(), ApiError> {
 }
 
 /// The login entry for the executable at `exe` (the Desktop Entry Specification's format).
-pub fn entry(exe: &Path) -> Result<String, ApiError> {
+fn entry(exe: &Path) -> Result<String, ApiError> {
     let exec = exec_arg(exe)?;
     Ok(format!(
         "[Desktop Entry]\n\
@@ -194,6 +195,14 @@ fn exec_arg(exe: &Path) -> Result<String, ApiError> {
         path.to_owned()
     };
     Ok(arg.replace('\\', "\\\\").replace('%', "%%"))
+}
+
+/// Whether an entry must be written again as `fresh`: its `Exec` line differs.
+fn names_another_program(text: &str, fresh: &str) -> bool {
+    fn exec(t: &str) -> Option<&str> {
+        t.lines().map(str::trim).find(|l| l.starts_with("Exec="))
+    }
+    exec(text) != exec(fresh)
 }
 
 /// Whether an entry's text starts the app: the desktops disable an entry without removing it by
@@ -266,6 +275,17 @@ mod tests {
         use std::os::unix::ffi::OsStrExt;
         let bad = std::ffi::OsStr::from_bytes(b"/opt/\xff/okno");
         assert_eq!(exec_arg(Path::new(bad)).unwrap_err().code, "unsupported");
+    }
+
+    #[test]
+    fn only_another_program_makes_the_entry_be_written_again() {
+        let old = entry(Path::new("/opt/okno/okno-desktop")).unwrap();
+        let fresh = entry(Path::new("/usr/bin/okno-desktop")).unwrap();
+        assert!(names_another_program(&old, &fresh));
+        assert!(!names_another_program(&fresh, &fresh));
+        // The desktop's settings added a key of their own: kept.
+        let edited = format!("{fresh}X-GNOME-Autostart-Delay=10\n");
+        assert!(!names_another_program(&edited, &fresh));
     }
 
     #[test]

@@ -197,14 +197,22 @@ async fn set_zoom(app: AppHandle, shell: State<'_, Shell>, zoom: f64) -> Res<f64
 }
 
 /// The page's first screen has content: the window, which starts hidden, is shown with it
-/// (see ARCHITECTURE.md, "Start") — unless the login entry started Okno and the desktop shows
-/// tray icons, where it waits there until the user opens it.
+/// (see ARCHITECTURE.md, "Start") — unless the login entry started Okno with an account signed
+/// in and the desktop shows tray icons, where it waits there until the user opens it (signed
+/// out, nothing could reach the user: the sign-in screen shows).
 #[tauri::command]
 async fn window_ready(app: AppHandle, shell: State<'_, Shell>) -> Res<()> {
     shell
         .page_ready
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    if !shell.at_login {
+    // At login, whether an account is signed in: the first screen comes after the start (`info`
+    // waits for it), so this does not wait.
+    let may_wait_in_tray = shell.at_login
+        && match shell.started().await {
+            Ok(s) => s.core.me().is_ok_and(|me| me.is_some()),
+            Err(_) => false,
+        };
+    if !may_wait_in_tray {
         if let Some(w) = app.get_webview_window("main") {
             w.show().map_err(|e| err("internal", e))?;
         }

@@ -185,6 +185,14 @@ async fn turned_on_okno_starts_at_login_into_the_tray() {
     })
     .await;
     assert!(!entry.exists(), "turned off, the entry is removed");
+
+    // Signed out, a start at login shows the sign-in screen: nothing could notify meanwhile.
+    app.click("[data-testid=sign-out]").await;
+    app.find("[data-testid=login-form]").await;
+    app.restart_with(&["--autostart"]).await;
+    app.until("the window shown", 15, || async { app.window_shown() })
+        .await;
+    app.find("[data-testid=login-form]").await;
     app.quit().await;
 }
 
