@@ -32,10 +32,6 @@ pub struct Autostart {
     pub enabled: bool,
 }
 
-/// The entry's name in the autostart directory: the package's menu entry's (`Okno.desktop`).
-#[cfg(target_os = "linux")]
-const ENTRY: &str = "Okno.desktop";
-
 /// The login entry's path, in the user's configuration directory (`$XDG_CONFIG_HOME`, else
 /// `~/.config`).
 #[cfg(target_os = "linux")]
@@ -45,7 +41,9 @@ fn entry_path(app: &tauri::AppHandle) -> Result<PathBuf, ApiError> {
         .path()
         .config_dir()
         .map_err(|e| crate::err("io", format!("no configuration directory: {e}")))?;
-    Ok(config.join("autostart").join(ENTRY))
+    // Named as the package's menu entry (`Okno.desktop`).
+    let name = format!("{}.desktop", crate::notifications::DESKTOP_ENTRY);
+    Ok(config.join("autostart").join(name))
 }
 
 /// Whether Okno starts at login.
@@ -140,9 +138,7 @@ fn write(path: &Path, text: &str) -> Result<(), ApiError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let tmp = path.with_extension("desktop.part");
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    crate::replace_file(path, text.as_bytes()).map_err(io)
 }
 
 /// The login entry for the executable at `exe` (the Desktop Entry Specification's format).

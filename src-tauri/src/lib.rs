@@ -110,10 +110,17 @@ impl Settings {
         let mut settings = Settings::load(path);
         change(&mut settings);
         let bytes = serde_json::to_vec_pretty(&settings).map_err(|e| err("io", e))?;
-        let tmp = path.with_extension("json.part");
-        std::fs::write(&tmp, bytes).map_err(|e| err("io", e))?;
-        std::fs::rename(&tmp, path).map_err(|e| err("io", e))
+        replace_file(path, &bytes).map_err(|e| err("io", e))
     }
+}
+
+/// Replaces the file at `path` with `bytes` whole, through a temporary file beside it
+/// (`<name>.part`), so a crash mid-write leaves the old file: the settings, the login entry.
+pub(crate) fn replace_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
 
 fn err(code: &str, e: impl std::fmt::Display) -> ApiError {
@@ -205,35 +212,33 @@ async fn window_ready(app: AppHandle, shell: State<'_, Shell>) -> Res<()> {
     shell
         .page_ready
         .store(true, std::sync::atomic::Ordering::SeqCst);
+    show_first(&app, &shell).await
+}
+
+/// Shows the main window the first time (the page's `window_ready`, or the shell's fallback),
+/// unless the login entry started Okno with an account signed in and the desktop shows tray
+/// icons: then it waits there.
+async fn show_first(app: &AppHandle, shell: &Shell) -> Res<()> {
     // At login, whether an account is signed in: the first screen comes after the start (`info`
-    // waits for it), so this does not wait.
+    // waits for it), so this does not wait then.
     let may_wait_in_tray = shell.at_login
         && match shell.started().await {
             Ok(s) => s.core.me().is_ok_and(|me| me.is_some()),
             Err(_) => false,
         };
-    if !may_wait_in_tray {
-        if let Some(w) = app.get_webview_window("main") {
-            w.show().map_err(|e| err("internal", e))?;
-        }
+    // Whether the desktop shows a tray: a round trip on the session bus, off the runtime.
+    if may_wait_in_tray
+        && tauri::async_runtime::spawn_blocking(background::tray_shown)
+            .await
+            .unwrap_or(false)
+    {
+        tracing::info!("started at login: waiting in the tray");
         return Ok(());
     }
-    // Whether the desktop shows a tray: a round trip on the session bus, off the runtime.
-    tauri::async_runtime::spawn_blocking(move || show_unless_at_login(&app, true))
-        .await
-        .map_err(|e| err("internal", e))
-}
-
-/// Shows the main window, unless Okno was started at login and the desktop shows tray icons.
-/// Blocking: asks the session bus.
-fn show_unless_at_login(app: &AppHandle, at_login: bool) {
-    if at_login && background::tray_shown() {
-        tracing::info!("started at login: waiting in the tray");
-        return;
-    }
     if let Some(w) = app.get_webview_window("main") {
-        let _ = w.show();
+        w.show().map_err(|e| err("internal", e))?;
     }
+    Ok(())
 }
 
 /// Whether Okno starts when the user logs in (Linux), for the page's settings.
@@ -852,11 +857,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or(true);
         if !visible {
             tracing::warn!("the page did not show the window; showing it");
-            let at_login = shell.at_login;
-            let h = h.clone();
-            let _ =
-                tauri::async_runtime::spawn_blocking(move || show_unless_at_login(&h, at_login))
-                    .await;
+            let _ = show_first(&h, &shell).await;
         }
     });
     Ok(())

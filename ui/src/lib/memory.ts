@@ -1213,10 +1213,11 @@ export class MemoryBackend implements Backend {
   }
 
   /** The client's own chat, or (an employee) any chat of their companies' lines. */
-  private chatOf(chat: ChatId): ChatRec {
+  /** The chat, if this account may see it; else refused with `code`. */
+  private chatOf(chat: ChatId, code: "not_found" | "invalid_input" = "not_found"): ChatRec {
     const me = this.requireMeSync();
     const rec = this.chats.get(chat);
-    if (!rec || (rec.user_id !== me.id && !this.isStaffChat(rec))) throw apiError("not_found", "Chat not found");
+    if (!rec || (rec.user_id !== me.id && !this.isStaffChat(rec))) throw apiError(code, "Chat not found");
     return rec;
   }
 
@@ -1623,10 +1624,8 @@ export class MemoryBackend implements Backend {
   }
 
   async setMuted(chat: ChatId, muted: boolean): Promise<void> {
-    const me = this.requireMeSync();
-    const rec = this.chats.get(chat);
-    // As the core: only a chat of this account's cache, refused as invalid input otherwise.
-    if (!rec || (rec.user_id !== me.id && !this.isStaffChat(rec))) throw apiError("invalid_input", `no chat ${chat} here`);
+    // As the core: a chat this account's cache lacks is invalid input.
+    const rec = this.chatOf(chat, "invalid_input");
     rec.muted = muted;
     this.emit({ type: "chat_changed", chat_id: chat });
     this.emit({ type: "lines_changed" });
