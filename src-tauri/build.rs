@@ -1,6 +1,8 @@
 /// The app's commands: the capability in tauri.conf.json grants exactly these to the window.
 const COMMANDS: &[&str] = &[
     "info",
+    "local_zone",
+    "zone_offset",
     "appearance",
     "window_ready",
     "autostart",

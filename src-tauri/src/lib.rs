@@ -9,6 +9,7 @@ mod background;
 mod clipboard;
 #[cfg(target_os = "linux")]
 mod launcher;
+mod local_zone;
 mod notifications;
 #[cfg(target_os = "linux")]
 pub mod tray_badge;
@@ -144,6 +145,9 @@ pub struct AppInfo {
     sync_state: SyncState,
     /// The system locale: the UI's language follows it.
     locale: Option<String>,
+    /// The locale of dates and times (`LC_TIME`): English's clock and date order follow its
+    /// region.
+    time_locale: Option<String>,
     /// The page's zoom (1 is 100 %).
     zoom: f64,
 }
@@ -160,6 +164,16 @@ pub(crate) fn system_locale() -> Option<String> {
                 .and_then(|v| v.split(':').next().map(str::to_owned))
                 .filter(|v| !v.is_empty())
         })
+}
+
+/// The locale of dates and times from the environment (POSIX order: `LC_ALL`, `LC_TIME`,
+/// `LANG`), or the messages' locale.
+fn time_locale() -> Option<String> {
+    ["LC_ALL", "LC_TIME", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
+        .or_else(system_locale)
 }
 
 /// The language of the shell's own texts (notifications, the tray), as the page picks its own.
@@ -180,8 +194,23 @@ async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
         server_url: embedded_url.or(server_url),
         sync_state: *core.sync_state().borrow(),
         locale: system_locale(),
+        time_locale: time_locale(),
         zoom: settings.zoom.unwrap_or(1.0),
     })
+}
+
+/// The system time zone's UTC offsets around now, for the page's dates and times (see
+/// `local_zone`).
+#[tauri::command]
+fn local_zone() -> local_zone::LocalZone {
+    local_zone::system_zone(chrono::Utc::now().timestamp_millis())
+}
+
+/// The IANA time zone `name`'s offset from UTC now, in minutes east (a line's working hours).
+#[tauri::command]
+fn zone_offset(name: String) -> Res<i32> {
+    local_zone::zone_offset_now(&name)
+        .ok_or_else(|| err("invalid_input", format!("unknown time zone: {name}")))
 }
 
 /// The page's zoom, from 50 % to 200 %.
@@ -957,6 +986,8 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             info,
+            local_zone,
+            zone_offset,
             appearance,
             window_ready,
             autostart,

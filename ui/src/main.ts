@@ -2,6 +2,7 @@ import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";
 import type { Backend } from "./lib/backend";
+import { setLocalZone } from "./lib/clock";
 import { detectLang, getLang, setLang } from "./lib/i18n";
 import { mark } from "./lib/marks";
 import { markPlatform } from "./lib/platform";
@@ -20,12 +21,15 @@ async function pickBackend(): Promise<{ backend: Backend; onfirstcontent?: () =>
     // The system locale, as the shell sees it (webviews do not always report it), and light or
     // dark and the interface font where the shell decides them (answered without waiting for the
     // start).
-    const [info, look] = await Promise.all([
+    const [info, look, zone] = await Promise.all([
       backend.info().catch(() => null),
       backend.appearance().catch(() => null),
+      backend.localZone().catch(() => null),
     ]);
     mark("info");
-    if (info?.locale) setLang(detectLang(info.locale));
+    if (info?.locale) setLang(detectLang(info.locale), info.time_locale ?? info.locale);
+    // Local times from the shell's offsets: the page then never runs ICU's time-zone code.
+    setLocalZone(zone);
     followAppearance(look, (handler) => backend.onAppearance(handler));
     // The window starts hidden: shown with its first content, not as an empty webview (which
     // WebKitGTK may make the shell wait for; see ARCHITECTURE.md, "Start").

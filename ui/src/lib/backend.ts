@@ -31,6 +31,7 @@ import type {
   Message,
 } from "./proto/api";
 import type { ArticleId, ChatId, CompanyId, ConnectionId, FileId, LineId, MessageId, TicketId, UserId } from "./proto/ids";
+import type { LocalZone } from "./clock";
 export type * from "./proto/api";
 export type * from "./proto/ids";
 // `proto-ids.d.ts` lets `proto/api` answer for `ChatId` too (tauri.ts imports it from there):
@@ -49,6 +50,9 @@ export interface AppInfo {
   locale?: string | null;
   /** The page's zoom (1 is 100 %), kept across restarts. */
   zoom?: number;
+  /** The locale of dates and times (`LC_TIME`): English's clock and date order follow its
+   *  region. */
+  time_locale?: string | null;
 }
 
 /** Starting Okno when the user logs in (the shell's; Linux only for now). */
@@ -66,6 +70,12 @@ export interface DroppedFile {
 
 export interface Backend {
   info(): Promise<AppInfo>;
+  /** The system time zone's UTC offsets around now (lib/clock.ts); null where the page's own
+   *  `Date` knows them (a browser). */
+  localZone(): Promise<LocalZone | null>;
+  /** Minutes east of UTC in the IANA time zone `name` now (a line's working hours); rejects
+   *  with `invalid_input` for a name the time-zone database lacks. */
+  zoneOffset(name: string): Promise<number>;
   /** `server_url` null: the embedded demo server. */
   login(server_url: string | null, login: string, password: string): Promise<Me>;
   logout(): Promise<void>;

@@ -1,7 +1,7 @@
 // Every visible string goes through `t`. The language follows the system locale
 // (navigator.language): "ru*" → Russian, anything else → English.
 //
-// Plural strings hold their forms separated by "|" in Intl.PluralRules order:
+// Plural strings hold their forms separated by "|" in CLDR's order:
 // English one|other; Russian one|few|many|other. `tn` picks the form.
 
 const en = {
@@ -571,28 +571,29 @@ export function detectLang(language: string | undefined): Lang {
 }
 
 let lang: Lang = detectLang(typeof navigator !== "undefined" ? navigator.language : undefined);
-let intlLocale = pickIntlLocale(lang);
+let region = regionOf(typeof navigator !== "undefined" ? navigator.language : undefined);
 const listeners = new Set<() => void>();
 
-function pickIntlLocale(l: Lang): string {
-  if (l === "ru") return "ru-RU";
-  const nav = typeof navigator !== "undefined" ? navigator.language : "";
-  return nav && nav.toLowerCase().startsWith("en") ? nav : "en-US";
+/** The region of a locale: "GB" of "en_GB.UTF-8" or "en-GB", "150" of "en-150"; "" if none. */
+export function regionOf(locale: string | null | undefined): string {
+  const m = /^[A-Za-z]{2,3}(?:[-_]([A-Za-z]{2}|\d{3}))?(?![A-Za-z0-9])/.exec(locale ?? "");
+  return m?.[1]?.toUpperCase() ?? "";
 }
 
 export function getLang(): Lang {
   return lang;
 }
 
-/** The BCP 47 tag used for dates and numbers. */
-export function getLocale(): string {
-  return intlLocale;
+/** The system locale's region, which picks English's clock and date order (lib/format.ts). */
+export function getRegion(): string {
+  return region;
 }
 
-/** Switches the language (tests; the app follows the system locale). Call before mounting. */
-export function setLang(l: Lang): void {
+/** Switches the language, and the region when a locale is given (the app follows the system
+ *  locale; tests switch). Call before mounting. */
+export function setLang(l: Lang, locale?: string | null): void {
   lang = l;
-  intlLocale = pickIntlLocale(l);
+  if (locale !== undefined) region = regionOf(locale);
   for (const f of listeners) f();
 }
 
@@ -613,17 +614,30 @@ export function t(key: Key, params?: Params): string {
   return fill(s, params);
 }
 
-const pluralOrder: Record<Lang, Intl.LDMLPluralRule[]> = {
+const pluralOrder: Record<Lang, PluralForm[]> = {
   en: ["one", "other"],
   ru: ["one", "few", "many", "other"],
 };
-const pluralRules: Partial<Record<Lang, Intl.PluralRules>> = {};
+type PluralForm = "one" | "few" | "many" | "other";
+
+/** CLDR's plural categories of the two languages (what `Intl.PluralRules` answers, written out:
+ *  `Intl` would load ICU's locale data into the page, see lib/format.ts). */
+export function pluralForm(l: Lang, n: number): PluralForm {
+  const whole = Number.isInteger(n);
+  if (l === "en") return n === 1 ? "one" : "other";
+  if (!whole) return "other";
+  const i = Math.abs(n);
+  const d = i % 10;
+  const h = i % 100;
+  if (d === 1 && h !== 11) return "one";
+  if (d >= 2 && d <= 4 && (h < 12 || h > 14)) return "few";
+  return "many";
+}
 
 /** A plural string for `n`; `{n}` in it is replaced by the number. */
 export function tn(key: Key, n: number, params?: Params): string {
   const forms = dictionaries[lang][key].split("|");
-  const rules = (pluralRules[lang] ??= new Intl.PluralRules(lang));
-  const idx = pluralOrder[lang].indexOf(rules.select(n));
+  const idx = pluralOrder[lang].indexOf(pluralForm(lang, n));
   const form = forms[Math.max(0, Math.min(forms.length - 1, idx))];
   return fill(form, { n, ...params });
 }

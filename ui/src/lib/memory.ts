@@ -8,6 +8,7 @@
 // recorded calls of openUrl/openFile/markRead/setOpenChat.
 import type { AppInfo, Autostart, Backend, DragEvent_, DroppedFile } from "./backend";
 import type { ChatId, CompanyId, ConnectionId, FileId, LineId, TicketId, UserId } from "./proto/ids";
+import type { LocalZone } from "./clock";
 import type {
   Agent,
   ApiError,
@@ -1103,6 +1104,25 @@ export class MemoryBackend implements Backend {
 
   /** The page's zoom, as the shell keeps it. */
   zoom = 1;
+
+  /** The browser's own `Date` knows its time zone (the shell sends the system's offsets). */
+  async localZone(): Promise<LocalZone | null> {
+    return null;
+  }
+
+  /** The browser's time-zone database stands in for the shell's (chrono-tz). */
+  async zoneOffset(name: string): Promise<number> {
+    let value: string | undefined;
+    try {
+      value = new Intl.DateTimeFormat("en-US", { timeZone: name, timeZoneName: "longOffset" })
+        .formatToParts(this.now())
+        .find((p) => p.type === "timeZoneName")?.value;
+    } catch {
+      throw apiError("invalid_input", `unknown time zone: ${name}`);
+    }
+    const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(value ?? "");
+    return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  }
 
   async setZoom(zoom: number): Promise<number> {
     if (!(zoom >= 0.5 && zoom <= 2)) throw apiError("invalid_input", "the zoom goes from 0.5 to 2");

@@ -7,6 +7,7 @@ import type { ChatId, CoreEvent } from "./proto/api";
 import type * as P from "./proto/api";
 import type { ArticleId, CompanyId, LineId, MessageId, TicketId, UserId } from "./proto/ids";
 import type { Appearance } from "./theme";
+import type { LocalZone } from "./clock";
 
 function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
@@ -37,6 +38,8 @@ export class TauriBackend implements Backend {
    * the shell keeps it in the tray instead. */
   showWindow(): Promise<void> { return invoke<void>("window_ready"); }
   info() { return invoke<AppInfo>("info"); }
+  localZone() { return invoke<LocalZone>("local_zone"); }
+  zoneOffset(name: string) { return invoke<number>("zone_offset", { name }); }
   autostart() { return invoke<Autostart>("autostart"); }
   setAutostart(enabled: boolean) { return invoke<Autostart>("set_autostart", { enabled }); }
   setZoom(zoom: number) { return invoke<number>("set_zoom", { zoom }); }
