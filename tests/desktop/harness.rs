@@ -333,6 +333,10 @@ struct FakePortal {
     color_scheme: Arc<std::sync::atomic::AtomicU32>,
 }
 
+/// The system time zone the app runs in: Nepal's (UTC+5:45), whose odd offset a page that
+/// showed UTC or whole hours would get wrong.
+pub const TZ: &str = "Asia/Kathmandu";
+
 const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
 const APPEARANCE: &str = "org.freedesktop.appearance";
 
@@ -772,6 +776,7 @@ impl Desktop {
                 .env("LANG", lang)
                 .env("LC_ALL", lang)
                 .env("LANGUAGE", lang.split('.').next().unwrap_or("en"))
+                .env("TZ", TZ)
                 .env("GTK_THEME", if dark { "Adwaita:dark" } else { "Adwaita" })
                 .env("XDG_DATA_HOME", &xdg_data)
                 .env("XDG_CONFIG_HOME", &xdg_config)

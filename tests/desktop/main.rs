@@ -252,6 +252,23 @@ async fn chat_send_and_the_information_panel() {
             .count(),
         1
     );
+    // Its time, in the system's time zone (`TZ`) as the shell hands it to the page.
+    let sent = history
+        .iter()
+        .find(|m| m.text == "My VPN drops every hour")
+        .unwrap();
+    let zone: chrono_tz::Tz = TZ.parse().unwrap();
+    let time = chrono::DateTime::from_timestamp_millis(sent.created_at)
+        .unwrap()
+        .with_timezone(&zone)
+        .format("%-I:%M %p")
+        .to_string();
+    let shown = app.shown_messages().await;
+    let row = shown
+        .iter()
+        .find(|(seq, ..)| *seq == sent.seq.to_string())
+        .unwrap();
+    assert!(row.3.contains(&time), "{:?} shows no {time}", row.3);
 
     // Shift+Enter starts a new line in the composer; Enter sends both lines as one message.
     input.send_keys("It started on Monday").await.unwrap();
@@ -358,6 +375,13 @@ async fn chat_send_and_the_information_panel() {
         hours.contains("09:00") && hours.contains("18:00"),
         "{hours}"
     );
+    // The hours' zone with its offset now, from the shell's time-zone database.
+    app.until("the hours' zone with its offset", 10, || async {
+        app.text_of("[data-testid=info-hours]")
+            .await
+            .contains("Europe/Moscow (GMT+3)")
+    })
+    .await;
     let working = app.text_of("[data-testid=info-working-now]").await;
     assert!(!working.is_empty());
     app.until("the service request in the panel", 10, || async {
