@@ -1,5 +1,6 @@
-// Every visible string goes through `t`. The language follows the system locale
-// (navigator.language): "ru*" → Russian, anything else → English.
+// Every visible string goes through `t`. The language follows the system locale (the shell's
+// `info`, or navigator.language in a browser): "ru*" → Russian, anything else → English; the
+// locale's region picks English's clock and date order (lib/format.ts).
 //
 // Plural strings hold their forms separated by "|" in CLDR's order:
 // English one|other; Russian one|few|many|other. `tn` picks the form.
