@@ -1398,11 +1398,13 @@ def link_order_found(app):
 
 
 def drop_from_page_cache(path):
-    """Drops a program file's pages from the page cache, so that its next start pages its code in
-    as a started program's is (by faults, around what runs). A file read whole with read() (the
-    bench's own `nm`, a copy, a package build) sits in the page cache as large folios, which this
-    kernel (6.18) maps whole into a process that touches any page of them: the app's binary then
-    read 12.2 MB of PSS instead of 7.6 (ui/README.md, "Session 21"). True if it was dropped."""
+    """Drops a program file's pages from the page cache, so that readings start from the state
+    after a reboot: the starts bring the code in themselves. How the pages entered the page cache
+    decides how they are mapped: right after the linker wrote the file a start maps about what it
+    runs (the app's binary 7.6 MB of PSS), while pages read back from disk (by faults, by the
+    bench's own `nm`, after this machine's DAMON paged them out) come as large folios, which this
+    kernel (6.18) maps whole into a process touching any page of them (12.3 MB; ui/README.md,
+    "Session 21"). True if it was dropped."""
     if not path:
         return False
     try:
@@ -1453,7 +1455,7 @@ def main():
                       "read_ahead_kb": {"app": read_ahead_kb(a.app),
                                         "webkit": read_ahead_kb(WEBKIT_DIR)},
                       "link_order_found": link_order_found(a.app)}
-    # `nm` just read the binary whole: that must not decide how its code is mapped in the steps.
+    # The bench's own `nm` just read the binary: the steps start from the state after a reboot.
     drop_from_page_cache(a.app)
     def ensure_data():
         if not os.path.exists(os.path.join(data, "client", "cache.db")):
