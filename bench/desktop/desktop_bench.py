@@ -1398,13 +1398,11 @@ def link_order_found(app):
 
 
 def drop_from_page_cache(path):
-    """Drops a program file's pages from the page cache, so that readings start from the state
-    after a reboot: the starts bring the code in themselves. How the pages entered the page cache
-    decides how they are mapped: right after the linker wrote the file a start maps about what it
-    runs (the app's binary 7.6 MB of PSS), while pages read back from disk (by faults, by the
-    bench's own `nm`, after this machine's DAMON paged them out) come as large folios, which this
-    kernel (6.18) maps whole into a process touching any page of them (12.3 MB; ui/README.md,
-    "Session 21"). True if it was dropped."""
+    """Drops a program file's pages from the page cache, so that what read it before (the bench's
+    own `nm`, a build, a package, a test's tooling) does not decide how the next starts map it: a
+    file read whole with read() can come into the page cache as large folios, which this kernel
+    (6.18) maps whole into a process touching any page of them (the app's binary read 12.3 MB of
+    PSS in such runs against 7.6 in others; ui/README.md, "Session 21"). True if it was dropped."""
     if not path:
         return False
     try:
@@ -1455,7 +1453,7 @@ def main():
                       "read_ahead_kb": {"app": read_ahead_kb(a.app),
                                         "webkit": read_ahead_kb(WEBKIT_DIR)},
                       "link_order_found": link_order_found(a.app)}
-    # The bench's own `nm` just read the binary: the steps start from the state after a reboot.
+    # The bench's own `nm` just read the binary whole: that must not decide how it is mapped.
     drop_from_page_cache(a.app)
     def ensure_data():
         if not os.path.exists(os.path.join(data, "client", "cache.db")):
@@ -1482,7 +1480,7 @@ def main():
     def step_memory():
         ensure_data()
         # Whatever read the binaries before (a build, a package, a test, an earlier step's
-        # tooling), their code is paged in by the starts of this step, as after a reboot.
+        # tooling), their code is paged in by the starts of this step.
         res["page_cache_dropped"] = [p for p in (a.app, a.floor_bin, a.server_bin) if drop_from_page_cache(p)]
         res["memory"] = bench_memory(ctx, data, a.messages, a.idle, max(3, a.runs // 2))
 
