@@ -44,3 +44,17 @@ export function dismissable(
     window.removeEventListener("pointerdown", outside, true);
   };
 }
+
+/** A menu just opened by its button: its first item takes the focus, and it is dismissable;
+ * Esc gives the focus back to the button. Returns the cleanup. */
+export function openMenu(
+  menu: () => HTMLElement | undefined,
+  button: () => HTMLElement | undefined,
+  close: () => void,
+): () => void {
+  queueMicrotask(() => menu()?.querySelector<HTMLElement>("[role^=menuitem]")?.focus());
+  return dismissable(menu, button, close, () => {
+    close();
+    button()?.focus();
+  });
+}
