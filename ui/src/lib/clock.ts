@@ -45,8 +45,7 @@ export function offsetAt(ms: number): number {
     }
     return o[lo][1];
   }
-  // `-0` for UTC would print as "GMT-0" nowhere, but keep it a plain 0.
-  return -new Date(ms).getTimezoneOffset() || 0;
+  return -new Date(ms).getTimezoneOffset() || 0; // 0, not -0, for UTC
 }
 
 /** The local calendar fields of the instant `ms`. */

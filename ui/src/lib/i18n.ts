@@ -573,7 +573,6 @@ export function detectLang(language: string | undefined): Lang {
 
 let lang: Lang = detectLang(typeof navigator !== "undefined" ? navigator.language : undefined);
 let region = regionOf(typeof navigator !== "undefined" ? navigator.language : undefined);
-const listeners = new Set<() => void>();
 
 /** The region of a locale: "GB" of "en_GB.UTF-8" or "en-GB", "150" of "en-150"; "" if none. */
 export function regionOf(locale: string | null | undefined): string {
@@ -595,12 +594,6 @@ export function getRegion(): string {
 export function setLang(l: Lang, locale?: string | null): void {
   lang = l;
   if (locale !== undefined) region = regionOf(locale);
-  for (const f of listeners) f();
-}
-
-export function onLangChange(f: () => void): () => void {
-  listeners.add(f);
-  return () => listeners.delete(f);
 }
 
 type Params = Record<string, string | number>;
