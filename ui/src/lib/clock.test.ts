@@ -13,6 +13,7 @@ import {
   weekdayName,
 } from "./format";
 import { detectLang, pluralForm, regionOf, setLang } from "./i18n";
+import { intlZoneOffset } from "./memory";
 
 // The UI writes dates, numbers and plurals itself and takes local times from the shell's
 // offsets (lib/clock.ts) so that the page never loads ICU's locale and time-zone code. These
@@ -22,12 +23,7 @@ import { detectLang, pluralForm, regionOf, setLang } from "./i18n";
 /** The offsets of IANA zone `tz` over [from, to), found as the shell finds them (sampled every
  *  six hours, each change bisected to the millisecond), from Node's time-zone database. */
 function zoneOf(tz: string, from: number, to: number): LocalZone {
-  const f = new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "longOffset" });
-  const at = (ms: number) => {
-    const v = f.formatToParts(ms).find((p) => p.type === "timeZoneName")!.value;
-    const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(v);
-    return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-  };
+  const at = (ms: number) => intlZoneOffset(tz, ms);
   let prev = at(from);
   const offsets: [number, number][] = [[from, prev]];
   for (let t = from; t < to; ) {

@@ -123,6 +123,23 @@ function guessType(name: string): string {
   return map[ext] ?? "application/octet-stream";
 }
 
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Minutes east of UTC in the IANA zone `name` at the instant `ms`, from the browser's
+ *  time-zone database (`Intl`); throws a RangeError for a zone it lacks. */
+export function intlZoneOffset(name: string, ms: number): number {
+  let f = offsetFormats.get(name);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone: name, timeZoneName: "longOffset" });
+    offsetFormats.set(name, f);
+  }
+  const value = f
+    .formatToParts(ms)
+    .find((p) => p.type === "timeZoneName")?.value;
+  const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(value ?? "");
+  return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
 export class MemoryBackend implements Backend {
   // --- recorded calls, for tests ---
   readonly opened = { urls: [] as string[], files: [] as FileId[] };
@@ -1112,16 +1129,11 @@ export class MemoryBackend implements Backend {
 
   /** The browser's time-zone database stands in for the shell's (chrono-tz). */
   async zoneOffset(name: string): Promise<number> {
-    let value: string | undefined;
     try {
-      value = new Intl.DateTimeFormat("en-US", { timeZone: name, timeZoneName: "longOffset" })
-        .formatToParts(this.now())
-        .find((p) => p.type === "timeZoneName")?.value;
+      return intlZoneOffset(name, this.now());
     } catch {
       throw apiError("invalid_input", `unknown time zone: ${name}`);
     }
-    const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(value ?? "");
-    return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
   }
 
   async setZoom(zoom: number): Promise<number> {
