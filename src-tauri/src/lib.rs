@@ -152,28 +152,28 @@ pub struct AppInfo {
     zoom: f64,
 }
 
-/// The system locale from the environment (POSIX order), or the platform's default.
-pub(crate) fn system_locale() -> Option<String> {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
+/// The first of the environment's locale variables `keys` (in POSIX's order of precedence)
+/// that names a locale other than the plain C one.
+fn locale_from(keys: &[&str]) -> Option<String> {
+    keys.iter()
         .filter_map(|k| std::env::var(k).ok())
         .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
-        .or_else(|| {
-            std::env::var("LANGUAGE")
-                .ok()
-                .and_then(|v| v.split(':').next().map(str::to_owned))
-                .filter(|v| !v.is_empty())
-        })
+}
+
+/// The system locale from the environment (POSIX order), or the platform's default.
+pub(crate) fn system_locale() -> Option<String> {
+    locale_from(&["LC_ALL", "LC_MESSAGES", "LANG"]).or_else(|| {
+        std::env::var("LANGUAGE")
+            .ok()
+            .and_then(|v| v.split(':').next().map(str::to_owned))
+            .filter(|v| !v.is_empty())
+    })
 }
 
 /// The locale of dates and times from the environment (POSIX order: `LC_ALL`, `LC_TIME`,
 /// `LANG`), or the messages' locale.
 fn time_locale() -> Option<String> {
-    ["LC_ALL", "LC_TIME", "LANG"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
-        .or_else(system_locale)
+    locale_from(&["LC_ALL", "LC_TIME", "LANG"]).or_else(system_locale)
 }
 
 /// The language of the shell's own texts (notifications, the tray), as the page picks its own.
