@@ -77,10 +77,9 @@ fn offset_minutes<Tz: TimeZone>(tz: &Tz, ms: i64) -> i32 {
 }
 
 /// The IANA zone `name`'s offset from UTC now, in minutes east; `None` for a name the tz
-/// database lacks.
+/// database lacks. The server's lookup, so a zone it accepted for a line is found here too.
 pub fn zone_offset_now(name: &str) -> Option<i32> {
-    let tz: chrono_tz::Tz = name.parse().ok()?;
-    Some(offset_minutes(&tz, Utc::now().timestamp_millis()))
+    okno_server::hours::offset_minutes(name, Utc::now().timestamp_millis())
 }
 
 #[cfg(test)]

@@ -1,8 +1,32 @@
 //! Working hours: validation, "working now" and the next opening time.
+//!
+//! A line's zone is an IANA name looked up in the system's tz database (`/usr/share/zoneinfo`,
+//! updated with the system), or in the copy built into the binary where the system has none
+//! (jiff's bundle). chrono-tz, the previous choice, compiles the whole database into tables of
+//! string pointers that every process relocates at start: 1 MB of private memory the desktop app
+//! paid whether or not a line had hours (ARCHITECTURE.md, "Time zones").
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
-use chrono_tz::Tz;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 use okno_proto::WorkingHours;
+
+/// Files of a zoneinfo directory that are not zones a line could work in.
+const NOT_ZONES: [&str; 2] = ["localtime", "posixrules"];
+
+/// The zone named exactly `name` (case and all), if the tz database has it.
+pub fn zone(name: &str) -> Option<TimeZone> {
+    if NOT_ZONES.contains(&name) {
+        return None;
+    }
+    let tz = TimeZone::get(name).ok()?;
+    (tz.iana_name() == Some(name)).then_some(tz)
+}
+
+/// The zone `name`'s offset from UTC at `now_ms`, in minutes east; `None` for an unknown zone.
+pub fn offset_minutes(name: &str, now_ms: i64) -> Option<i32> {
+    let now = jiff::Timestamp::from_millisecond(now_ms).ok()?;
+    Some(zone(name)?.to_offset(now).seconds().div_euclid(60))
+}
 
 fn parse_time(s: &str) -> Option<(u32, u32)> {
     let (h, m) = s.split_once(':')?;
@@ -15,9 +39,26 @@ fn parse_time(s: &str) -> Option<(u32, u32)> {
 
 /// Checks every field; the message says what is wrong.
 pub fn validate(h: &WorkingHours) -> Result<(), String> {
-    h.time_zone
-        .parse::<Tz>()
-        .map_err(|_| format!("unknown time zone {:?}", h.time_zone))?;
+    if zone(&h.time_zone).is_none() {
+        // The database finds names whatever their case; a line's zone is stored as written, so
+        // only the exact spelling is taken, and a near miss is named.
+        return Err(
+            match TimeZone::get(&h.time_zone).ok().and_then(|tz| {
+                tz.iana_name()
+                    .filter(|n| !NOT_ZONES.contains(n))
+                    .map(str::to_owned)
+            }) {
+                Some(name) => format!(
+                    "unknown time zone {:?} (did you mean {name:?}?)",
+                    h.time_zone
+                ),
+                None => format!(
+                    "unknown time zone {:?}: use an IANA name such as \"Europe/Moscow\"",
+                    h.time_zone
+                ),
+            },
+        );
+    }
     if h.weekly.len() > 70 {
         return Err("at most 70 opening intervals".into());
     }
@@ -49,8 +90,9 @@ pub fn validate(h: &WorkingHours) -> Result<(), String> {
     Ok(())
 }
 
-/// The instant a local wall-clock time happens; a time skipped by a DST jump moves forward.
-fn instant(tz: Tz, date: NaiveDate, (h, m): (u32, u32)) -> Option<i64> {
+/// The instant a local wall-clock time happens; a time skipped by a DST jump moves forward, and
+/// a time that happens twice (clocks going back) is taken the first time.
+fn instant(tz: &TimeZone, date: NaiveDate, (h, m): (u32, u32)) -> Option<i64> {
     let (date, h) = if h == 24 {
         (date.succ_opt()?, 0)
     } else {
@@ -58,23 +100,48 @@ fn instant(tz: Tz, date: NaiveDate, (h, m): (u32, u32)) -> Option<i64> {
     };
     let mut naive = date.and_time(NaiveTime::from_hms_opt(h, m, 0)?);
     for _ in 0..4 {
-        if let Some(t) = tz.from_local_datetime(&naive).earliest() {
-            return Some(t.timestamp_millis());
+        let wall_ms = naive.and_utc().timestamp_millis();
+        let at = |o: Offset| wall_ms - i64::from(o.seconds()) * 1000;
+        match tz.to_ambiguous_timestamp(civil(naive)?).offset() {
+            AmbiguousOffset::Unambiguous { offset } => return Some(at(offset)),
+            AmbiguousOffset::Fold { before, after } => return Some(at(before).min(at(after))),
+            AmbiguousOffset::Gap { .. } => naive += Duration::minutes(30),
         }
-        naive += Duration::minutes(30);
     }
     None
 }
 
+/// chrono's wall-clock time as jiff's (minute precision is all working hours have).
+fn civil(t: NaiveDateTime) -> Option<jiff::civil::DateTime> {
+    let small = |v: u32| i8::try_from(v).ok();
+    jiff::civil::DateTime::new(
+        i16::try_from(t.year()).ok()?,
+        small(t.month())?,
+        small(t.day())?,
+        small(t.hour())?,
+        small(t.minute())?,
+        0,
+        0,
+    )
+    .ok()
+}
+
 /// Whether the line works at `now_ms`, and if not, when it next opens (within two weeks).
 pub fn status(h: &WorkingHours, now_ms: i64) -> (bool, Option<i64>) {
-    let Ok(tz) = h.time_zone.parse::<Tz>() else {
+    let Some(tz) = zone(&h.time_zone) else {
         return (true, None);
     };
-    let Some(now) = tz.timestamp_millis_opt(now_ms).single() else {
+    let Some(offset) = jiff::Timestamp::from_millisecond(now_ms)
+        .ok()
+        .map(|now| tz.to_offset(now))
+    else {
         return (true, None);
     };
-    let today = now.date_naive();
+    let wall_ms = now_ms + i64::from(offset.seconds()) * 1000;
+    let Some(today) = chrono::DateTime::from_timestamp_millis(wall_ms).map(|t| t.date_naive())
+    else {
+        return (true, None);
+    };
     let mut next: Option<i64> = None;
     // Start a day early: an interval that closes at 24:00 yesterday cannot cover now, but DST
     // shifts make "today" ambiguous around midnight, so look at yesterday too.
@@ -89,7 +156,7 @@ pub fn status(h: &WorkingHours, now_ms: i64) -> (bool, Option<i64>) {
             let (Some(o), Some(c)) = (parse_time(&d.open), parse_time(&d.close)) else {
                 continue;
             };
-            let (Some(open), Some(close)) = (instant(tz, date, o), instant(tz, date, c)) else {
+            let (Some(open), Some(close)) = (instant(&tz, date, o), instant(&tz, date, c)) else {
                 continue;
             };
             if open <= now_ms && now_ms < close {
@@ -171,6 +238,95 @@ mod tests {
         h.weekly[0].open = "00:00".into();
         h.weekly[0].close = "24:00".into();
         assert!(validate(&h).is_ok());
+        // Zones are taken as spelled in the database; a near miss is named, files of the
+        // zoneinfo directory that are not zones and paths are not zones.
+        h.time_zone = "europe/moscow".into();
+        let err = validate(&h).unwrap_err();
+        assert!(err.contains(r#"did you mean "Europe/Moscow""#), "{err}");
+        for not_a_zone in [
+            "localtime",
+            "posixrules",
+            "Etc/Unknown",
+            "../../etc/passwd",
+            "",
+        ] {
+            h.time_zone = not_a_zone.into();
+            assert!(validate(&h).is_err(), "{not_a_zone:?} taken for a zone");
+        }
+        for name in [
+            "UTC",
+            "Etc/GMT-3",
+            "Asia/Kathmandu",
+            "America/Argentina/Buenos_Aires",
+        ] {
+            h.time_zone = name.into();
+            assert_eq!(validate(&h), Ok(()), "{name}");
+        }
+    }
+
+    /// The system's tz database, read through jiff, against chrono-tz's compiled copy: offsets
+    /// at every hour of 2025–2026 and the instant of every wall-clock hour and half hour, in
+    /// zones with summer time on both hemispheres, half-hour summer time, 45-minute offsets and
+    /// a zone whose rules changed.
+    #[test]
+    fn zones_agree_with_chrono_tz() {
+        use chrono::TimeZone as _;
+        for name in [
+            "Europe/Berlin",
+            "Europe/Moscow",
+            "America/New_York",
+            "America/Sao_Paulo",
+            "Australia/Sydney",
+            "Australia/Lord_Howe",
+            "Asia/Kathmandu",
+            "Pacific/Chatham",
+            "Africa/Casablanca",
+            "UTC",
+        ] {
+            let theirs: chrono_tz::Tz = name.parse().unwrap();
+            let ours = zone(name).unwrap();
+            let start = ms("2025-01-01T00:00:00Z");
+            for hour in 0..2 * 365 * 24 {
+                let t = start + hour * 3_600_000;
+                let expected =
+                    chrono::Offset::fix(theirs.timestamp_millis_opt(t).unwrap().offset())
+                        .local_minus_utc()
+                        / 60;
+                assert_eq!(offset_minutes(name, t), Some(expected), "{name} at {t}");
+            }
+            let day0 = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+            for day in 0..2 * 365 {
+                let date = day0 + Duration::days(day);
+                for (h, m) in (0..24).flat_map(|h| [(h, 0), (h, 30)]) {
+                    let wall = date.and_hms_opt(h, m, 0).unwrap();
+                    let mut expected = None;
+                    for step in 0..4 {
+                        let w = wall + Duration::minutes(30 * step);
+                        if let Some(t) = theirs.from_local_datetime(&w).earliest() {
+                            expected = Some(t.timestamp_millis());
+                            break;
+                        }
+                    }
+                    assert_eq!(instant(&ours, date, (h, m)), expected, "{name} {wall}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_time_that_happens_twice_is_taken_the_first_time() {
+        // New York, Sunday 2026-11-01: 01:30 happens at 05:30 UTC (EDT) and at 06:30 UTC (EST).
+        let ny = zone("America/New_York").unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert_eq!(
+            instant(&ny, date, (1, 30)),
+            Some(ms("2026-11-01T05:30:00Z"))
+        );
+        assert_eq!(
+            offset_minutes("Asia/Kathmandu", ms("2026-11-01T05:30:00Z")),
+            Some(345)
+        );
+        assert_eq!(offset_minutes("Mars/Olympus", 0), None);
     }
 
     #[test]
