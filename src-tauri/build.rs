@@ -62,19 +62,42 @@ const COMMANDS: &[&str] = &[
 /// too, and without it nothing is ordered. Names the list has and the binary lacks are skipped.
 fn link_order() {
     println!("cargo:rerun-if-changed=link-order.txt");
-    let order = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link-order.txt");
+    // The manifest's directory as Cargo gives it to this run, not as it was when this script was
+    // compiled (`env!`): Cargo reuses a compiled build script across checkouts of the same
+    // package, and one compiled in a clone since deleted found no list and linked nothing in
+    // order, silently (session 22).
+    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        println!("cargo:warning=CARGO_MANIFEST_DIR unset: the functions are not linked in order");
+        return;
+    };
+    let order = std::path::Path::new(&dir).join("link-order.txt");
     let lld = std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("ld.lld").exists()));
     // `-Wl,` splits its argument at commas.
     let usable = order.exists() && !order.to_string_lossy().contains(',');
-    if desktop_profile() && env_is("CARGO_CFG_TARGET_OS", "linux") && lld && usable {
-        for arg in [
-            "-fuse-ld=lld".to_string(),
-            format!("-Wl,--symbol-ordering-file={}", order.display()),
-            "-Wl,--no-warn-symbol-ordering".to_string(),
-        ] {
-            println!("cargo:rustc-link-arg-bin=okno-desktop={arg}");
-        }
+    if !(desktop_profile() && env_is("CARGO_CFG_TARGET_OS", "linux")) {
+        return;
+    }
+    if !(lld && usable) {
+        println!(
+            "cargo:warning=the functions are not linked in order (ld.lld {}, {} {}): the app \
+             will use more memory",
+            if lld { "found" } else { "missing" },
+            order.display(),
+            if usable {
+                "found"
+            } else {
+                "missing or unusable"
+            },
+        );
+        return;
+    }
+    for arg in [
+        "-fuse-ld=lld".to_string(),
+        format!("-Wl,--symbol-ordering-file={}", order.display()),
+        "-Wl,--no-warn-symbol-ordering".to_string(),
+    ] {
+        println!("cargo:rustc-link-arg-bin=okno-desktop={arg}");
     }
 }
 

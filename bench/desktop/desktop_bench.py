@@ -1347,6 +1347,9 @@ def summary(res):
     if lo:
         rows.append(("functions of src-tauri/link-order.txt the binary has (run order)",
                      f"{lo[0]} of {lo[1]}", "all", "yes" if lo[0] >= 0.95 * lo[1] else "NO"))
+        if len(lo) > 2:
+            rows.append(("  … of those, linked in the list's order",
+                         f"{lo[2]} of {lo[0]}", "all", "yes" if lo[2] >= 0.99 * lo[0] else "NO"))
     ra = (res.get("machine") or {}).get("read_ahead_kb") or {}
     if ra:
         rows.append(("readahead of the disk under the app / WebKit (memory depends on it)",
@@ -1380,21 +1383,34 @@ def read_ahead_kb(path):
 
 
 def link_order_found(app):
-    """How many of the functions `src-tauri/link-order.txt` lists the binary has: (found, listed).
-    Their names carry hashes of the crates that instantiate them, so a change of dependencies
-    renames many (session 12: adding one dependency to the shell crate renamed 1,180 of 7,757,
-    and the binary's PSS grew by 2.1 MB); `bench/desktop/link-order.sh` lists them afresh."""
+    """How many of the functions `src-tauri/link-order.txt` lists the binary has, and how many of
+    those it has in the list's order: (found, listed, in_order). Their names carry hashes of the
+    crates that instantiate them, so a change of dependencies renames many (session 12: adding
+    one dependency to the shell crate renamed 1,180 of 7,757, and the binary's PSS grew by
+    2.1 MB); `bench/desktop/link-order.sh` lists them afresh. A binary can have every name and
+    none in order: session 22 found builds linked without the list at all (src-tauri/build.rs
+    had looked for it in a deleted clone), 4 MB more of the binary resident."""
     listed_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src-tauri",
                                "link-order.txt")
     try:
         with open(listed_path) as f:
-            listed = {line.strip() for line in f if line.strip()}
+            listed = [line.strip() for line in f if line.strip()]
         out = subprocess.run(["nm", "--defined-only", app], capture_output=True, text=True,
                              check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
-    have = {parts[-1] for parts in (line.split() for line in out.splitlines()) if len(parts) >= 3}
-    return len(listed & have), len(listed)
+    addr = {}
+    for parts in (line.split() for line in out.splitlines()):
+        if len(parts) >= 3:
+            try:
+                addr[parts[-1]] = int(parts[0], 16)
+            except ValueError:
+                pass
+    found = [addr[name] for name in listed if name in addr]
+    # Linked in order, each function lies after the one listed before it (the linker keeps
+    # the list's order exactly); without the list, about half do, by chance.
+    in_order = 1 + sum(1 for a, b in zip(found, found[1:]) if b > a) if found else 0
+    return len(found), len(set(listed)), in_order
 
 
 def drop_from_page_cache(path):
