@@ -355,11 +355,15 @@ pub async fn prune_events(state: &AppState, keep: i64) -> ApiResult<u64> {
         .store
         .write(move |ctx| {
             // The head first (on SQLite the writer does not keep `event_seq` current): it must
-            // outlive the events about to be dropped.
+            // outlive the events about to be dropped. Each user's head is one seek to the end of
+            // their part of the primary key; `GROUP BY user_id` over `events` read the whole
+            // table, bodies and all, at every start and every ten minutes (and kept it in the
+            // writer's page cache: 0.7 MB in the desktop app with 10,000 messages).
             ctx.db.execute(
-                "UPDATE users SET event_seq = m.head \
-                 FROM (SELECT user_id, MAX(seq) AS head FROM events GROUP BY user_id) m \
-                 WHERE m.user_id = users.id AND m.head > users.event_seq",
+                "UPDATE users SET event_seq = \
+                 (SELECT MAX(seq) FROM events WHERE events.user_id = users.id) \
+                 WHERE (SELECT MAX(seq) FROM events WHERE events.user_id = users.id) \
+                 > users.event_seq",
                 params![],
             )?;
             let users = ctx.db.query(
