@@ -62,32 +62,36 @@ const COMMANDS: &[&str] = &[
 /// too, and without it nothing is ordered. Names the list has and the binary lacks are skipped.
 fn link_order() {
     println!("cargo:rerun-if-changed=link-order.txt");
-    // The manifest's directory as Cargo gives it to this run, not as it was when this script was
-    // compiled (`env!`): Cargo reuses a compiled build script across checkouts of the same
-    // package, and one compiled in a clone since deleted found no list and linked nothing in
-    // order, silently (session 22).
-    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
-        println!("cargo:warning=CARGO_MANIFEST_DIR unset: the functions are not linked in order");
-        return;
-    };
-    let order = std::path::Path::new(&dir).join("link-order.txt");
-    let lld = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("ld.lld").exists()));
-    // `-Wl,` splits its argument at commas.
-    let usable = order.exists() && !order.to_string_lossy().contains(',');
     if !(desktop_profile() && env_is("CARGO_CFG_TARGET_OS", "linux")) {
         return;
     }
+    // The list as Cargo locates this package for this run, copied beside the run's output: the
+    // linker reads the copy, so a build whose script ran in another checkout sharing the target
+    // directory (a CI clone since deleted) still finds it. Until session 22 the script located
+    // it with `env!("CARGO_MANIFEST_DIR")`, where its compiled copy had first been built, and a
+    // build from a deleted clone's script linked nothing in order, silently.
+    let (Some(dir), Some(out)) = (
+        std::env::var_os("CARGO_MANIFEST_DIR"),
+        std::env::var_os("OUT_DIR"),
+    ) else {
+        println!("cargo:warning=Cargo gave no CARGO_MANIFEST_DIR or OUT_DIR: no link order");
+        return;
+    };
+    let order = std::path::Path::new(&out).join("link-order.txt");
+    let copied = std::fs::copy(std::path::Path::new(&dir).join("link-order.txt"), &order);
+    let lld = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("ld.lld").exists()));
+    // `-Wl,` splits its argument at commas.
+    let usable = copied.is_ok() && !order.to_string_lossy().contains(',');
     if !(lld && usable) {
         println!(
-            "cargo:warning=the functions are not linked in order (ld.lld {}, {} {}): the app \
-             will use more memory",
+            "cargo:warning=the functions are not linked in order (ld.lld {}, link-order.txt {}): \
+             the app will use more memory",
             if lld { "found" } else { "missing" },
-            order.display(),
-            if usable {
-                "found"
-            } else {
-                "missing or unusable"
+            match &copied {
+                Ok(_) if usable => "found".to_string(),
+                Ok(_) => format!("copied to a path with a comma, {}", order.display()),
+                Err(e) => format!("unreadable: {e}"),
             },
         );
         return;
