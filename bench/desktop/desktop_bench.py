@@ -1417,8 +1417,10 @@ def drop_from_page_cache(path):
     """Drops a program file's pages from the page cache, so that what read it before (the bench's
     own `nm`, a build, a package, a test's tooling) does not decide how the next starts map it: a
     file read whole with read() can come into the page cache as large folios, which this kernel
-    (6.18) maps whole into a process touching any page of them (the app's binary read 12.3 MB of
-    PSS in such runs against 7.6 in others; ui/README.md, "Session 21"). True if it was dropped."""
+    (6.18) maps whole into a process touching any page of them. (Session 21 blamed this for
+    readings of the app's binary at 12.3 MB of PSS against 7.6 in others; session 22 found such
+    readings on builds linked without their function order, ui/README.md, "Session 22".) True
+    if it was dropped."""
     if not path:
         return False
     try:

@@ -737,7 +737,10 @@ fn data_dir(app: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
 
 /// Starts the embedded server with the demo data (seeded once) on a free loopback port.
 async fn start_embedded(dir: PathBuf) -> Result<okno_server::Server, Box<dyn std::error::Error>> {
-    let config = okno_server::Config::new("127.0.0.1:0".parse()?, dir);
+    let mut config = okno_server::Config::new("127.0.0.1:0".parse()?, dir);
+    // One user's requests: one read connection (each holds its own page cache, parsed schema
+    // and lookaside memory; ui/README.md, "Session 22").
+    config.readers = 1;
     let state = okno_server::build_state(config).await?;
     okno_server::demo::seed(&state).await?;
     okno_server::demo::seed_knowledge_base(&state).await?;

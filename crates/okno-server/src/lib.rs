@@ -58,6 +58,9 @@ pub struct Config {
     /// `postgres://…` to use PostgreSQL.
     pub database_url: Option<String>,
     pub durability: db::Durability,
+    /// Read connections to the database (`store::READERS`; the desktop app's embedded server,
+    /// with one user, needs one).
+    pub readers: usize,
     pub max_file_size: u64,
     /// Events kept per user; a client further behind reloads its snapshot.
     pub event_retention: i64,
@@ -85,6 +88,7 @@ impl Config {
             data_dir,
             database_url: None,
             durability: db::Durability::Full,
+            readers: store::READERS,
             max_file_size: 100 * 1024 * 1024,
             event_retention: 100_000,
             ws_ping_interval: Duration::from_secs(20),
@@ -317,7 +321,7 @@ pub async fn build_state(config: Config) -> Result<Arc<AppState>, AppError> {
         },
     };
     let hub = hub::Hub::new();
-    let store = Store::open(db, hub).await?;
+    let store = Store::open(db, hub, config.readers).await?;
     let files = files::FileStore::new(config.data_dir.join("files")).map_err(AppError::internal)?;
     Ok(Arc::new(AppState {
         store,

@@ -298,7 +298,8 @@ pub struct Store {
     pub node_id: String,
 }
 
-const READERS: usize = 4;
+/// Read connections of a server: requests that read run on them in parallel.
+pub const READERS: usize = 4;
 const MAX_BATCH: usize = 512;
 
 /// Milliseconds since the Unix epoch.
@@ -308,7 +309,13 @@ pub fn now_ms() -> i64 {
 
 impl Store {
     /// Opens (and migrates) the database and starts the writer thread.
-    pub async fn open(config: DbConfig, hub: Arc<Hub>) -> Result<Arc<Self>, AppError> {
+    /// `readers`: read connections, at least one (`READERS` for a server with many users).
+    pub async fn open(
+        config: DbConfig,
+        hub: Arc<Hub>,
+        readers: usize,
+    ) -> Result<Arc<Self>, AppError> {
+        let readers_n = readers.max(1);
         let node_id = crate::auth::random_token(9);
         let cfg = config.clone();
         let (writer, readers, checkpointer, backend, wal) = tokio::task::spawn_blocking(move || {
@@ -355,7 +362,7 @@ impl Store {
             } else {
                 None
             };
-            let readers = (0..READERS)
+            let readers = (0..readers_n)
                 .map(|_| open(true, durability))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok::<_, DbError>((writer, readers, checkpointer, backend, wal))
@@ -398,7 +405,7 @@ impl Store {
             marks,
             readers: Arc::new(Pool {
                 conns: Mutex::new(readers),
-                permits: Semaphore::new(READERS),
+                permits: Semaphore::new(readers_n),
             }),
             hub,
             backend,

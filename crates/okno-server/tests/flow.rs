@@ -21,6 +21,7 @@ both! {
     history_pages_both_ways_and_read_markers_count_unread => history_and_unread;
     files_upload_attach_and_download => files_flow;
     a_specialist_registers_a_service_request_the_user_sees_it => service_request_flow;
+    one_read_connection_serves_concurrent_requests => one_reader;
 }
 
 async fn whole_flow(backend: Backend) {
@@ -682,4 +683,43 @@ async fn service_request_flow(backend: Backend) {
         404,
         "another company cannot list them"
     );
+}
+
+/// The desktop app's embedded server has one read connection (`Config::readers`): concurrent
+/// requests queue for it and all get their answers, while writes go on.
+async fn one_reader(backend: Backend) {
+    let (mut config, dir) = TestServer::config(backend);
+    config.readers = 1;
+    let srv = TestServer::start_with(config, dir, true).await;
+    let user = srv.login("user").await;
+    let expected: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
+    let chat = expected.connections.iter().find_map(|c| c.chat_id).unwrap();
+    let requests = (0..24).map(|i| {
+        let user = &user;
+        async move {
+            if i % 3 == 0 {
+                user.send_text(chat, &format!("message {i}")).await;
+                None
+            } else {
+                let s: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
+                Some(s.connections.len())
+            }
+        }
+    });
+    let got = futures_util::future::join_all(requests).await;
+    assert_eq!(got.iter().flatten().count(), 16);
+    assert!(got
+        .iter()
+        .flatten()
+        .all(|n| *n == expected.connections.len()));
+    let page: MessagePage = user
+        .get(&format!("/api/v1/chats/{chat}/messages?limit=200"))
+        .await
+        .unwrap();
+    let sent = page
+        .messages
+        .iter()
+        .filter(|m| m.text.starts_with("message "))
+        .count();
+    assert_eq!(sent, 8);
 }
