@@ -7,19 +7,27 @@
 //! paid whether or not a line had hours (ARCHITECTURE.md, "Time zones").
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone, TimeZoneDatabase};
 use okno_proto::WorkingHours;
+use std::sync::OnceLock;
 
 /// Files of a zoneinfo directory that are not zones a line could work in.
 const NOT_ZONES: [&str; 2] = ["localtime", "posixrules"];
 
 /// The zone named exactly `name` (case and all), if the tz database has it.
 pub fn zone(name: &str) -> Option<TimeZone> {
-    if NOT_ZONES.contains(&name) {
-        return None;
-    }
-    let tz = TimeZone::get(name).ok()?;
-    (tz.iana_name() == Some(name)).then_some(tz)
+    lookup(name).filter(|tz| tz.iana_name() == Some(name))
+}
+
+/// The zone the tz database finds for `name`, whatever its case. A name the system's database
+/// lacks is looked up in the bundled copy too: Debian 13 moved the old aliases ("US/Eastern")
+/// to a package of their own, and a line's hours saved with one stay valid.
+fn lookup(name: &str) -> Option<TimeZone> {
+    static BUNDLED: OnceLock<TimeZoneDatabase> = OnceLock::new();
+    TimeZone::get(name)
+        .or_else(|_| BUNDLED.get_or_init(TimeZoneDatabase::bundled).get(name))
+        .ok()
+        .filter(|tz| tz.iana_name().is_some_and(|n| !NOT_ZONES.contains(&n)))
 }
 
 /// The zone `name`'s offset from UTC at `now_ms`, in minutes east; `None` for an unknown zone.
@@ -43,11 +51,7 @@ pub fn validate(h: &WorkingHours) -> Result<(), String> {
         // The database finds names whatever their case; a line's zone is stored as written, so
         // only the exact spelling is taken, and a near miss is named.
         return Err(
-            match TimeZone::get(&h.time_zone).ok().and_then(|tz| {
-                tz.iana_name()
-                    .filter(|n| !NOT_ZONES.contains(n))
-                    .map(str::to_owned)
-            }) {
+            match lookup(&h.time_zone).as_ref().and_then(|tz| tz.iana_name()) {
                 Some(name) => format!(
                     "unknown time zone {:?} (did you mean {name:?}?)",
                     h.time_zone
@@ -255,6 +259,7 @@ mod tests {
         }
         for name in [
             "UTC",
+            "US/Eastern",
             "Etc/GMT-3",
             "Asia/Kathmandu",
             "America/Argentina/Buenos_Aires",
