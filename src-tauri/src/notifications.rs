@@ -6,7 +6,6 @@ use okno_core::Core;
 use okno_proto::*;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter};
-use tokio::sync::broadcast::error::RecvError;
 
 const TRAY_ID: &str = "okno-tray";
 
@@ -20,21 +19,13 @@ pub fn spawn_forwarder(app: AppHandle, core: Core) {
     tauri::async_runtime::spawn(async move {
         update_tray(&app, &core);
         loop {
-            let first = match rx.recv().await {
-                Ok(e) => e,
-                Err(RecvError::Lagged(n)) => {
-                    tracing::warn!(skipped = n, "the UI fell behind the core's events");
-                    let _ = app.emit("core", CoreEvent::LinesChanged);
-                    continue;
-                }
-                Err(RecvError::Closed) => return,
-            };
+            let Some(first) = rx.recv().await else { return };
             // Messages that arrive together are decided together (grouping).
             let mut batch = vec![first];
             let deadline = tokio::time::Instant::now() + Duration::from_millis(150);
             while matches!(batch.last(), Some(CoreEvent::NewMessage { .. })) || batch.len() == 1 {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Ok(Ok(e)) => batch.push(e),
+                    Ok(Some(e)) => batch.push(e),
                     _ => break,
                 }
                 if batch.len() > 200 {

@@ -10,9 +10,9 @@ use common::*;
 use okno_core::{Core, CoreError};
 use okno_proto::*;
 use std::collections::BTreeMap;
-use tokio::sync::broadcast;
+use tokio::sync::mpsc;
 
-fn drain(rx: &mut broadcast::Receiver<CoreEvent>) -> Vec<CoreEvent> {
+fn drain(rx: &mut mpsc::UnboundedReceiver<CoreEvent>) -> Vec<CoreEvent> {
     let mut out = Vec::new();
     while let Ok(e) = rx.try_recv() {
         out.push(e);
