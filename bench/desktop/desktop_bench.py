@@ -1394,7 +1394,7 @@ def link_order_found(app):
                                "link-order.txt")
     try:
         with open(listed_path) as f:
-            listed = [line.strip() for line in f if line.strip()]
+            listed = [line.strip() for line in f if line.strip() and not line.startswith("#")]
         out = subprocess.run(["nm", "--defined-only", app], capture_output=True, text=True,
                              check=True).stdout
     except (OSError, subprocess.CalledProcessError):
