@@ -7,6 +7,7 @@ mod appearance;
 mod autostart;
 mod background;
 mod clipboard;
+mod idle_trim;
 #[cfg(target_os = "linux")]
 mod launcher;
 mod local_zone;
@@ -41,6 +42,8 @@ pub struct Shell {
     at_login: bool,
     /// The page has shown its first screen (`window_ready`).
     page_ready: std::sync::atomic::AtomicBool,
+    /// Commands and core events mark activity; quiet after it, freed memory goes back.
+    idle: idle_trim::IdleTrim,
     _log_guard: Option<tracing_appender_guard::Guard>,
 }
 
@@ -55,6 +58,7 @@ struct Started {
 impl Shell {
     /// Waits for the start to finish; its error, if it failed.
     async fn started(&self) -> Res<Started> {
+        self.idle.mark();
         let mut rx = self.started.clone();
         let done = rx
             .wait_for(Option::is_some)
@@ -69,6 +73,11 @@ impl Shell {
 
     async fn core(&self) -> Res<Core> {
         Ok(self.started().await?.core)
+    }
+
+    /// Work happened outside a command (core events): see `idle_trim`.
+    pub(crate) fn mark_activity(&self) {
+        self.idle.mark();
     }
 }
 
@@ -819,6 +828,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         tracing::info!("started by the login entry");
     }
     let (tx, rx) = watch::channel(None);
+    let idle = idle_trim::IdleTrim::default();
+    tauri::async_runtime::spawn(
+        idle.clone()
+            .watch(idle_trim::QUIET, okno_server::release_free_memory),
+    );
     app.manage(Shell {
         started: rx,
         embedded: Mutex::new(None),
@@ -831,6 +845,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         pasted_dir: pasted.clone(),
         at_login,
         page_ready: std::sync::atomic::AtomicBool::new(false),
+        idle,
         _log_guard: log_guard,
     });
 

@@ -5,7 +5,7 @@ use okno_core::notify::{self, Incoming, Notification};
 use okno_core::Core;
 use okno_proto::*;
 use std::time::Duration;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 const TRAY_ID: &str = "okno-tray";
 
@@ -31,6 +31,9 @@ pub fn spawn_forwarder(app: AppHandle, core: Core) {
                 if batch.len() > 200 {
                     break;
                 }
+            }
+            if let Some(shell) = app.try_state::<crate::Shell>() {
+                shell.mark_activity();
             }
             let mut arrived = Vec::new();
             let mut queued = Vec::new();

@@ -1004,7 +1004,9 @@ mod tests {
         // More than a broadcast ring of 4,096 would have kept: a sync page of 1,000 messages
         // is 1,000 events, and several pages may come before the UI reads.
         for id in 0..10_000 {
-            core.inner.emit(CoreEvent::MessagesChanged { chat_id: ChatId(id) });
+            core.inner.emit(CoreEvent::MessagesChanged {
+                chat_id: ChatId(id),
+            });
         }
         for id in 0..10_000 {
             match slow.try_recv() {

@@ -248,11 +248,13 @@ async fn openapi_json() -> Result<axum::response::Response, AppError> {
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
-/// Hands the pages the start has freed back to the kernel: opening the store, seeding and
-/// building the router (with its API document, about 3 MB of small allocations, dropped at
-/// once) free a good deal, which glibc keeps resident in its arenas for later allocations; it
-/// returns on its own only what lies at an arena's top.
-fn release_free_memory() {
+/// Hands the pages the process has freed back to the kernel. glibc keeps freed memory resident
+/// in its arenas for later allocations and returns on its own only what lies at an arena's top.
+/// The server calls it once its start is done (opening the store, seeding and building the
+/// router, with its API document, about 3 MB of small allocations dropped at once, free a good
+/// deal); the desktop app calls it again whenever it has been quiet for a while after work
+/// (`src-tauri/src/idle_trim.rs`). Elsewhere than glibc it does nothing.
+pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         extern "C" {
