@@ -968,6 +968,7 @@ class Driver:
                   "OKNO_LOG_DIR": self.logs, "OKNO_NO_KEYRING": "1", "LANG": "en_US.UTF-8",
                   "LANGUAGE": "en"})
         e.pop("OKNO_SERVER_URL", None)
+        e.update(ctx.app_env)  # APP_ENV applies to every step, this one's WebDriver runs too
         e.update(env)
         out = open(os.path.join(self.logs, "tauri-driver.log"), "wb")
         self.native = native

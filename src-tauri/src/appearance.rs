@@ -1,5 +1,5 @@
-//! Light or dark, and the interface font, as the desktop asks, told to the page by the shell
-//! (see ARCHITECTURE.md, "Light, dark and the font on Linux").
+//! Light or dark, the interface font and whether to animate, as the desktop asks, told to the
+//! page by the shell (see ARCHITECTURE.md, "Light, dark and the font on Linux").
 //!
 //! WebKitGTK derives `prefers-color-scheme` from GTK's settings in the UI process, but only
 //! once its display object exists there, and with the shared-memory renderer and
@@ -9,13 +9,17 @@
 //! sans-serif, never GTK's interface font (`gtk-font-name`, which GNOME's "Interface Text" and
 //! KDE's font settings set). So on Linux the shell decides, and the page takes both from the
 //! `appearance` command and the `appearance` event; on other platforms the command answers
-//! nothing and the page follows `prefers-color-scheme` and `system-ui` itself.
+//! nothing and the page follows `prefers-color-scheme` and `system-ui` itself. The same holds
+//! for `prefers-reduced-motion`, which the page never sees set on Linux either: the desktop's
+//! "reduce animations" (GNOME's accessibility switch, KDE's animation speed; GTK's
+//! `gtk-enable-animations`, from the XSETTINGS daemon or GSettings) reaches it from the shell.
 //!
 //! Dark: the portal's `org.freedesktop.appearance` `color-scheme` when it states a preference
 //! (1 dark, 2 light); otherwise GTK's settings, read as WebKitGTK reads them
 //! (`gtk-application-prefer-dark-theme`, else `$GTK_THEME`, else `gtk-theme-name`, ending in
 //! `-dark`, `-Dark` or `:dark`). The font: the family of `gtk-font-name` (its size is not
-//! taken: the page's sizes are its own). All of it is followed live.
+//! taken: the page's sizes are its own). Motion: reduced when `gtk-enable-animations` is off.
+//! All of it is followed live.
 
 use serde::Serialize;
 use std::sync::Mutex;
@@ -26,6 +30,8 @@ pub struct Appearance {
     pub dark: Option<bool>,
     /// The desktop's interface font family, or several separated by commas (Pango's form).
     pub font: Option<String>,
+    /// The desktop asks for no animations.
+    pub reduce_motion: Option<bool>,
 }
 
 /// What the shell knows of the desktop's choice.
@@ -38,6 +44,8 @@ pub struct DesktopState {
     pub portal: Option<u32>,
     /// The family of GTK's interface font.
     pub font: Option<String>,
+    /// GTK's `gtk-enable-animations`; `None` until read.
+    pub animations: Option<bool>,
 }
 
 impl DesktopState {
@@ -53,6 +61,7 @@ impl DesktopState {
         Appearance {
             dark: Some(self.dark()),
             font: self.font.clone(),
+            reduce_motion: self.animations.map(|on| !on),
         }
     }
 }
@@ -114,14 +123,16 @@ mod linux {
     const SETTINGS: &str = "org.freedesktop.portal.Settings";
     const APPEARANCE: &str = "org.freedesktop.appearance";
     const COLOR_SCHEME: &str = "color-scheme";
-    /// The GTK settings followed: the first two decide dark, the last names the font.
-    const GTK_PROPERTIES: [&str; 3] = [
+    /// The GTK settings followed: the first two decide dark, the third names the font, the
+    /// last says whether to animate.
+    const GTK_PROPERTIES: [&str; 4] = [
         "gtk-application-prefer-dark-theme",
         "gtk-theme-name",
         "gtk-font-name",
+        "gtk-enable-animations",
     ];
 
-    /// Takes dark, and the interface font's family, from GTK's settings.
+    /// Takes dark, the interface font's family and whether to animate from GTK's settings.
     fn apply_gtk(app: &AppHandle, settings: &gtk::Settings) {
         let dark = gtk_settings_dark(
             settings.is_gtk_application_prefer_dark_theme(),
@@ -133,9 +144,11 @@ mod linux {
                 .family()
                 .and_then(|f| clean_family(&f))
         });
+        let animations = settings.is_gtk_enable_animations();
         update(app, |st| {
             st.gtk_dark = dark;
             st.font = font;
+            st.animations = Some(animations);
         });
     }
 
@@ -154,7 +167,12 @@ mod linux {
             (before, state.appearance())
         };
         if before.as_ref() != Some(&after) {
-            tracing::info!(dark = ?after.dark, font = ?after.font, "desktop appearance");
+            tracing::info!(
+                dark = ?after.dark,
+                font = ?after.font,
+                reduce_motion = ?after.reduce_motion,
+                "desktop appearance"
+            );
             let _ = app.emit("appearance", after);
         }
     }
@@ -274,7 +292,7 @@ mod tests {
             DesktopState {
                 gtk_dark,
                 portal,
-                font: None,
+                ..DesktopState::default()
             }
             .dark()
         };
@@ -294,26 +312,34 @@ mod tests {
             shared.get(),
             Appearance {
                 dark: None,
-                font: None
+                font: None,
+                reduce_motion: None
             }
         );
         *shared.0.lock().unwrap() = Some(DesktopState {
             gtk_dark: false,
             portal: Some(1),
             font: Some("Cantarell".into()),
+            animations: Some(false),
         });
         assert_eq!(
             shared.get(),
             Appearance {
                 dark: Some(true),
-                font: Some("Cantarell".into())
+                font: Some("Cantarell".into()),
+                reduce_motion: Some(true)
             }
         );
         // The wire form the page reads.
         assert_eq!(
             serde_json::to_value(shared.get()).unwrap(),
-            serde_json::json!({"dark": true, "font": "Cantarell"})
+            serde_json::json!({"dark": true, "font": "Cantarell", "reduce_motion": true})
         );
+        // Animations on: the page is told so, and keeps its transitions.
+        if let Some(st) = shared.0.lock().unwrap().as_mut() {
+            st.animations = Some(true);
+        }
+        assert_eq!(shared.get().reduce_motion, Some(false));
     }
 
     #[test]

@@ -498,6 +498,8 @@ pub struct Desktop {
     pub launcher: Arc<Mutex<Option<(String, i64, bool)>>>,
     xsettings_conf: PathBuf,
     xsettings_pid: u32,
+    /// What the XSETTINGS manager announces now.
+    xsettings: std::sync::Mutex<XSettings>,
     /// What the desktop's default applications were asked to open, one argument a line.
     opened: PathBuf,
     _procs: Procs,
@@ -511,9 +513,23 @@ pub struct Desktop {
 /// the page would draw with anyway.
 pub const DEFAULT_GTK_FONT: &str = "DejaVu Sans 11";
 
-/// xsettingsd's configuration naming GTK's interface font.
-fn xsettings(font: &str) -> String {
-    format!("Gtk/FontName \"{font}\"\n")
+/// What the tests' desktop announces through its XSETTINGS manager: GTK's interface font and
+/// whether to animate (GNOME's "Reduce animation" turns the latter off).
+#[derive(Clone)]
+struct XSettings {
+    font: String,
+    animations: bool,
+}
+
+impl XSettings {
+    /// xsettingsd's configuration.
+    fn conf(&self) -> String {
+        format!(
+            "Gtk/FontName \"{}\"\nGtk/EnableAnimations {}\n",
+            self.font,
+            u8::from(self.animations)
+        )
+    }
 }
 
 /// Processes stopped (whole process groups) when dropped, last started first: also when a
@@ -595,7 +611,11 @@ impl Desktop {
         // An XSETTINGS manager, as every desktop runs one (GNOME's gsd-xsettings): GTK reads its
         // interface font from it, live (`set_gtk_font`).
         let xsettings_conf = data.path().join("xsettingsd.conf");
-        std::fs::write(&xsettings_conf, xsettings(DEFAULT_GTK_FONT)).unwrap();
+        let xsettings = XSettings {
+            font: DEFAULT_GTK_FONT.into(),
+            animations: true,
+        };
+        std::fs::write(&xsettings_conf, xsettings.conf()).unwrap();
         let xsettingsd = spawn_group(
             Command::new("xsettingsd")
                 .arg("-c")
@@ -805,6 +825,7 @@ impl Desktop {
             launcher,
             xsettings_conf,
             xsettings_pid,
+            xsettings: std::sync::Mutex::new(xsettings),
             opened,
             _procs: procs,
             _data: data,
@@ -1453,12 +1474,43 @@ impl Desktop {
     /// Changes the desktop's interface font as a user does in the desktop's settings: the
     /// XSETTINGS manager announces it and GTK picks it up while the app runs.
     pub fn set_gtk_font(&self, font: &str) {
-        std::fs::write(&self.xsettings_conf, xsettings(font)).unwrap();
+        self.announce(|x| x.font = font.into());
+    }
+
+    /// Turns the desktop's animations on or off as a user does (GNOME's accessibility settings,
+    /// "Reduce animation"): the XSETTINGS manager announces `Gtk/EnableAnimations`.
+    pub fn set_gtk_animations(&self, on: bool) {
+        self.announce(|x| x.animations = on);
+    }
+
+    /// Changes what the XSETTINGS manager announces, and has it announce it.
+    fn announce(&self, change: impl FnOnce(&mut XSettings)) {
+        let conf = {
+            let mut x = self.xsettings.lock().unwrap();
+            change(&mut x);
+            x.conf()
+        };
+        std::fs::write(&self.xsettings_conf, conf).unwrap();
         let status = Command::new("kill")
             .args(["-HUP", &self.xsettings_pid.to_string()])
             .status()
             .unwrap();
         assert!(status.success(), "xsettingsd is gone");
+    }
+
+    /// The longest transition of the first element matching `css`, in milliseconds, as the page
+    /// computes it (`transition-duration`, a list of times in seconds).
+    pub async fn transition_ms(&self, css: &str) -> f64 {
+        let css = serde_json::to_string(css).unwrap();
+        let v = self
+            .js(&format!(
+                "const el = document.querySelector({css}); \
+                 if (!el) return -1; \
+                 return Math.max(...getComputedStyle(el).transitionDuration \
+                   .split(',').map((t) => parseFloat(t) * (t.trim().endsWith('ms') ? 1 : 1000)));"
+            ))
+            .await;
+        v.as_f64().unwrap_or(-1.0)
     }
 
     /// The font family list the page's text is set in (the body's computed `font-family`).

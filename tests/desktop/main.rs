@@ -1271,7 +1271,7 @@ async fn the_tray_shows_the_unread_total() {
 /// (GNOME's and KDE's dark style), over GTK's own light theme here; with no preference from the
 /// portal, GTK's theme again. So does the interface font (GTK's, from the XSETTINGS manager).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn light_dark_and_the_font_follow_the_desktop_while_running() {
+async fn light_dark_the_font_and_motion_follow_the_desktop_while_running() {
     let cloud = Cloud::start().await;
     let (_, conns) = user_chats(&cloud).await;
     let it = line_named(&conns, "IT Support").clone();
@@ -1327,6 +1327,31 @@ async fn light_dark_and_the_font_follow_the_desktop_while_running() {
     app.set_gtk_font(DEFAULT_GTK_FONT);
     app.until("the page set in the sans again", 10, || async {
         app.font_family().await.starts_with("\"DejaVu Sans\"")
+    })
+    .await;
+
+    // Motion: the desktop's "reduce animation" (GTK's `gtk-enable-animations` off), which
+    // WebKitGTK never reports to the page as `prefers-reduced-motion`, stops the page's
+    // transitions; turned on again, they come back. The search field's border fades in 120 ms.
+    let search = "div:has(> [data-testid=search-input])";
+    let normal = app.transition_ms(search).await;
+    assert!(
+        (normal - 120.0).abs() < 1.0,
+        "the search field's transition: {normal} ms"
+    );
+    app.set_gtk_animations(false);
+    app.until("the page without motion", 10, || async {
+        app.transition_ms(search).await < 1.0
+    })
+    .await;
+    assert_eq!(
+        app.js("return document.documentElement.dataset.motion ?? null")
+            .await,
+        json!("reduce")
+    );
+    app.set_gtk_animations(true);
+    app.until("the page animated again", 10, || async {
+        (app.transition_ms(search).await - 120.0).abs() < 1.0
     })
     .await;
     app.quit().await;

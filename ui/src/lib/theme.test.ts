@@ -10,16 +10,16 @@ describe("followAppearance", () => {
     const unlisten = vi.fn();
     const matchMedia = vi.fn();
     vi.stubGlobal("matchMedia", matchMedia);
-    const stop = followAppearance({ dark: true, font: "Cantarell" }, (h) => ((push = h), unlisten), root);
+    const stop = followAppearance({ dark: true, font: "Cantarell", reduce_motion: null }, (h) => ((push = h), unlisten), root);
     expect(root.dataset.theme).toBe("dark");
     expect(root.style.getPropertyValue("--desktop-font")).toBe('"Cantarell"');
-    push!({ dark: false, font: "Cantarell" });
+    push!({ dark: false, font: "Cantarell", reduce_motion: null });
     expect(root.dataset.theme).toBe("light");
-    push!({ dark: true, font: "Noto Sans, DejaVu Sans" });
+    push!({ dark: true, font: "Noto Sans, DejaVu Sans", reduce_motion: null });
     expect(root.dataset.theme).toBe("dark");
     expect(root.style.getPropertyValue("--desktop-font")).toBe('"Noto Sans", "DejaVu Sans"');
     // The desktop stops naming a font: the page's own stack again.
-    push!({ dark: true, font: null });
+    push!({ dark: true, font: null, reduce_motion: null });
     expect(root.style.getPropertyValue("--desktop-font")).toBe("");
     expect(matchMedia).not.toHaveBeenCalled();
     stop();
@@ -38,7 +38,7 @@ describe("followAppearance", () => {
     vi.stubGlobal("matchMedia", matchMedia);
     const root = document.createElement("html");
     const onShell = vi.fn();
-    const stop = followAppearance({ dark: null, font: null }, onShell, root);
+    const stop = followAppearance({ dark: null, font: null, reduce_motion: null }, onShell, root);
     expect(matchMedia).toHaveBeenCalledWith("(prefers-color-scheme: dark)");
     expect(onShell).not.toHaveBeenCalled();
     expect(root.dataset.theme).toBe("dark");
@@ -54,14 +54,49 @@ describe("followAppearance", () => {
     vi.stubGlobal("matchMedia", vi.fn(() => query));
     const root = document.createElement("html");
     let push: ((a: Appearance) => void) | null = null;
-    const stop = followAppearance({ dark: null, font: "Segoe UI" }, (h) => ((push = h), () => {}), root);
+    const stop = followAppearance({ dark: null, font: "Segoe UI", reduce_motion: null }, (h) => ((push = h), () => {}), root);
     expect(root.dataset.theme).toBe("light");
     expect(root.style.getPropertyValue("--desktop-font")).toBe('"Segoe UI"');
     // A shell event never overrides the webview's own light or dark here.
-    push!({ dark: true, font: "Segoe UI" });
+    push!({ dark: true, font: "Segoe UI", reduce_motion: null });
     expect(root.dataset.theme).toBe("light");
     stop();
     expect(query.removeEventListener).toHaveBeenCalledOnce();
+  });
+
+  it("reduces motion while the shell says the desktop asks for it", () => {
+    const root = document.createElement("html");
+    let push: ((a: Appearance) => void) | null = null;
+    vi.stubGlobal("matchMedia", vi.fn());
+    const stop = followAppearance(
+      { dark: false, font: null, reduce_motion: true },
+      (h) => ((push = h), () => {}),
+      root,
+    );
+    expect(root.dataset.motion).toBe("reduce");
+    // Turned back on in the desktop's settings: the page animates again.
+    push!({ dark: false, font: null, reduce_motion: false });
+    expect(root.dataset.motion).toBeUndefined();
+    push!({ dark: false, font: null, reduce_motion: true });
+    expect(root.dataset.motion).toBe("reduce");
+    stop();
+  });
+
+  it("listens to the shell for motion alone, and leaves motion to the webview without a word", () => {
+    const query = { matches: false, addEventListener: vi.fn(), removeEventListener: vi.fn() };
+    vi.stubGlobal("matchMedia", vi.fn(() => query));
+    const root = document.createElement("html");
+    let push: ((a: Appearance) => void) | null = null;
+    followAppearance({ dark: null, font: null, reduce_motion: false }, (h) => ((push = h), () => {}), root);
+    expect(root.dataset.motion).toBeUndefined();
+    push!({ dark: null, font: null, reduce_motion: true });
+    expect(root.dataset.motion).toBe("reduce");
+
+    const plain = document.createElement("html");
+    const onShell = vi.fn();
+    followAppearance({ dark: null, font: null, reduce_motion: null }, onShell, plain);
+    expect(onShell).not.toHaveBeenCalled();
+    expect(plain.dataset.motion).toBeUndefined();
   });
 
   it("is light where nothing can tell", () => {

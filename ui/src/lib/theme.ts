@@ -1,16 +1,20 @@
-/** Light or dark (`data-theme` on the root element) and the desktop's interface font (the
- * `--desktop-font` property on it), which app.css reads.
+/** Light or dark (`data-theme` on the root element), the desktop's interface font (the
+ * `--desktop-font` property on it) and reduced motion (`data-motion="reduce"`), which app.css
+ * reads.
  *
  * The desktop shell decides where the webview cannot (WebKitGTK on Linux: see ARCHITECTURE.md,
  * "Light, dark and the font on Linux") and then tells the page at start and on every change;
  * with no word from the shell (`null`s: other platforms, a plain browser) the page follows the
- * webview's `prefers-color-scheme` and its own `system-ui`. */
+ * webview's `prefers-color-scheme` and its own `system-ui`. The webview's
+ * `prefers-reduced-motion` is honoured in any case; the shell's word adds to it. */
 
 /** What the shell says of the desktop (the `appearance` command and event). */
 export interface Appearance {
   dark: boolean | null;
   /** A family name, or several separated by commas (Pango's form). */
   font: string | null;
+  /** The desktop asks for no animations (GTK's `gtk-enable-animations` off). */
+  reduce_motion: boolean | null;
 }
 
 /** A CSS font-family list from the shell's family names, each quoted; `null` if none is left. */
@@ -36,14 +40,24 @@ export function followAppearance(
     if (list) root.style.setProperty("--desktop-font", list);
     else root.style.removeProperty("--desktop-font");
   };
+  const setMotion = (reduce: boolean | null | undefined) => {
+    if (reduce) root.dataset.motion = "reduce";
+    else delete root.dataset.motion;
+  };
   const stops: (() => void)[] = [];
   const shellDecidesDark = shell?.dark != null;
   setFont(shell?.font ?? null);
-  if (shell && onShellChange && (shell.dark !== null || shell.font !== null)) {
+  setMotion(shell?.reduce_motion);
+  if (
+    shell &&
+    onShellChange &&
+    (shell.dark !== null || shell.font !== null || shell.reduce_motion != null)
+  ) {
     stops.push(
       onShellChange((a) => {
         if (shellDecidesDark && a.dark !== null) setDark(a.dark);
         setFont(a.font);
+        setMotion(a.reduce_motion);
       }),
     );
   }
