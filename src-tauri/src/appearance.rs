@@ -196,6 +196,34 @@ mod linux {
         None
     }
 
+    /// Zooms the page by the desktop's text scale (`zoom.rs`): GTK's font resolution, which it
+    /// sets from `gtk-xft-dpi` (and `GDK_DPI_SCALE`), now and on every change.
+    fn follow_text_scale(app: &AppHandle) {
+        let Some(screen) = gtk::gdk::Screen::default() else {
+            return;
+        };
+        apply_text_scale(app, screen.resolution());
+        let a = app.clone();
+        screen.connect_notify_local(Some("resolution"), move |s, _| {
+            apply_text_scale(&a, s.resolution())
+        });
+    }
+
+    fn apply_text_scale(app: &AppHandle, resolution: f64) {
+        let scale = crate::zoom::text_scale(resolution);
+        let Some(factors) = app.try_state::<crate::zoom::Zoom>() else {
+            return;
+        };
+        if let Some(page) = factors.set_text_scale(scale) {
+            tracing::info!(scale, "the desktop's text scale");
+            if let Some(w) = app.get_webview_window("main") {
+                if let Err(e) = w.set_zoom(page) {
+                    tracing::warn!(error = %e, "could not zoom the page");
+                }
+            }
+        }
+    }
+
     /// Starts following the desktop's choice. Runs on the GTK main thread (Tauri's setup hook),
     /// before the page asks: GTK's settings are read at once, the portal asynchronously.
     pub fn follow(app: &AppHandle) {
@@ -208,6 +236,7 @@ mod linux {
             let a = app.clone();
             settings.connect_notify_local(Some(property), move |s, _| apply_gtk(&a, s));
         }
+        follow_text_scale(app);
 
         let app = app.clone();
         gio::bus_get(gio::BusType::Session, gio::Cancellable::NONE, move |bus| {

@@ -15,6 +15,7 @@ mod notifications;
 #[cfg(target_os = "linux")]
 pub mod tray_badge;
 mod window_place;
+mod zoom;
 
 use okno_core::notify::Focus;
 use okno_core::{Core, CoreConfig, CoreError};
@@ -193,7 +194,7 @@ pub(crate) fn lang() -> okno_core::notify::Lang {
 // ------------------------------------------------------------------------------- commands
 
 #[tauri::command]
-async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
+async fn info(shell: State<'_, Shell>, factors: State<'_, zoom::Zoom>) -> Res<AppInfo> {
     let Started { core, embedded_url } = shell.started().await?;
     let server_url = core.server_url().map_err(core_err)?;
     let settings = Settings::load(&shell.settings_path);
@@ -204,7 +205,7 @@ async fn info(shell: State<'_, Shell>) -> Res<AppInfo> {
         sync_state: *core.sync_state().borrow(),
         locale: system_locale(),
         time_locale: time_locale(),
-        zoom: settings.zoom.unwrap_or(1.0),
+        zoom: factors.user(),
     })
 }
 
@@ -222,19 +223,24 @@ fn zone_offset(name: String) -> Res<i32> {
         .ok_or_else(|| err("invalid_input", format!("unknown time zone: {name}")))
 }
 
-/// The page's zoom, from 50 % to 200 %.
-const ZOOM: std::ops::RangeInclusive<f64> = 0.5..=2.0;
-
 /// Zooms the page (Ctrl+= / Ctrl+- / Ctrl+0 in the page) and keeps the zoom for the next start.
+/// The page's own zoom goes in and comes back; the window is zoomed by it times the desktop's
+/// text scale (`zoom.rs`).
 #[tauri::command]
-async fn set_zoom(app: AppHandle, shell: State<'_, Shell>, zoom: f64) -> Res<f64> {
-    if !ZOOM.contains(&zoom) {
+async fn set_zoom(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    factors: State<'_, zoom::Zoom>,
+    zoom: f64,
+) -> Res<f64> {
+    if !zoom::USER.contains(&zoom) {
         return Err(err("invalid_input", "the zoom goes from 0.5 to 2"));
     }
     let window = app
         .get_webview_window("main")
         .ok_or_else(|| err("io", "no window to zoom"))?;
-    window.set_zoom(zoom).map_err(|e| err("io", e))?;
+    let page = factors.set_user(zoom);
+    window.set_zoom(page).map_err(|e| err("io", e))?;
     Settings::update(&shell.settings_path, |s| {
         s.zoom = ((zoom - 1.0).abs() > 1e-6).then_some(zoom);
     })?;
@@ -791,7 +797,9 @@ async fn start(
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
-    // First: the page asks for its appearance before its first screen.
+    // The zoom's factors first: following the desktop sets its text scale.
+    app.manage(zoom::Zoom::default());
+    // Then the appearance: the page asks for it before its first screen.
     #[cfg(target_os = "linux")]
     appearance::follow(&handle);
     #[cfg(not(target_os = "linux"))]
@@ -817,8 +825,13 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         if let Some(place) = settings.window {
             window_place::restore(&w, place);
         }
-        if let Some(zoom) = settings.zoom.filter(|z| ZOOM.contains(z)) {
-            let _ = w.set_zoom(zoom);
+        let factors = handle.state::<zoom::Zoom>();
+        if let Some(zoom) = settings.zoom.filter(|z| zoom::USER.contains(z)) {
+            factors.set_user(zoom);
+        }
+        let page = factors.page();
+        if (page - 1.0).abs() > 1e-9 {
+            let _ = w.set_zoom(page);
         }
     }
 

@@ -513,21 +513,24 @@ pub struct Desktop {
 /// the page would draw with anyway.
 pub const DEFAULT_GTK_FONT: &str = "DejaVu Sans 11";
 
-/// What the tests' desktop announces through its XSETTINGS manager: GTK's interface font and
-/// whether to animate (GNOME's "Reduce animation" turns the latter off).
+/// What the tests' desktop announces through its XSETTINGS manager: GTK's interface font,
+/// whether to animate (GNOME's "Reduce animation" turns it off) and the fonts' resolution
+/// (GNOME's "Large Text" makes it 120 dpi).
 #[derive(Clone)]
 struct XSettings {
     font: String,
     animations: bool,
+    dpi: u32,
 }
 
 impl XSettings {
     /// xsettingsd's configuration.
     fn conf(&self) -> String {
         format!(
-            "Gtk/FontName \"{}\"\nGtk/EnableAnimations {}\n",
+            "Gtk/FontName \"{}\"\nGtk/EnableAnimations {}\nXft/DPI {}\n",
             self.font,
-            u8::from(self.animations)
+            u8::from(self.animations),
+            self.dpi * 1024
         )
     }
 }
@@ -614,6 +617,7 @@ impl Desktop {
         let xsettings = XSettings {
             font: DEFAULT_GTK_FONT.into(),
             animations: true,
+            dpi: 96,
         };
         std::fs::write(&xsettings_conf, xsettings.conf()).unwrap();
         let xsettingsd = spawn_group(
@@ -1481,6 +1485,12 @@ impl Desktop {
     /// "Reduce animation"): the XSETTINGS manager announces `Gtk/EnableAnimations`.
     pub fn set_gtk_animations(&self, on: bool) {
         self.announce(|x| x.animations = on);
+    }
+
+    /// Sets the fonts' resolution in dots per inch as a desktop does for its text size (GNOME's
+    /// "Large Text": 120).
+    pub fn set_gtk_dpi(&self, dpi: u32) {
+        self.announce(|x| x.dpi = dpi);
     }
 
     /// Changes what the XSETTINGS manager announces, and has it announce it.
