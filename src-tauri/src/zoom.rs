@@ -14,7 +14,9 @@ use std::sync::Mutex;
 pub const USER: std::ops::RangeInclusive<f64> = 0.5..=2.0;
 
 /// The desktop's text scale from GTK's font resolution in dots per inch (not positive: none
-/// set, the standard 96). Kept between 0.5 and 3; within 1 % of 1 it is 1.
+/// set, the standard 96). Kept between 0.5 and 3; within 1 % of 1 it is 1. (Linux only: other
+/// platforms' webviews follow their system's text size themselves.)
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn text_scale(resolution: f64) -> f64 {
     if !(resolution.is_finite() && resolution > 0.0) {
         return 1.0;
@@ -71,6 +73,7 @@ impl Zoom {
     }
 
     /// Sets the desktop's text scale; returns the page's zoom when it changed.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub fn set_text_scale(&self, text: f64) -> Option<f64> {
         self.with(|f| {
             if (f.text - text).abs() < 1e-9 {
