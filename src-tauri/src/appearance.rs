@@ -1,5 +1,6 @@
-//! Light or dark, the interface font and whether to animate, as the desktop asks, told to the
-//! page by the shell (see ARCHITECTURE.md, "Light, dark and the font on Linux").
+//! Light or dark, the interface font, whether to animate and whether to draw in high contrast,
+//! as the desktop asks, told to the page by the shell (see ARCHITECTURE.md, "Light, dark and
+//! the font on Linux").
 //!
 //! WebKitGTK derives `prefers-color-scheme` from GTK's settings in the UI process, but only
 //! once its display object exists there, and with the shared-memory renderer and
@@ -19,7 +20,9 @@
 //! (`gtk-application-prefer-dark-theme`, else `$GTK_THEME`, else `gtk-theme-name`, ending in
 //! `-dark`, `-Dark` or `:dark`). The font: the family of `gtk-font-name` (its size is not
 //! taken: the page's sizes are its own). Motion: reduced when `gtk-enable-animations` is off.
-//! All of it is followed live.
+//! High contrast: the portal's `contrast` when it states a preference (1), else a GTK theme of
+//! the `HighContrast` family (GNOME's accessibility switch selects it for GTK 3 applications;
+//! `HighContrastInverse` is also dark). All of it is followed live.
 
 use serde::Serialize;
 use std::sync::Mutex;
@@ -32,6 +35,8 @@ pub struct Appearance {
     pub font: Option<String>,
     /// The desktop asks for no animations.
     pub reduce_motion: Option<bool>,
+    /// The desktop asks for high contrast.
+    pub high_contrast: Option<bool>,
 }
 
 /// What the shell knows of the desktop's choice.
@@ -46,6 +51,11 @@ pub struct DesktopState {
     pub font: Option<String>,
     /// GTK's `gtk-enable-animations`; `None` until read.
     pub animations: Option<bool>,
+    /// GTK's theme is a high-contrast one.
+    pub gtk_contrast: bool,
+    /// The portal's `contrast`: 0 no preference, 1 higher; `None` until read, or with no portal
+    /// (or one too old to know the key).
+    pub portal_contrast: Option<u32>,
 }
 
 impl DesktopState {
@@ -62,6 +72,7 @@ impl DesktopState {
             dark: Some(self.dark()),
             font: self.font.clone(),
             reduce_motion: self.animations.map(|on| !on),
+            high_contrast: Some(self.portal_contrast == Some(1) || self.gtk_contrast),
         }
     }
 }
@@ -96,7 +107,10 @@ pub fn gtk_settings_dark(
     theme_name: Option<&str>,
 ) -> bool {
     fn dark_name(name: &str, colon: bool) -> bool {
-        name.ends_with("-dark") || name.ends_with("-Dark") || (colon && name.ends_with(":dark"))
+        name.ends_with("-dark")
+            || name.ends_with("-Dark")
+            || (colon && name.ends_with(":dark"))
+            || theme_family(name) == "HighContrastInverse"
     }
     if prefer_dark {
         return true;
@@ -107,12 +121,27 @@ pub fn gtk_settings_dark(
     }
 }
 
+/// A GTK theme's name without its variant (`Adwaita:dark` is `Adwaita`).
+fn theme_family(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
+}
+
+/// Whether GTK's theme (`GTK_THEME` when set, else the settings' name) is a high-contrast one:
+/// GTK 3's `HighContrast` and `HighContrastInverse`, which GNOME's accessibility switch selects.
+pub fn gtk_settings_contrast(env_theme: Option<&str>, theme_name: Option<&str>) -> bool {
+    env_theme
+        .or(theme_name)
+        .is_some_and(|t| theme_family(t).starts_with("HighContrast"))
+}
+
 #[cfg(target_os = "linux")]
 pub use linux::follow;
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::{clean_family, gtk_settings_dark, DesktopState, SystemAppearance};
+    use super::{
+        clean_family, gtk_settings_contrast, gtk_settings_dark, DesktopState, SystemAppearance,
+    };
     use gtk::gio;
     use gtk::glib;
     use gtk::prelude::*;
@@ -123,6 +152,7 @@ mod linux {
     const SETTINGS: &str = "org.freedesktop.portal.Settings";
     const APPEARANCE: &str = "org.freedesktop.appearance";
     const COLOR_SCHEME: &str = "color-scheme";
+    const CONTRAST: &str = "contrast";
     /// The GTK settings followed: the first two decide dark, the third names the font, the
     /// last says whether to animate.
     const GTK_PROPERTIES: [&str; 4] = [
@@ -134,11 +164,14 @@ mod linux {
 
     /// Takes dark, the interface font's family and whether to animate from GTK's settings.
     fn apply_gtk(app: &AppHandle, settings: &gtk::Settings) {
+        let env_theme = std::env::var("GTK_THEME").ok();
+        let theme_name = settings.gtk_theme_name();
         let dark = gtk_settings_dark(
             settings.is_gtk_application_prefer_dark_theme(),
-            std::env::var("GTK_THEME").ok().as_deref(),
-            settings.gtk_theme_name().as_deref(),
+            env_theme.as_deref(),
+            theme_name.as_deref(),
         );
+        let contrast = gtk_settings_contrast(env_theme.as_deref(), theme_name.as_deref());
         let font = settings.gtk_font_name().and_then(|name| {
             gtk::pango::FontDescription::from_string(&name)
                 .family()
@@ -149,6 +182,7 @@ mod linux {
             st.gtk_dark = dark;
             st.font = font;
             st.animations = Some(animations);
+            st.gtk_contrast = contrast;
         });
     }
 
@@ -171,6 +205,7 @@ mod linux {
                 dark = ?after.dark,
                 font = ?after.font,
                 reduce_motion = ?after.reduce_motion,
+                high_contrast = ?after.high_contrast,
                 "desktop appearance"
             );
             let _ = app.emit("appearance", after);
@@ -257,12 +292,35 @@ mod linux {
                 gio::DBusSignalFlags::NONE,
                 move |_, _, _, _, _, params| {
                     // (namespace, key, value)
-                    if params.n_children() == 3 && params.child_value(1).str() == Some(COLOR_SCHEME)
-                    {
-                        if let Some(v) = color_scheme(&params.child_value(2)) {
-                            update(&a, |st| st.portal = Some(v));
-                        }
+                    if params.n_children() != 3 {
+                        return;
                     }
+                    let Some(v) = color_scheme(&params.child_value(2)) else {
+                        return;
+                    };
+                    match params.child_value(1).str() {
+                        Some(COLOR_SCHEME) => update(&a, |st| st.portal = Some(v)),
+                        Some(CONTRAST) => update(&a, |st| st.portal_contrast = Some(v)),
+                        _ => {}
+                    }
+                },
+            );
+            // High contrast, where the portal knows it (xdg-desktop-portal 1.18 and later).
+            let a = app.clone();
+            bus.call(
+                Some(PORTAL),
+                PORTAL_PATH,
+                SETTINGS,
+                "Read",
+                Some(&(APPEARANCE, CONTRAST).to_variant()),
+                None,
+                gio::DBusCallFlags::NONE,
+                5_000,
+                gio::Cancellable::NONE,
+                move |reply| match reply.map(|v| color_scheme(&v)) {
+                    Ok(Some(v)) => update(&a, |st| st.portal_contrast = Some(v)),
+                    Ok(None) => tracing::info!("the portal's contrast is not a number"),
+                    Err(e) => tracing::info!(error = %e, "no contrast from the portal"),
                 },
             );
             bus.call(
@@ -313,6 +371,41 @@ mod tests {
             Some("Yaru-dark")
         ));
         assert!(!gtk_settings_dark(false, None, None));
+        // GTK 3's inverse high-contrast theme is light on dark.
+        assert!(gtk_settings_dark(false, None, Some("HighContrastInverse")));
+        assert!(!gtk_settings_dark(false, None, Some("HighContrast")));
+    }
+
+    #[test]
+    fn high_contrast_comes_from_the_portal_or_a_high_contrast_gtk_theme() {
+        assert!(gtk_settings_contrast(None, Some("HighContrast")));
+        assert!(gtk_settings_contrast(None, Some("HighContrastInverse")));
+        assert!(gtk_settings_contrast(
+            Some("HighContrast:dark"),
+            Some("Adwaita")
+        ));
+        assert!(!gtk_settings_contrast(None, Some("Adwaita")));
+        // $GTK_THEME, when set, decides over the theme's name.
+        assert!(!gtk_settings_contrast(
+            Some("Adwaita"),
+            Some("HighContrast")
+        ));
+        assert!(!gtk_settings_contrast(None, None));
+        let s = |gtk_contrast, portal_contrast| {
+            DesktopState {
+                gtk_contrast,
+                portal_contrast,
+                ..DesktopState::default()
+            }
+            .appearance()
+            .high_contrast
+        };
+        assert_eq!(s(false, Some(1)), Some(true));
+        assert_eq!(s(true, None), Some(true));
+        // No preference from the portal: GTK's theme decides.
+        assert_eq!(s(true, Some(0)), Some(true));
+        assert_eq!(s(false, Some(0)), Some(false));
+        assert_eq!(s(false, None), Some(false));
     }
 
     #[test]
@@ -342,7 +435,8 @@ mod tests {
             Appearance {
                 dark: None,
                 font: None,
-                reduce_motion: None
+                reduce_motion: None,
+                high_contrast: None
             }
         );
         *shared.0.lock().unwrap() = Some(DesktopState {
@@ -350,19 +444,26 @@ mod tests {
             portal: Some(1),
             font: Some("Cantarell".into()),
             animations: Some(false),
+            ..DesktopState::default()
         });
         assert_eq!(
             shared.get(),
             Appearance {
                 dark: Some(true),
                 font: Some("Cantarell".into()),
-                reduce_motion: Some(true)
+                reduce_motion: Some(true),
+                high_contrast: Some(false)
             }
         );
         // The wire form the page reads.
         assert_eq!(
             serde_json::to_value(shared.get()).unwrap(),
-            serde_json::json!({"dark": true, "font": "Cantarell", "reduce_motion": true})
+            serde_json::json!({
+                "dark": true,
+                "font": "Cantarell",
+                "reduce_motion": true,
+                "high_contrast": false
+            })
         );
         // Animations on: the page is told so, and keeps its transitions.
         if let Some(st) = shared.0.lock().unwrap().as_mut() {

@@ -331,6 +331,8 @@ impl FakeNotifications {
 /// switches the desktop's style.
 struct FakePortal {
     color_scheme: Arc<std::sync::atomic::AtomicU32>,
+    /// `contrast`: 0 no preference, 1 higher.
+    contrast: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// The system time zone the app runs in: Nepal's (UTC+5:45), whose odd offset a page that
@@ -342,8 +344,13 @@ const APPEARANCE: &str = "org.freedesktop.appearance";
 
 impl FakePortal {
     fn setting(&self, namespace: &str, key: &str) -> zbus::fdo::Result<zbus::zvariant::OwnedValue> {
-        if namespace == APPEARANCE && key == "color-scheme" {
-            let v = self.color_scheme.load(std::sync::atomic::Ordering::SeqCst);
+        let value = match key {
+            "color-scheme" => Some(&self.color_scheme),
+            "contrast" => Some(&self.contrast),
+            _ => None,
+        };
+        if let (APPEARANCE, Some(value)) = (namespace, value) {
+            let v = value.load(std::sync::atomic::Ordering::SeqCst);
             Ok(zbus::zvariant::OwnedValue::from(v))
         } else {
             Err(zbus::fdo::Error::Failed(
@@ -379,12 +386,11 @@ impl FakePortal {
     > {
         let mut all = std::collections::HashMap::new();
         if namespaces.is_empty() || namespaces.iter().any(|n| n == APPEARANCE) {
-            if let Ok(v) = self.setting(APPEARANCE, "color-scheme") {
-                all.insert(
-                    APPEARANCE.to_owned(),
-                    std::collections::HashMap::from([("color-scheme".to_owned(), v)]),
-                );
-            }
+            let keys = ["color-scheme", "contrast"]
+                .into_iter()
+                .filter_map(|k| Some((k.to_owned(), self.setting(APPEARANCE, k).ok()?)))
+                .collect();
+            all.insert(APPEARANCE.to_owned(), keys);
         }
         all
     }
@@ -720,6 +726,7 @@ impl Desktop {
                 PORTAL_PATH,
                 FakePortal {
                     color_scheme: Arc::new(0.into()),
+                    contrast: Arc::new(0.into()),
                 },
             )
             .unwrap()
@@ -1439,21 +1446,35 @@ impl Desktop {
     /// Switches the desktop's style as the settings portal reports it (0 no preference, 1 dark,
     /// 2 light) and emits `SettingChanged`.
     pub async fn set_color_scheme(&self, value: u32) {
+        self.set_appearance("color-scheme", value).await;
+    }
+
+    /// Sets the desktop's contrast as its settings portal announces it (GNOME's High Contrast:
+    /// 1; 0 no preference).
+    pub async fn set_contrast(&self, value: u32) {
+        self.set_appearance("contrast", value).await;
+    }
+
+    async fn set_appearance(&self, key: &str, value: u32) {
         let iface = self
             .portal_conn
             .object_server()
             .interface::<_, FakePortal>(PORTAL_PATH)
             .await
             .unwrap();
-        iface
-            .get()
-            .await
-            .color_scheme
-            .store(value, std::sync::atomic::Ordering::SeqCst);
+        {
+            let portal = iface.get().await;
+            let slot = if key == "contrast" {
+                &portal.contrast
+            } else {
+                &portal.color_scheme
+            };
+            slot.store(value, std::sync::atomic::Ordering::SeqCst);
+        }
         FakePortal::setting_changed(
             iface.signal_emitter(),
             APPEARANCE,
-            "color-scheme",
+            key,
             zbus::zvariant::Value::U32(value),
         )
         .await

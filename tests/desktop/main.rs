@@ -1295,6 +1295,34 @@ async fn light_dark_the_font_and_motion_follow_the_desktop_while_running() {
     app.find("[data-testid=setting-autostart]").await;
     app.screenshot("dark-settings").await;
     app.press(thirtyfour::Key::Escape).await;
+    // High contrast from the desktop's portal (GNOME's accessibility switch), dark and light:
+    // text at full strength, bubbles ringed.
+    let text_colour = || async {
+        app.js("return getComputedStyle(document.body).color")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let dark_text = text_colour().await;
+    app.set_contrast(1).await;
+    app.until("high contrast, dark", 10, || async {
+        text_colour().await == "rgb(255, 255, 255)"
+    })
+    .await;
+    app.screenshot("dark-high-contrast").await;
+    app.set_color_scheme(2).await;
+    app.until("high contrast, light", 10, || async {
+        text_colour().await == "rgb(0, 0, 0)"
+    })
+    .await;
+    app.screenshot("high-contrast").await;
+    app.set_contrast(0).await;
+    app.set_color_scheme(1).await;
+    app.until("the usual contrast again", 10, || async {
+        text_colour().await == dark_text
+    })
+    .await;
     app.set_color_scheme(2).await;
     app.until_theme("light", 10).await;
     app.set_color_scheme(1).await;

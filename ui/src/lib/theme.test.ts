@@ -10,16 +10,20 @@ describe("followAppearance", () => {
     const unlisten = vi.fn();
     const matchMedia = vi.fn();
     vi.stubGlobal("matchMedia", matchMedia);
-    const stop = followAppearance({ dark: true, font: "Cantarell", reduce_motion: null }, (h) => ((push = h), unlisten), root);
+    const stop = followAppearance(
+      { dark: true, font: "Cantarell", reduce_motion: null, high_contrast: false },
+      (h) => ((push = h), unlisten),
+      root,
+    );
     expect(root.dataset.theme).toBe("dark");
     expect(root.style.getPropertyValue("--desktop-font")).toBe('"Cantarell"');
-    push!({ dark: false, font: "Cantarell", reduce_motion: null });
+    push!({ dark: false, font: "Cantarell", reduce_motion: null, high_contrast: null });
     expect(root.dataset.theme).toBe("light");
-    push!({ dark: true, font: "Noto Sans, DejaVu Sans", reduce_motion: null });
+    push!({ dark: true, font: "Noto Sans, DejaVu Sans", reduce_motion: null, high_contrast: null });
     expect(root.dataset.theme).toBe("dark");
     expect(root.style.getPropertyValue("--desktop-font")).toBe('"Noto Sans", "DejaVu Sans"');
     // The desktop stops naming a font: the page's own stack again.
-    push!({ dark: true, font: null, reduce_motion: null });
+    push!({ dark: true, font: null, reduce_motion: null, high_contrast: null });
     expect(root.style.getPropertyValue("--desktop-font")).toBe("");
     expect(matchMedia).not.toHaveBeenCalled();
     stop();
@@ -38,7 +42,7 @@ describe("followAppearance", () => {
     vi.stubGlobal("matchMedia", matchMedia);
     const root = document.createElement("html");
     const onShell = vi.fn();
-    const stop = followAppearance({ dark: null, font: null, reduce_motion: null }, onShell, root);
+    const stop = followAppearance({ dark: null, font: null, reduce_motion: null, high_contrast: null }, onShell, root);
     expect(matchMedia).toHaveBeenCalledWith("(prefers-color-scheme: dark)");
     expect(onShell).not.toHaveBeenCalled();
     expect(root.dataset.theme).toBe("dark");
@@ -54,14 +58,15 @@ describe("followAppearance", () => {
     vi.stubGlobal("matchMedia", vi.fn(() => query));
     const root = document.createElement("html");
     let push: ((a: Appearance) => void) | null = null;
-    const stop = followAppearance({ dark: null, font: "Segoe UI", reduce_motion: null }, (h) => ((push = h), () => {}), root);
+    const stop = followAppearance({ dark: null, font: "Segoe UI", reduce_motion: null, high_contrast: null }, (h) => ((push = h), () => {}), root);
     expect(root.dataset.theme).toBe("light");
     expect(root.style.getPropertyValue("--desktop-font")).toBe('"Segoe UI"');
     // A shell event never overrides the webview's own light or dark here.
-    push!({ dark: true, font: "Segoe UI", reduce_motion: null });
+    push!({ dark: true, font: "Segoe UI", reduce_motion: null, high_contrast: null });
     expect(root.dataset.theme).toBe("light");
     stop();
-    expect(query.removeEventListener).toHaveBeenCalledOnce();
+    // Both of the webview's queries (light or dark, contrast) are let go.
+    expect(query.removeEventListener).toHaveBeenCalledTimes(2);
   });
 
   it("reduces motion while the shell says the desktop asks for it", () => {
@@ -69,15 +74,15 @@ describe("followAppearance", () => {
     let push: ((a: Appearance) => void) | null = null;
     vi.stubGlobal("matchMedia", vi.fn());
     const stop = followAppearance(
-      { dark: false, font: null, reduce_motion: true },
+      { dark: false, font: null, reduce_motion: true, high_contrast: false },
       (h) => ((push = h), () => {}),
       root,
     );
     expect(root.dataset.motion).toBe("reduce");
     // Turned back on in the desktop's settings: the page animates again.
-    push!({ dark: false, font: null, reduce_motion: false });
+    push!({ dark: false, font: null, reduce_motion: false, high_contrast: false });
     expect(root.dataset.motion).toBeUndefined();
-    push!({ dark: false, font: null, reduce_motion: true });
+    push!({ dark: false, font: null, reduce_motion: true, high_contrast: false });
     expect(root.dataset.motion).toBe("reduce");
     stop();
   });
@@ -87,16 +92,54 @@ describe("followAppearance", () => {
     vi.stubGlobal("matchMedia", vi.fn(() => query));
     const root = document.createElement("html");
     let push: ((a: Appearance) => void) | null = null;
-    followAppearance({ dark: null, font: null, reduce_motion: false }, (h) => ((push = h), () => {}), root);
+    followAppearance({ dark: null, font: null, reduce_motion: false, high_contrast: null }, (h) => ((push = h), () => {}), root);
     expect(root.dataset.motion).toBeUndefined();
-    push!({ dark: null, font: null, reduce_motion: true });
+    push!({ dark: null, font: null, reduce_motion: true, high_contrast: null });
     expect(root.dataset.motion).toBe("reduce");
 
     const plain = document.createElement("html");
     const onShell = vi.fn();
-    followAppearance({ dark: null, font: null, reduce_motion: null }, onShell, plain);
+    followAppearance({ dark: null, font: null, reduce_motion: null, high_contrast: null }, onShell, plain);
     expect(onShell).not.toHaveBeenCalled();
     expect(plain.dataset.motion).toBeUndefined();
+  });
+
+  it("draws in high contrast while the shell says so, over the webview's word", () => {
+    const query = { matches: false, addEventListener: vi.fn(), removeEventListener: vi.fn() };
+    const matchMedia = vi.fn(() => query);
+    vi.stubGlobal("matchMedia", matchMedia);
+    const root = document.createElement("html");
+    let push: ((a: Appearance) => void) | null = null;
+    followAppearance(
+      { dark: false, font: null, reduce_motion: false, high_contrast: true },
+      (h) => ((push = h), () => {}),
+      root,
+    );
+    expect(root.dataset.contrast).toBe("more");
+    expect(matchMedia).not.toHaveBeenCalled();
+    push!({ dark: true, font: null, reduce_motion: false, high_contrast: false });
+    expect(root.dataset.contrast).toBeUndefined();
+    expect(root.dataset.theme).toBe("dark");
+  });
+
+  it("follows prefers-contrast when the shell has no word", () => {
+    const listeners = new Map<string, (e: { matches: boolean }) => void>();
+    vi.stubGlobal(
+      "matchMedia",
+      vi.fn((q: string) => ({
+        matches: q === "(prefers-contrast: more)",
+        addEventListener: (_: string, l: (e: { matches: boolean }) => void) => listeners.set(q, l),
+        removeEventListener: () => listeners.delete(q),
+      })),
+    );
+    const root = document.createElement("html");
+    const stop = followAppearance(null, null, root);
+    expect(root.dataset.contrast).toBe("more");
+    expect(root.dataset.theme).toBe("light");
+    listeners.get("(prefers-contrast: more)")!({ matches: false });
+    expect(root.dataset.contrast).toBeUndefined();
+    stop();
+    expect(listeners.size).toBe(0);
   });
 
   it("is light where nothing can tell", () => {

@@ -1,11 +1,11 @@
-/** Light or dark (`data-theme` on the root element), the desktop's interface font (the
- * `--desktop-font` property on it) and reduced motion (`data-motion="reduce"`), which app.css
- * reads.
+/** Light or dark (`data-theme` on the root element), high contrast (`data-contrast="more"`),
+ * the desktop's interface font (the `--desktop-font` property on it) and reduced motion
+ * (`data-motion="reduce"`), which app.css reads.
  *
  * The desktop shell decides where the webview cannot (WebKitGTK on Linux: see ARCHITECTURE.md,
  * "Light, dark and the font on Linux") and then tells the page at start and on every change;
  * with no word from the shell (`null`s: other platforms, a plain browser) the page follows the
- * webview's `prefers-color-scheme` and its own `system-ui`. The webview's
+ * webview's `prefers-color-scheme`, `prefers-contrast` and its own `system-ui`. The webview's
  * `prefers-reduced-motion` is honoured in any case; the shell's word adds to it. */
 
 /** What the shell says of the desktop (the `appearance` command and event). */
@@ -15,6 +15,8 @@ export interface Appearance {
   font: string | null;
   /** The desktop asks for no animations (GTK's `gtk-enable-animations` off). */
   reduce_motion: boolean | null;
+  /** The desktop asks for high contrast. */
+  high_contrast: boolean | null;
 }
 
 /** A CSS font-family list from the shell's family names, each quoted; `null` if none is left. */
@@ -40,22 +42,31 @@ export function followAppearance(
     if (list) root.style.setProperty("--desktop-font", list);
     else root.style.removeProperty("--desktop-font");
   };
+  const setContrast = (more: boolean) => {
+    if (more) root.dataset.contrast = "more";
+    else delete root.dataset.contrast;
+  };
   const setMotion = (reduce: boolean | null | undefined) => {
     if (reduce) root.dataset.motion = "reduce";
     else delete root.dataset.motion;
   };
   const stops: (() => void)[] = [];
   const shellDecidesDark = shell?.dark != null;
+  const shellDecidesContrast = shell?.high_contrast != null;
   setFont(shell?.font ?? null);
   setMotion(shell?.reduce_motion);
   if (
     shell &&
     onShellChange &&
-    (shell.dark !== null || shell.font !== null || shell.reduce_motion != null)
+    (shell.dark !== null ||
+      shell.font !== null ||
+      shell.reduce_motion != null ||
+      shell.high_contrast != null)
   ) {
     stops.push(
       onShellChange((a) => {
         if (shellDecidesDark && a.dark !== null) setDark(a.dark);
+        if (shellDecidesContrast && a.high_contrast != null) setContrast(a.high_contrast);
         setFont(a.font);
         setMotion(a.reduce_motion);
       }),
@@ -69,6 +80,15 @@ export function followAppearance(
     const query = matchMedia("(prefers-color-scheme: dark)");
     setDark(query.matches);
     const changed = (e: MediaQueryListEvent) => setDark(e.matches);
+    query.addEventListener("change", changed);
+    stops.push(() => query.removeEventListener("change", changed));
+  }
+  if (shellDecidesContrast) {
+    setContrast(shell!.high_contrast!);
+  } else if (typeof matchMedia === "function") {
+    const query = matchMedia("(prefers-contrast: more)");
+    setContrast(query.matches);
+    const changed = (e: MediaQueryListEvent) => setContrast(e.matches);
     query.addEventListener("change", changed);
     stops.push(() => query.removeEventListener("change", changed));
   }
