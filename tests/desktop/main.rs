@@ -1269,7 +1269,8 @@ async fn the_tray_shows_the_unread_total() {
 
 /// Light and dark follow the desktop while the app runs: the settings portal's `color-scheme`
 /// (GNOME's and KDE's dark style), over GTK's own light theme here; with no preference from the
-/// portal, GTK's theme again. So does the interface font (GTK's, from the XSETTINGS manager).
+/// portal, GTK's theme again. So do high contrast (the portal's `contrast`), the interface font
+/// and reduced motion (GTK's, from the XSETTINGS manager).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn light_dark_the_font_and_motion_follow_the_desktop_while_running() {
     let cloud = Cloud::start().await;
