@@ -231,6 +231,35 @@ mod linux {
         None
     }
 
+    /// Reads one of the portal's `org.freedesktop.appearance` numbers and applies it. With no
+    /// portal (or one too old to know the key) GTK's settings decide.
+    fn read_appearance(
+        bus: &gio::DBusConnection,
+        app: &AppHandle,
+        key: &'static str,
+        apply: fn(&mut DesktopState, u32),
+    ) {
+        let app = app.clone();
+        bus.call(
+            Some(PORTAL),
+            PORTAL_PATH,
+            SETTINGS,
+            "Read",
+            Some(&(APPEARANCE, key).to_variant()),
+            None,
+            gio::DBusCallFlags::NONE,
+            5_000,
+            gio::Cancellable::NONE,
+            move |reply| match reply.map(|v| color_scheme(&v)) {
+                Ok(Some(v)) => update(&app, |st| apply(st, v)),
+                Ok(None) => tracing::info!(key, "the portal's value is not a number"),
+                Err(e) => {
+                    tracing::info!(error = %e, key, "not from the portal: GTK's settings decide")
+                }
+            },
+        );
+    }
+
     /// Zooms the page by the desktop's text scale (`zoom.rs`): GTK's font resolution, which it
     /// sets from `gtk-xft-dpi` (and `GDK_DPI_SCALE`), now and on every change.
     fn follow_text_scale(app: &AppHandle) {
@@ -305,44 +334,9 @@ mod linux {
                     }
                 },
             );
+            read_appearance(&bus, &app, COLOR_SCHEME, |st, v| st.portal = Some(v));
             // High contrast, where the portal knows it (xdg-desktop-portal 1.18 and later).
-            let a = app.clone();
-            bus.call(
-                Some(PORTAL),
-                PORTAL_PATH,
-                SETTINGS,
-                "Read",
-                Some(&(APPEARANCE, CONTRAST).to_variant()),
-                None,
-                gio::DBusCallFlags::NONE,
-                5_000,
-                gio::Cancellable::NONE,
-                move |reply| match reply.map(|v| color_scheme(&v)) {
-                    Ok(Some(v)) => update(&a, |st| st.portal_contrast = Some(v)),
-                    Ok(None) => tracing::info!("the portal's contrast is not a number"),
-                    Err(e) => tracing::info!(error = %e, "no contrast from the portal"),
-                },
-            );
-            bus.call(
-                Some(PORTAL),
-                PORTAL_PATH,
-                SETTINGS,
-                "Read",
-                Some(&(APPEARANCE, COLOR_SCHEME).to_variant()),
-                None,
-                gio::DBusCallFlags::NONE,
-                5_000,
-                gio::Cancellable::NONE,
-                move |reply| match reply {
-                    Ok(v) => match color_scheme(&v) {
-                        Some(v) => update(&app, |st| st.portal = Some(v)),
-                        None => tracing::info!("the portal's color-scheme is not a number"),
-                    },
-                    Err(e) => {
-                        tracing::info!(error = %e, "no settings portal: the theme follows GTK's settings")
-                    }
-                },
-            );
+            read_appearance(&bus, &app, CONTRAST, |st, v| st.portal_contrast = Some(v));
         });
     }
 }
