@@ -212,9 +212,10 @@ mod linux {
         }
     }
 
-    /// The portal's value, whatever the nesting: `Read` answers `v` holding `v` holding `u`
-    /// (the settings value boxed once more), `ReadOne` and the signal `v` holding `u`.
-    pub(super) fn color_scheme(value: &glib::Variant) -> Option<u32> {
+    /// One of the portal's appearance numbers (`color-scheme`, `contrast`), whatever the nesting:
+    /// `Read` answers `v` holding `v` holding `u` (boxed once more), `ReadOne` and the signal `v`
+    /// holding `u`.
+    pub(super) fn portal_number(value: &glib::Variant) -> Option<u32> {
         let mut v = value.clone();
         for _ in 0..4 {
             if let Some(u) = v.get::<u32>() {
@@ -250,7 +251,7 @@ mod linux {
             gio::DBusCallFlags::NONE,
             5_000,
             gio::Cancellable::NONE,
-            move |reply| match reply.map(|v| color_scheme(&v)) {
+            move |reply| match reply.map(|v| portal_number(&v)) {
                 Ok(Some(v)) => update(&app, |st| apply(st, v)),
                 Ok(None) => tracing::info!(key, "the portal's value is not a number"),
                 Err(e) => {
@@ -324,7 +325,7 @@ mod linux {
                     if params.n_children() != 3 {
                         return;
                     }
-                    let Some(v) = color_scheme(&params.child_value(2)) else {
+                    let Some(v) = portal_number(&params.child_value(2)) else {
                         return;
                     };
                     match params.child_value(1).str() {
@@ -503,11 +504,14 @@ mod tests {
         let vv = Variant::from_variant(&v);
         // Read's reply: a tuple of one `v` holding `v` holding `u`.
         let read = Variant::tuple_from_iter([vv.clone()]);
-        assert_eq!(linux::color_scheme(&u), Some(1));
-        assert_eq!(linux::color_scheme(&v), Some(1));
-        assert_eq!(linux::color_scheme(&read), Some(1));
-        assert_eq!(linux::color_scheme(&Variant::tuple_from_iter([v])), Some(1));
-        assert_eq!(linux::color_scheme(&"dark".to_variant()), None);
-        assert_eq!(linux::color_scheme(&(1u32, 2u32).to_variant()), None);
+        assert_eq!(linux::portal_number(&u), Some(1));
+        assert_eq!(linux::portal_number(&v), Some(1));
+        assert_eq!(linux::portal_number(&read), Some(1));
+        assert_eq!(
+            linux::portal_number(&Variant::tuple_from_iter([v])),
+            Some(1)
+        );
+        assert_eq!(linux::portal_number(&"dark".to_variant()), None);
+        assert_eq!(linux::portal_number(&(1u32, 2u32).to_variant()), None);
     }
 }

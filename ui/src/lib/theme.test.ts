@@ -11,7 +11,7 @@ describe("followAppearance", () => {
     const matchMedia = vi.fn();
     vi.stubGlobal("matchMedia", matchMedia);
     const stop = followAppearance(
-      { dark: true, font: "Cantarell", reduce_motion: null, high_contrast: false },
+      { dark: true, font: "Cantarell", reduce_motion: false, high_contrast: false },
       (h) => ((push = h), unlisten),
       root,
     );
@@ -65,8 +65,8 @@ describe("followAppearance", () => {
     push!({ dark: true, font: "Segoe UI", reduce_motion: null, high_contrast: null });
     expect(root.dataset.theme).toBe("light");
     stop();
-    // Both of the webview's queries (light or dark, contrast) are let go.
-    expect(query.removeEventListener).toHaveBeenCalledTimes(2);
+    // Each of the webview's queries (light or dark, contrast, motion) is let go.
+    expect(query.removeEventListener).toHaveBeenCalledTimes(3);
   });
 
   it("reduces motion while the shell says the desktop asks for it", () => {
@@ -122,12 +122,12 @@ describe("followAppearance", () => {
     expect(root.dataset.theme).toBe("dark");
   });
 
-  it("follows prefers-contrast when the shell has no word", () => {
+  it("follows prefers-contrast and prefers-reduced-motion when the shell has no word", () => {
     const listeners = new Map<string, (e: { matches: boolean }) => void>();
     vi.stubGlobal(
       "matchMedia",
       vi.fn((q: string) => ({
-        matches: q === "(prefers-contrast: more)",
+        matches: q !== "(prefers-color-scheme: dark)",
         addEventListener: (_: string, l: (e: { matches: boolean }) => void) => listeners.set(q, l),
         removeEventListener: () => listeners.delete(q),
       })),
@@ -135,9 +135,12 @@ describe("followAppearance", () => {
     const root = document.createElement("html");
     const stop = followAppearance(null, null, root);
     expect(root.dataset.contrast).toBe("more");
+    expect(root.dataset.motion).toBe("reduce");
     expect(root.dataset.theme).toBe("light");
     listeners.get("(prefers-contrast: more)")!({ matches: false });
     expect(root.dataset.contrast).toBeUndefined();
+    listeners.get("(prefers-reduced-motion: reduce)")!({ matches: false });
+    expect(root.dataset.motion).toBeUndefined();
     stop();
     expect(listeners.size).toBe(0);
   });

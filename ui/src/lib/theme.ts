@@ -5,8 +5,8 @@
  * The desktop shell decides where the webview cannot (WebKitGTK on Linux: see ARCHITECTURE.md,
  * "Light, dark and the font on Linux") and then tells the page at start and on every change;
  * with no word from the shell (`null`s: other platforms, a plain browser) the page follows the
- * webview's `prefers-color-scheme`, `prefers-contrast` and its own `system-ui`. The webview's
- * `prefers-reduced-motion` is honoured in any case; the shell's word adds to it. */
+ * webview's `prefers-color-scheme`, `prefers-contrast`, `prefers-reduced-motion` and its own
+ * `system-ui`. */
 
 /** What the shell says of the desktop (the `appearance` command and event). */
 export interface Appearance {
@@ -46,51 +46,44 @@ export function followAppearance(
     if (more) root.dataset.contrast = "more";
     else delete root.dataset.contrast;
   };
-  const setMotion = (reduce: boolean | null | undefined) => {
+  const setMotion = (reduce: boolean) => {
     if (reduce) root.dataset.motion = "reduce";
     else delete root.dataset.motion;
   };
   const stops: (() => void)[] = [];
-  const shellDecidesDark = shell?.dark != null;
-  const shellDecidesContrast = shell?.high_contrast != null;
+  // Dark, high contrast and reduced motion each: the shell's word where it has one (then its
+  // changes), else the webview's media query, followed live, else off.
+  const decide = (word: boolean | null | undefined, query: string, set: (on: boolean) => void) => {
+    if (word != null) return set(word);
+    if (typeof matchMedia !== "function") return set(false);
+    const q = matchMedia(query);
+    set(q.matches);
+    const changed = (e: MediaQueryListEvent) => set(e.matches);
+    q.addEventListener("change", changed);
+    stops.push(() => q.removeEventListener("change", changed));
+  };
+  const shellDecides = {
+    dark: shell?.dark != null,
+    contrast: shell?.high_contrast != null,
+    motion: shell?.reduce_motion != null,
+  };
   setFont(shell?.font ?? null);
-  setMotion(shell?.reduce_motion);
   if (
     shell &&
     onShellChange &&
-    (shell.dark !== null ||
-      shell.font !== null ||
-      shell.reduce_motion != null ||
-      shell.high_contrast != null)
+    (shellDecides.dark || shellDecides.contrast || shellDecides.motion || shell.font !== null)
   ) {
     stops.push(
       onShellChange((a) => {
-        if (shellDecidesDark && a.dark !== null) setDark(a.dark);
-        if (shellDecidesContrast && a.high_contrast != null) setContrast(a.high_contrast);
+        if (shellDecides.dark && a.dark != null) setDark(a.dark);
+        if (shellDecides.contrast && a.high_contrast != null) setContrast(a.high_contrast);
+        if (shellDecides.motion && a.reduce_motion != null) setMotion(a.reduce_motion);
         setFont(a.font);
-        setMotion(a.reduce_motion);
       }),
     );
   }
-  if (shellDecidesDark) {
-    setDark(shell!.dark!);
-  } else if (typeof matchMedia !== "function") {
-    setDark(false);
-  } else {
-    const query = matchMedia("(prefers-color-scheme: dark)");
-    setDark(query.matches);
-    const changed = (e: MediaQueryListEvent) => setDark(e.matches);
-    query.addEventListener("change", changed);
-    stops.push(() => query.removeEventListener("change", changed));
-  }
-  if (shellDecidesContrast) {
-    setContrast(shell!.high_contrast!);
-  } else if (typeof matchMedia === "function") {
-    const query = matchMedia("(prefers-contrast: more)");
-    setContrast(query.matches);
-    const changed = (e: MediaQueryListEvent) => setContrast(e.matches);
-    query.addEventListener("change", changed);
-    stops.push(() => query.removeEventListener("change", changed));
-  }
+  decide(shell?.dark, "(prefers-color-scheme: dark)", setDark);
+  decide(shell?.high_contrast, "(prefers-contrast: more)", setContrast);
+  decide(shell?.reduce_motion, "(prefers-reduced-motion: reduce)", setMotion);
   return () => stops.forEach((stop) => stop());
 }
