@@ -495,6 +495,90 @@ async fn a_right_click_shows_no_browser_menu_but_text_fields_keep_theirs() {
     app.quit().await;
 }
 
+/// How far the open chat's history is scrolled above its end, in CSS pixels (0: the newest
+/// message is at the bottom of the view), and the composer's height.
+async fn below_newest(app: &Desktop) -> (f64, f64) {
+    let v = app
+        .js(
+            "const s = document.querySelector('[data-testid=message-list]'); \
+             const c = document.querySelector('[data-testid=composer-input]'); \
+             return [s.scrollHeight - s.clientHeight - s.scrollTop, c.offsetHeight]",
+        )
+        .await;
+    serde_json::from_value(v).unwrap()
+}
+
+/// At the bottom of a chat the history keeps its newest message in view whatever changes the
+/// view's size: a draft growing the composer line by line, the window made taller (and a reply
+/// arriving after that), the long message sent. Measuring the draft's height once pulled the
+/// history's position back for an instant, and a view that grew was read against its old
+/// size: either way the list stopped following, and the reply or the sent message landed out
+/// of sight below.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_keeps_its_newest_message_in_view_as_the_view_changes_size() {
+    let cloud = Cloud::start().await;
+    let (user, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let chat = it.chat_id.unwrap();
+    // A history taller than the view.
+    for i in 1..=40 {
+        user.send(chat, &format!("Earlier message {i}")).await;
+    }
+    let app = Desktop::start("follow", &cloud.url()).await;
+    app.sign_in(&cloud.url(), "user").await;
+    app.open_line(it.line.id).await;
+    app.until("the newest message at the bottom", 15, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|m| m.3.contains("Earlier message 40"))
+            && below_newest(&app).await.0 <= 1.0
+    })
+    .await;
+
+    let input = app.find("[data-testid=composer-input]").await;
+    let (_, one_line) = below_newest(&app).await;
+    input
+        .send_keys("The report still fails after the update. ".repeat(8))
+        .await
+        .unwrap();
+    let (below, grown) = below_newest(&app).await;
+    assert!(
+        grown >= one_line + 40.0,
+        "the composer grew: {one_line} → {grown} px"
+    );
+    assert!(below <= 1.0, "the newest message {below} px below the view");
+
+    let (_, x, y, w, h) = app.window();
+    app.place_window(x, y, w as u32, h as u32 + 120);
+    app.until("the taller window, still at the bottom", 10, || async {
+        app.window().4 >= h + 120 && below_newest(&app).await.0 <= 1.0
+    })
+    .await;
+    let specialist = cloud.api("specialist").await;
+    specialist.send(chat, "A reply after the resize").await;
+    app.until("the reply in view", 15, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|m| m.3.contains("A reply after the resize"))
+            && below_newest(&app).await.0 <= 1.0
+    })
+    .await;
+
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("the long message sent and in view", 15, || async {
+        app.shown_messages()
+            .await
+            .last()
+            .is_some_and(|m| m.2 == "sent" && m.3.contains("still fails after the update"))
+            && below_newest(&app).await.0 <= 1.0
+    })
+    .await;
+    app.screenshot("long-message-sent").await;
+    app.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
     let AtItSupport {
