@@ -498,7 +498,14 @@ async fn open_url(app: AppHandle, url: String) -> Res<()> {
 
 #[tauri::command]
 async fn pick_files(app: AppHandle) -> Res<Vec<String>> {
-    let picked = tokio::task::spawn_blocking(move || app.dialog().file().blocking_pick_files())
+    // Titled in the UI's language (the dialog's own default is English "Open File"), and a
+    // child of the window where the platform's dialog takes one (a sheet on macOS, modal on
+    // Windows; GTK's dialog here ignores it).
+    let mut dialog = app.dialog().file().set_title(crate::lang().attach_files());
+    if let Some(window) = app.get_webview_window("main") {
+        dialog = dialog.set_parent(&window);
+    }
+    let picked = tokio::task::spawn_blocking(move || dialog.blocking_pick_files())
         .await
         .map_err(|e| err("io", e))?;
     Ok(picked

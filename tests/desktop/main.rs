@@ -670,6 +670,85 @@ async fn dropping_two_files_uploads_both_and_lists_them_in_the_panel() {
 }
 
 /// A 40×30 red PNG, as a screenshot tool would put on the clipboard.
+/// The composer's attach button opens the system's file dialog, titled in the UI's language;
+/// the file picked there is attached, and sent with Enter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attach_button_picks_files_in_the_systems_dialog() {
+    let AtItSupport {
+        cloud: _cloud,
+        user,
+        it,
+        app,
+        ..
+    } = at_it_support("attach").await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("quarterly-report.txt");
+    let body = "Q3 totals do not add up\n".repeat(100);
+    std::fs::write(&report, &body).unwrap();
+
+    app.click("[data-testid=attach-button]").await;
+    let dialog = || {
+        let out = std::process::Command::new("xdotool")
+            .env("DISPLAY", &app.display)
+            .args(["search", "--onlyvisible", "--name", "^Attach files$"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned)
+    };
+    wait_until(10, "the file dialog, titled “Attach files”", || {
+        dialog().is_some()
+    });
+    let id = dialog().unwrap();
+    app.xdotool(&["windowfocus", "--sync", &id]);
+    // Typing a path into GTK's file chooser: Ctrl+L opens its location field.
+    app.xdotool(&["key", "ctrl+l"]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.xdotool(&["type", &report.to_string_lossy()]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.xdotool(&["key", "Return"]);
+    app.until("the file attached", 10, || async {
+        app.text_of("[data-testid=attachment-chip]").await == "quarterly-report.txt"
+    })
+    .await;
+    assert!(dialog().is_none(), "the dialog closed");
+    app.screenshot("attached").await;
+
+    app.find("[data-testid=composer-input]")
+        .await
+        .send_keys(thirtyfour::Key::Enter)
+        .await
+        .unwrap();
+    let chat = it.chat_id.unwrap();
+    app.until("the file sent", 30, || async {
+        user.history(chat)
+            .await
+            .iter()
+            .flat_map(|m| m.files.iter())
+            .any(|f| f.name == "quarterly-report.txt")
+    })
+    .await;
+    let history = user.history(chat).await;
+    let sent = history
+        .iter()
+        .flat_map(|m| m.files.iter())
+        .find(|f| f.name == "quarterly-report.txt")
+        .unwrap();
+    assert_eq!(sent.size, body.len() as i64);
+    app.until("shown as sent", 10, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, kind, status, text)| {
+                kind == "file" && status == "sent" && text.contains("quarterly-report.txt")
+            })
+    })
+    .await;
+    app.quit().await;
+}
+
 fn red_png(path: &std::path::Path) {
     let file = std::fs::File::create(path).unwrap();
     let mut encoder = png::Encoder::new(file, 40, 30);

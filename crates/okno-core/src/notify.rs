@@ -116,6 +116,15 @@ impl Lang {
         }
     }
 
+    /// The title of the system's file dialog that the composer's attach button opens (the
+    /// button's own label in the page).
+    pub fn attach_files(self) -> &'static str {
+        match self {
+            Lang::En => "Attach files",
+            Lang::Ru => "Прикрепить файлы",
+        }
+    }
+
     /// The notification shown the first time closing the window leaves the app running in the
     /// tray: its title and text, naming the tray menu's quit item.
     pub fn still_running(self) -> (String, String) {
