@@ -13,11 +13,14 @@ describe("sign-in", () => {
     await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "wrong" } });
     await fireEvent.click(screen.getByTestId("login-submit"));
     expect((await screen.findByTestId("login-error")).textContent).toBe("Wrong login or password.");
+    expect((screen.getByTestId("login-password") as HTMLInputElement).value).toBe("");
 
     await fireEvent.input(screen.getByTestId("login-server"), { target: { value: "not a url" } });
     await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
     await fireEvent.click(screen.getByTestId("login-submit"));
     await waitFor(() => expect(screen.getByTestId("login-error").textContent).toBe("Enter the server's address like https://okno.example.com"));
+    // The password never reached a server: it stays for the next try.
+    expect((screen.getByTestId("login-password") as HTMLInputElement).value).toBe("okno-demo");
   });
 
   it("signs in to the built-in server when the address is empty, and signs out", async () => {
