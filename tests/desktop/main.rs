@@ -392,6 +392,30 @@ async fn chat_send_and_the_information_panel() {
     .await;
     app.find("[data-testid=info-files]").await;
     app.screenshot("info").await;
+    // Ctrl+A away from the composer selects what a reader may copy (the messages, the line's
+    // details), never the app's own labels, as in a native app.
+    app.js("document.activeElement?.blur()").await;
+    app.driver
+        .action_chain()
+        .key_down(thirtyfour::Key::Control)
+        .send_keys("a")
+        .key_up(thirtyfour::Key::Control)
+        .perform()
+        .await
+        .unwrap();
+    let selected = app.js("return getSelection().toString()").await;
+    let selected = selected.as_str().unwrap_or_default();
+    assert!(
+        selected.contains("My VPN drops every hour") && selected.contains("printers and VPN"),
+        "{selected:?}"
+    );
+    for label in ["Ctrl+K", "HR Questions", "Online", "Working hours"] {
+        assert!(
+            !selected.to_lowercase().contains(&label.to_lowercase()),
+            "{label:?} selected: {selected:?}"
+        );
+    }
+    app.js("getSelection().removeAllRanges()").await;
     drop(panel);
     // …and closes by the title.
     app.click("[data-testid=chat-title]").await;
