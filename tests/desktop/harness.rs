@@ -1626,6 +1626,23 @@ impl Desktop {
         (id, get("X"), get("Y"), get("WIDTH"), get("HEIGHT"))
     }
 
+    /// The X id of a mapped window titled exactly `title` (a dialog the app opened). Compared
+    /// here, not by `xdotool search --name`, which misses titles outside Latin-1.
+    pub fn window_titled(&self, title: &str) -> Option<String> {
+        let xdotool = |args: &[&str]| -> String {
+            Command::new("xdotool")
+                .env("DISPLAY", &self.display)
+                .args(args)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+        };
+        xdotool(&["search", "--onlyvisible", "--name", ""])
+            .lines()
+            .find(|id| xdotool(&["getwindowname", id]).trim_end() == title)
+            .map(str::to_owned)
+    }
+
     /// How many windows are mapped on the display (a popup menu is one more).
     pub fn visible_windows(&self) -> usize {
         let out = Command::new("xdotool")

@@ -711,17 +711,7 @@ async fn the_attach_button_picks_files_in_the_systems_dialog() {
     std::fs::write(&report, &body).unwrap();
 
     app.click("[data-testid=attach-button]").await;
-    let dialog = || {
-        let out = std::process::Command::new("xdotool")
-            .env("DISPLAY", &app.display)
-            .args(["search", "--onlyvisible", "--name", "^Attach files$"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .map(str::to_owned)
-    };
+    let dialog = || app.window_titled("Attach files");
     wait_until(10, "the file dialog, titled “Attach files”", || {
         dialog().is_some()
     });
@@ -1192,6 +1182,24 @@ async fn the_ui_follows_a_russian_system_locale() {
     app.find("[data-testid=info-panel]").await;
     app.screenshot("info").await;
     app.click("[data-testid=chat-title]").await;
+    // The attach button's file dialog is titled in Russian; Esc closes it, nothing attached.
+    app.click("[data-testid=attach-button]").await;
+    wait_until(
+        10,
+        "the file dialog, titled «Прикрепить файлы»",
+        || app.window_titled("Прикрепить файлы").is_some(),
+    );
+    let dialog = app.window_titled("Прикрепить файлы").unwrap();
+    app.xdotool(&["windowfocus", "--sync", &dialog]);
+    app.xdotool(&["key", "Escape"]);
+    wait_until(10, "the file dialog closed", || {
+        app.window_titled("Прикрепить файлы").is_none()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app
+        .find_all("[data-testid=attachment-chip]")
+        .await
+        .is_empty());
 
     // The lines list and the message search speak Russian too, and find Russian words by
     // their beginning.
