@@ -334,9 +334,16 @@ async fn login(
     Ok(me)
 }
 
+/// Signs out; with messages still unsent it answers `unsent` and changes nothing, unless the
+/// user chose to discard them.
 #[tauri::command]
-async fn logout(shell: State<'_, Shell>) -> Res<()> {
-    shell.core().await?.logout().await.map_err(core_err)
+async fn logout(shell: State<'_, Shell>, discard_unsent: Option<bool>) -> Res<()> {
+    shell
+        .core()
+        .await?
+        .logout(discard_unsent.unwrap_or(false))
+        .await
+        .map_err(core_err)
 }
 
 #[tauri::command]

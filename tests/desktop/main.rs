@@ -1078,6 +1078,20 @@ async fn offline_send_is_delivered_once_back_online() {
         user.history(it.chat_id.unwrap()).await.is_empty(),
         "nothing reached the server while offline"
     );
+    // Signing out now would lose it: the app asks, and Cancel keeps the account and the message.
+    app.click("[data-testid=sign-out]").await;
+    app.find("[data-testid=confirm-sign-out]").await;
+    assert!(app
+        .text_of("[role=alertdialog]")
+        .await
+        .contains("Sign out with unsent messages?"));
+    app.screenshot("unsent-sign-out").await;
+    app.click("[data-testid=cancel-dialog]").await;
+    app.until("the dialog closed, still signed in", 5, || async {
+        app.find_all("[role=alertdialog]").await.is_empty()
+            && !app.find_all("[data-testid=lines-list]").await.is_empty()
+    })
+    .await;
 
     cloud.proxy.up(cloud.server.addr);
     app.until("delivered", 40, || async {

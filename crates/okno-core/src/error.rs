@@ -30,6 +30,9 @@ pub enum CoreError {
     TooLarge { size: u64, limit: u64 },
     #[error("cancelled")]
     Cancelled,
+    /// Signing out would discard messages still waiting in the outbox.
+    #[error("{0} message(s) not sent yet; signing out now would discard them")]
+    Unsent(usize),
     #[error("{0}")]
     Io(String),
 }
@@ -61,6 +64,7 @@ impl CoreError {
             CoreError::ServerAddress => "server_address",
             CoreError::TooLarge { .. } => "payload_too_large",
             CoreError::Cancelled => "cancelled",
+            CoreError::Unsent(_) => "unsent",
             CoreError::Io(_) => "io",
         }
     }

@@ -327,7 +327,16 @@ impl Core {
     }
 
     /// Signs out: ends the session on the server (when reachable) and forgets everything local.
-    pub async fn logout(&self) -> CoreResult<()> {
+    /// Messages still waiting in the outbox (sending, or failed and not yet retried) would be
+    /// forgotten too: unless `discard_unsent`, it refuses with [`CoreError::Unsent`] and changes
+    /// nothing while there are any.
+    pub async fn logout(&self, discard_unsent: bool) -> CoreResult<()> {
+        if !discard_unsent {
+            let unsent = self.inner.cache.outbox_list(None)?.len();
+            if unsent > 0 {
+                return Err(CoreError::Unsent(unsent));
+            }
+        }
         let api = self.inner.api().ok();
         let account = self.inner.cache.account()?;
         self.shutdown().await;

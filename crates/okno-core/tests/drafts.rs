@@ -52,7 +52,7 @@ async fn drafts_outlive_a_restart_and_leave_with_the_account() {
     assert_eq!(again.drafts().unwrap(), vec![draft.clone()]);
 
     // Signing out forgets them, and there is nobody to keep one for.
-    again.logout().await.unwrap();
+    again.logout(false).await.unwrap();
     assert_eq!(again.drafts().unwrap(), vec![]);
     assert!(matches!(
         again.set_draft(&draft),

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use okno_core::Core;
+use okno_core::{Core, CoreError};
 use okno_proto::*;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -53,6 +53,13 @@ async fn offline_send_then_reconnect_delivers_exactly_once() {
         "nothing leaves while offline"
     );
 
+    // Signing out now would lose them: refused, and nothing changes.
+    let refused = core.logout(false).await.unwrap_err();
+    assert_eq!(refused.code(), "unsent");
+    assert!(matches!(refused, CoreError::Unsent(5)), "{refused:?}");
+    assert!(core.me().unwrap().is_some(), "still signed in");
+    assert_eq!(core.outbox(None).unwrap().len(), 5);
+
     env.proxy.up(env.server.as_ref().unwrap().addr);
     core.reconnect_now();
     eventually(20, "outbox drained", || async {
@@ -67,6 +74,40 @@ async fn offline_send_then_reconnect_delivers_exactly_once() {
             .all(|t| got.iter().filter(|m| &m.text == t).count() == 1)
     })
     .await;
+}
+
+/// Signing out with messages still in the outbox discards them only when asked to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_discards_unsent_messages_only_when_told_to() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    env.proxy.down();
+    eventually(10, "offline", || async {
+        *core.sync_state().borrow() == SyncState::Offline
+    })
+    .await;
+    core.send(chat, "written on the train", &[]).unwrap();
+    assert!(matches!(
+        core.logout(false).await,
+        Err(CoreError::Unsent(1))
+    ));
+    assert!(core.me().unwrap().is_some());
+
+    core.logout(true).await.unwrap();
+    assert!(core.me().unwrap().is_none());
+    assert!(core.outbox(None).unwrap().is_empty());
+    env.proxy.up(env.server.as_ref().unwrap().addr);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        env.http("user")
+            .await
+            .history(chat)
+            .await
+            .iter()
+            .all(|m| m.text != "written on the train"),
+        "a discarded message never leaves"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -336,7 +377,7 @@ async fn logout_forgets_the_token_and_the_cache() {
     };
     assert!(on_disk("d"), "the cache holds the message before");
 
-    other.logout().await.unwrap();
+    other.logout(false).await.unwrap();
     assert!(!local.exists(), "the downloaded file is gone");
     assert!(!env.dir.path().join("d/files").exists());
     assert!(
@@ -345,7 +386,7 @@ async fn logout_forgets_the_token_and_the_cache() {
     );
     assert!(other.me().unwrap().is_none());
 
-    core.logout().await.unwrap();
+    core.logout(false).await.unwrap();
     assert!(!env.dir.path().join("c/session-token").exists());
     assert!(core.lines().unwrap().is_empty());
     assert!(core.me().unwrap().is_none());

@@ -53,6 +53,40 @@ describe("sign-in", () => {
     expect(screen.queryByTestId("login-form")).toBeNull();
   });
 
+  it("asks before signing out would lose messages not sent yet", async () => {
+    const w = world({ signedIn: true });
+    await renderApp(w.mb);
+    await fireEvent.click(await screen.findByText("IT Help Desk"));
+    const input = (await screen.findByTestId("composer-input")) as HTMLTextAreaElement;
+    await fireEvent.input(input, { target: { value: "written on the train" } });
+    await fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(w.mb.sent).toHaveLength(1));
+
+    // Still in the outbox: the dialog asks; Cancel keeps the account and the message.
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog.textContent).toContain("Sign out with unsent messages?");
+    await fireEvent.click(screen.getByTestId("cancel-dialog"));
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).toBeNull());
+    expect((await w.mb.info()).me).not.toBeNull();
+    expect(screen.getByTestId("lines-list")).toBeTruthy();
+
+    // Asked again, the user signs out anyway: the message goes with the account.
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    await fireEvent.click(await screen.findByTestId("confirm-sign-out"));
+    await screen.findByTestId("login-form");
+    expect((await w.mb.info()).me).toBeNull();
+
+    // Delivered messages leave nothing to ask about.
+    await fireEvent.input(screen.getByTestId("login-name"), { target: { value: "user" } });
+    await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
+    await fireEvent.submit(screen.getByTestId("login-form"));
+    await screen.findByTestId("lines-list");
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    await screen.findByTestId("login-form");
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+  });
+
   it("asks for a login and password before calling the backend", async () => {
     const w = world({ signedIn: false });
     await renderApp(w.mb);

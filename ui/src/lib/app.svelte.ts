@@ -208,8 +208,8 @@ export class AppState {
     await this.afterSignIn();
   }
 
-  async logout(): Promise<void> {
-    await this.backend.logout();
+  async logout(discardUnsent = false): Promise<void> {
+    await this.backend.logout(discardUnsent);
     this.signedOut();
   }
 

@@ -78,7 +78,9 @@ export interface Backend {
   zoneOffset(name: string): Promise<number>;
   /** `server_url` null: the embedded demo server. */
   login(server_url: string | null, login: string, password: string): Promise<Me>;
-  logout(): Promise<void>;
+  /** Signs out. With messages still unsent it rejects with code `unsent` and changes nothing,
+   *  unless `discardUnsent`. */
+  logout(discardUnsent?: boolean): Promise<void>;
 
   lines(): Promise<LineItem[]>;
   /** Newest page when `before` is null; older pages with `before` = lowest seq shown. */

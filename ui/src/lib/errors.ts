@@ -21,6 +21,7 @@ const KNOWN: Partial<Record<string, Key>> = {
   clipboard: "error.clipboard",
   unsupported: "error.unsupported",
   server_address: "error.serverAddress",
+  unsent: "error.unsent",
 };
 
 const KIND: Partial<Record<string, Key>> = {

@@ -1178,7 +1178,10 @@ export class MemoryBackend implements Backend {
     return acc.me;
   }
 
-  async logout(): Promise<void> {
+  async logout(discardUnsent = false): Promise<void> {
+    if (!discardUnsent && this.outbox.length)
+      throw apiError("unsent", `${this.outbox.length} message(s) not sent yet; signing out now would discard them`);
+    this.outbox = [];
     this.me = null;
     this.draftMap.clear();
     this.serverUrl = null;

@@ -56,7 +56,7 @@ export class TauriBackend implements Backend {
   login(server_url: string | null, login: string, password: string) {
     return invoke<import("./proto/api").Me>("login", { serverUrl: server_url, login, password });
   }
-  logout() { return invoke<void>("logout"); }
+  logout(discardUnsent = false) { return invoke<void>("logout", { discardUnsent }); }
   lines() { return invoke<import("./proto/api").LineItem[]>("lines"); }
   messages(chat: ChatId, before: number | null, limit: number) {
     return invoke<import("./proto/api").ChatPage>("messages", { chat, before, limit });
