@@ -4,6 +4,7 @@
 // it was (invalid input, forbidden, not found, conflict) keeps the server's specific English
 // message in English and gets a general sentence in Russian; an unknown code shows the message.
 import { isApiError } from "./backend";
+import { formatSize } from "./format";
 import { getLang, t, type Key } from "./i18n";
 
 const KNOWN: Partial<Record<string, Key>> = {
@@ -36,6 +37,11 @@ export function errorText(e: unknown): string {
   if (e.code === "rate_limited") {
     const secs = /(\d+)\s*s\b/.exec(e.message)?.[1];
     return secs ? t("error.rateLimitedIn", { n: secs }) : t("error.rateLimited");
+  }
+  if (e.code === "payload_too_large") {
+    // The core says the size and the limit ("… 157286400 bytes, at most 104857600").
+    const m = /(\d+) bytes, at most (\d+)/.exec(e.message);
+    if (m) return t("error.tooLargeOf", { size: formatSize(Number(m[1])), limit: formatSize(Number(m[2])) });
   }
   const known = KNOWN[e.code];
   if (known) return t(known);
