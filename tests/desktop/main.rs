@@ -409,7 +409,7 @@ async fn chat_send_and_the_information_panel() {
         selected.contains("My VPN drops every hour") && selected.contains("printers and VPN"),
         "{selected:?}"
     );
-    for label in ["Ctrl+K", "HR Questions", "Online", "Working hours"] {
+    for label in ["Ctrl+K", "HR Questions", "Connected", "Working hours"] {
         assert!(
             !selected.to_lowercase().contains(&label.to_lowercase()),
             "{label:?} selected: {selected:?}"

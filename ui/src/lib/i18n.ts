@@ -30,8 +30,8 @@ const en = {
 
   "sync.idle": "Not connected",
   "sync.connecting": "Connecting…",
-  "sync.online": "Online",
-  "sync.offline": "Offline",
+  "sync.online": "Connected",
+  "sync.offline": "No connection",
   "sync.error": "Connection error",
 
   "banner.offline": "No connection. Messages will be sent when it is back.",
@@ -315,8 +315,8 @@ const ru: Record<Key, string> = {
 
   "sync.idle": "Нет подключения",
   "sync.connecting": "Подключение…",
-  "sync.online": "В сети",
-  "sync.offline": "Не в сети",
+  "sync.online": "Подключено",
+  "sync.offline": "Нет связи",
   "sync.error": "Ошибка связи",
 
   "banner.offline": "Нет связи. Сообщения отправятся, когда она восстановится.",

@@ -41,11 +41,14 @@ describe("lines list", () => {
   it("shows the sync state and the offline banner", async () => {
     const w = world();
     await renderApp(w.mb);
+    // The connection's words, apart from a specialist's presence (Online, Away, Offline).
     expect(screen.getByTestId("sync-state").dataset.state).toBe("online");
+    expect(screen.getByTestId("sync-state").textContent).toBe("Connected");
     expect(screen.queryByTestId("offline-banner")).toBeNull();
     w.mb.setSyncState("offline");
     await waitFor(() => expect(screen.getByTestId("offline-banner")).toBeTruthy());
     expect(screen.getByTestId("sync-state").dataset.state).toBe("offline");
+    expect(screen.getByTestId("sync-state").textContent).toBe("No connection");
     // Each reconnect attempt leaves the banner as it was: it does not blink with the attempts.
     w.mb.setSyncState("connecting");
     await waitFor(() => expect(screen.getByTestId("sync-state").dataset.state).toBe("connecting"));
