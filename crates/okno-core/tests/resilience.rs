@@ -27,9 +27,8 @@ async fn assert_once(env: &Env, chat: ChatId, texts: &[String]) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_send_then_reconnect_delivers_exactly_once() {
-    let env = Env::start().await;
+/// The demo user's core once it has seen the server go away, and its first chat.
+async fn offline_user(env: &Env) -> (Core, ChatId) {
     let core = env.core("c", "user").await;
     let chat = first_chat(&core);
     env.proxy.down();
@@ -37,6 +36,13 @@ async fn offline_send_then_reconnect_delivers_exactly_once() {
         *core.sync_state().borrow() == SyncState::Offline
     })
     .await;
+    (core, chat)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_send_then_reconnect_delivers_exactly_once() {
+    let env = Env::start().await;
+    let (core, chat) = offline_user(&env).await;
 
     let texts: Vec<String> = (0..5).map(|i| format!("offline {i}")).collect();
     for t in &texts {
@@ -80,13 +86,7 @@ async fn offline_send_then_reconnect_delivers_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_discards_unsent_messages_only_when_told_to() {
     let env = Env::start().await;
-    let core = env.core("c", "user").await;
-    let chat = first_chat(&core);
-    env.proxy.down();
-    eventually(10, "offline", || async {
-        *core.sync_state().borrow() == SyncState::Offline
-    })
-    .await;
+    let (core, chat) = offline_user(&env).await;
     core.send(chat, "written on the train", &[]).unwrap();
     assert!(matches!(
         core.logout(false).await,
