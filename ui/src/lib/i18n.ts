@@ -151,7 +151,7 @@ const en = {
   "dialog.disconnect": "Disconnect",
   "dialog.cancel": "Cancel",
   "dialog.unsentTitle": "Sign out with unsent messages?",
-  "dialog.unsentBody": "Some of your messages have not reached the server yet. If you sign out now, they are lost; stay signed in and they are sent as soon as the connection is back.",
+  "dialog.unsentBody": "Some of your messages have not reached the server yet. If you sign out now, they are lost.",
   "dialog.signOutAnyway": "Sign out anyway",
 
   "time.todayAt": "today at {time}",
@@ -436,7 +436,7 @@ const ru: Record<Key, string> = {
   "dialog.disconnect": "Отключить",
   "dialog.cancel": "Отмена",
   "dialog.unsentTitle": "Выйти, не отправив сообщения?",
-  "dialog.unsentBody": "Часть ваших сообщений ещё не дошла до сервера. Если выйти сейчас, они пропадут; если остаться, они отправятся, как только появится связь.",
+  "dialog.unsentBody": "Часть ваших сообщений ещё не дошла до сервера. Если выйти сейчас, они пропадут.",
   "dialog.signOutAnyway": "Всё равно выйти",
 
   "time.todayAt": "сегодня в {time}",
