@@ -409,7 +409,7 @@ async fn chat_send_and_the_information_panel() {
         selected.contains("My VPN drops every hour") && selected.contains("printers and VPN"),
         "{selected:?}"
     );
-    for label in ["Ctrl+K", "HR Questions", "Connected", "Working hours"] {
+    for label in ["Ctrl+K", "HR Questions", "Connected", "Disconnect line"] {
         assert!(
             !selected.to_lowercase().contains(&label.to_lowercase()),
             "{label:?} selected: {selected:?}"
@@ -1284,6 +1284,31 @@ async fn the_ui_follows_a_russian_system_locale() {
         .await
         .contains("Запускать Окно при входе в систему"));
     app.screenshot("settings").await;
+    app.press(thirtyfour::Key::Escape).await;
+
+    // The window at its smallest: the lines list narrows and the account bar's longer Russian
+    // words still fit (its status dot once shrank to a sliver beside «Подключено»).
+    app.place_window(0, 0, 720, 480);
+    app.until("the smallest window", 10, || async {
+        app.js("return innerWidth").await == json!(720)
+    })
+    .await;
+    let bar = app
+        .js(
+            "const s = document.querySelector('[data-testid=sync-state]'); \
+             const l = s.querySelector('.label'); \
+             return [s.querySelector('.dot').getBoundingClientRect().width, \
+                     l.scrollWidth <= l.clientWidth, s.getBoundingClientRect().right, \
+                     document.querySelector('[data-testid=settings]').getBoundingClientRect().left]",
+        )
+        .await;
+    let (dot, fits, right, settings): (f64, bool, f64, f64) = serde_json::from_value(bar).unwrap();
+    assert!(dot >= 6.5, "the status dot {dot} px wide");
+    assert!(
+        fits && right <= settings,
+        "the status overflows: {right} px, settings at {settings}"
+    );
+    app.screenshot("smallest-window").await;
     app.quit().await;
 }
 
