@@ -262,12 +262,18 @@ mod linux {
     }
 
     /// Zooms the page by the desktop's text scale (`zoom.rs`): GTK's font resolution, which it
-    /// sets from `gtk-xft-dpi` (and `GDK_DPI_SCALE`), now and on every change.
+    /// sets from `gtk-xft-dpi` (and `GDK_DPI_SCALE`), on every change. At start only the factor
+    /// is set: `setup` zooms the still hidden window once, with the user's own zoom.
     fn follow_text_scale(app: &AppHandle) {
         let Some(screen) = gtk::gdk::Screen::default() else {
             return;
         };
-        apply_text_scale(app, screen.resolution());
+        if let Some(factors) = app.try_state::<crate::zoom::Zoom>() {
+            let scale = crate::zoom::text_scale(screen.resolution());
+            if factors.set_text_scale(scale).is_some() {
+                tracing::info!(scale, "the desktop's text scale");
+            }
+        }
         let a = app.clone();
         screen.connect_notify_local(Some("resolution"), move |s, _| {
             apply_text_scale(&a, s.resolution())

@@ -811,7 +811,7 @@ async fn start(
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
-    // The zoom's factors first: following the desktop sets its text scale.
+    // The zoom's factors first: following the desktop sets its text scale (applied below).
     app.manage(zoom::Zoom::default());
     // Then the appearance: the page asks for it before its first screen.
     #[cfg(target_os = "linux")]

@@ -343,13 +343,17 @@ const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
 const APPEARANCE: &str = "org.freedesktop.appearance";
 
 impl FakePortal {
-    fn setting(&self, namespace: &str, key: &str) -> zbus::fdo::Result<zbus::zvariant::OwnedValue> {
-        let value = match key {
-            "color-scheme" => Some(&self.color_scheme),
-            "contrast" => Some(&self.contrast),
+    /// The value behind one of the appearance keys it knows.
+    fn slot(&self, key: &str) -> Option<&std::sync::atomic::AtomicU32> {
+        match key {
+            "color-scheme" => Some(&*self.color_scheme),
+            "contrast" => Some(&*self.contrast),
             _ => None,
-        };
-        if let (APPEARANCE, Some(value)) = (namespace, value) {
+        }
+    }
+
+    fn setting(&self, namespace: &str, key: &str) -> zbus::fdo::Result<zbus::zvariant::OwnedValue> {
+        if let (APPEARANCE, Some(value)) = (namespace, self.slot(key)) {
             let v = value.load(std::sync::atomic::Ordering::SeqCst);
             Ok(zbus::zvariant::OwnedValue::from(v))
         } else {
@@ -1462,15 +1466,12 @@ impl Desktop {
             .interface::<_, FakePortal>(PORTAL_PATH)
             .await
             .unwrap();
-        {
-            let portal = iface.get().await;
-            let slot = if key == "contrast" {
-                &portal.contrast
-            } else {
-                &portal.color_scheme
-            };
-            slot.store(value, std::sync::atomic::Ordering::SeqCst);
-        }
+        iface
+            .get()
+            .await
+            .slot(key)
+            .expect("a key the fake portal knows")
+            .store(value, std::sync::atomic::Ordering::SeqCst);
         FakePortal::setting_changed(
             iface.signal_emitter(),
             APPEARANCE,

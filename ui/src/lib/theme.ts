@@ -42,14 +42,13 @@ export function followAppearance(
     if (list) root.style.setProperty("--desktop-font", list);
     else root.style.removeProperty("--desktop-font");
   };
-  const setContrast = (more: boolean) => {
-    if (more) root.dataset.contrast = "more";
-    else delete root.dataset.contrast;
+  /** Sets `data-<key>="<value>"` on the root while on, removes it while off. */
+  const flag = (key: "contrast" | "motion", value: string) => (on: boolean) => {
+    if (on) root.dataset[key] = value;
+    else delete root.dataset[key];
   };
-  const setMotion = (reduce: boolean) => {
-    if (reduce) root.dataset.motion = "reduce";
-    else delete root.dataset.motion;
-  };
+  const setContrast = flag("contrast", "more");
+  const setMotion = flag("motion", "reduce");
   const stops: (() => void)[] = [];
   // Dark, high contrast and reduced motion each: the shell's word where it has one (then its
   // changes), else the webview's media query, followed live, else off.
