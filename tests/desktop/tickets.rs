@@ -199,17 +199,33 @@ async fn the_user_sees_every_step_of_a_ticket_and_rates_it() {
             && !app.find_all("[data-testid=rating-prompt]").await.is_empty()
     })
     .await;
+    // The prompt grows once it has loaded its ticket, after its row was first measured; the
+    // list follows it (it used to keep the row's first height: the prompt ran on below the
+    // view).
+    app.until("the prompt whole in view, at the bottom", 10, || async {
+        crate::below_newest(&app).await.0 <= 1.0
+    })
+    .await;
     app.screenshot("ticket-steps").await;
 
-    // Rate 4 of 5 with a comment.
+    // Rate 4 of 5 with a comment. Choosing a star opens the comment field below the stars:
+    // it stays in view.
     app.click("[data-testid=rating-star][data-value='4']").await;
+    app.until("the comment field, in view", 10, || async {
+        !app.find_all("[data-testid=rating-comment]")
+            .await
+            .is_empty()
+            && crate::below_newest(&app).await.0 <= 1.0
+    })
+    .await;
     app.type_into("[data-testid=rating-comment]", "Quick and polite")
         .await;
     app.click("[data-testid=rating-submit]").await;
-    app.until("rated", 20, || async {
+    app.until("rated, the thanks in view", 20, || async {
         app.data_of("[data-testid=rating-done]", "data-rating")
             .await
             == ["4"]
+            && crate::below_newest(&app).await.0 <= 1.0
     })
     .await;
     let rated: Ticket = user.get(&format!("/api/v1/tickets/{}", ticket.id)).await;
