@@ -373,6 +373,47 @@ async fn specialist_flow(app: &Desktop, cloud: &Cloud, ru: bool) {
             == ["0"]
     })
     .await;
+    // The closed ticket's card: when it closed, the result and, once the client rates it, the
+    // stars and the comment, live.
+    let today = if ru {
+        "Сегодня в "
+    } else {
+        "Today at "
+    };
+    assert!(app
+        .text_of("[data-testid=ticket-closed-at]")
+        .await
+        .starts_with(today));
+    assert_eq!(
+        app.text_of("[data-testid=ticket-result]").await,
+        "Spooler restarted"
+    );
+    let id: i64 = app
+        .data_of("[data-testid=ticket-view]", "data-ticket-id")
+        .await[0]
+        .parse()
+        .unwrap();
+    let _: Ticket = user
+        .post(
+            &format!("/api/v1/tickets/{id}/rating"),
+            json!({"rating": 5, "comment": if ru { "Быстро, спасибо" } else { "Fast, thank you" }}),
+        )
+        .await;
+    app.until("the rating on the card", 20, || async {
+        app.data_of("[data-testid=ticket-rating]", "data-rating")
+            .await
+            == ["5"]
+    })
+    .await;
+    assert!(app
+        .text_of("[data-testid=ticket-rating]")
+        .await
+        .contains(if ru {
+            "Быстро, спасибо"
+        } else {
+            "Fast, thank you"
+        }));
+    app.screenshot("ticket-closed").await;
 }
 
 /// The ticket's service requests beside the chat: two registered (over the API, by the

@@ -4,7 +4,8 @@ import type { Notice } from "../lib/backend";
 import { formatOpensAt } from "../lib/format";
 import { t, type Key } from "../lib/i18n";
 
-function stars(n: number): string {
+/** A rating as five stars: "★★★★☆". */
+export function stars(n: number): string {
   return "★".repeat(n) + "☆".repeat(Math.max(0, 5 - n));
 }
 

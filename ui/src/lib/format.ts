@@ -103,6 +103,12 @@ export function formatDateTime(ms: number): string {
   return t("time.dateAt", { date: dayMonth(l, true), time: clock(l, true) });
 }
 
+/** When something happened, for a field: "Today at 14:05", "Yesterday at 14:05",
+ * "3 March at 14:05", "3 March 2025 at 14:05". */
+export function formatWhen(ms: number, now = Date.now()): string {
+  return t("time.dateAt", { date: formatDay(ms, now), time: formatTime(ms) });
+}
+
 /** "today at 09:00", "tomorrow at 09:00", "Mon, 3 March at 09:00". */
 export function formatOpensAt(ms: number, now = Date.now()): string {
   const time = formatTime(ms);

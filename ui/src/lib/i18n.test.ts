@@ -2,7 +2,7 @@ import { render, screen } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { detectLang, dictionaries, setLang, t, tn } from "./i18n";
-import { formatDay, formatSize, groupHours } from "./format";
+import { formatDay, formatSize, formatTime, formatWhen, groupHours } from "./format";
 import { world } from "../test/world";
 
 describe("i18n", () => {
@@ -37,12 +37,18 @@ describe("i18n", () => {
     expect(tn("drop.hint", 5)).toBe("5 файлов уйдут одним сообщением");
     expect(formatDay(Date.now())).toBe("Сегодня");
     expect(formatDay(Date.now() - 86_400_000)).toBe("Вчера");
+    const now = Date.now();
+    expect(formatWhen(now, now)).toBe(`Сегодня в ${formatTime(now)}`);
+    expect(formatWhen(now - 86_400_000, now)).toBe(`Вчера в ${formatTime(now)}`);
     expect(formatSize(1_500_000)).toBe("1,4 МБ");
     expect(groupHours([1, 2, 3, 4, 5].map((weekday) => ({ weekday, open: "09:00", close: "18:00" })))[0].days).toBe("пн–пт");
     setLang("en");
     expect(tn("drop.hint", 1)).toBe("1 file will be sent in one message");
     expect(formatSize(1_500_000)).toBe("1.4 MB");
     expect(formatSize(512)).toBe("512 B");
+    expect(formatWhen(now, now)).toBe(`Today at ${formatTime(now)}`);
+    const march = new Date(new Date(now).getFullYear() - 1, 2, 3, 14, 5).getTime();
+    expect(formatWhen(march, now)).toMatch(/^(March 3, \d{4}|3 March \d{4}) at /);
     expect(t("notice.ticketRegistered", { n: 7 })).toBe("Ticket #7 registered");
   });
 

@@ -100,6 +100,20 @@ describe("the Tickets section", () => {
     await waitFor(() => expect(within(jump).getByTestId("to-newest-unread").textContent).toBe("2"));
   });
 
+  it("an empty tab says how tickets get there", async () => {
+    const w = staffWorld();
+    await openTickets(w.mb);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    const waiting = Number(rows()[0].dataset.ticketId);
+    await fireEvent.click(tab("mine"));
+    await waitFor(() => expect(screen.getByTestId("tickets-empty").textContent).toContain("No tickets assigned to you"));
+    expect(screen.getByTestId("tickets-empty").textContent).toContain("Tickets you take from the queue or are given appear here.");
+    w.mb.colleagueTakes(waiting, "olga");
+    await fireEvent.click(tab("queued"));
+    await waitFor(() => expect(screen.getByTestId("tickets-empty").textContent).toContain("No one is waiting"));
+    expect(screen.getByTestId("tickets-empty").textContent).toContain("New tickets appear here at once.");
+  });
+
   it("is not shown to a client", async () => {
     const w = staffWorld({ signIn: "anna" });
     await renderApp(w.mb);
@@ -215,6 +229,17 @@ describe("the Tickets section", () => {
     // The specialist sees no rating prompt: it is for the client.
     expect(screen.queryByTestId("rating-prompt")).toBeNull();
     await waitFor(() => expect(tab("open").dataset.count).toBe("1"));
+    // The ticket's card says when it opened and closed, and the result.
+    expect(screen.getByTestId("ticket-opened").textContent).toMatch(/^Today at \d/);
+    expect(screen.getByTestId("ticket-closed-at").textContent).toMatch(/^Today at \d/);
+    expect(screen.getByTestId("ticket-result").textContent).toBe("Spooler restarted");
+    expect(screen.queryByTestId("ticket-rating")).toBeNull();
+    // Anna rates it: the card shows her stars and comment at once.
+    const annas = Number(screen.getByTestId("ticket-view").dataset.ticketId);
+    await w.mb.as("anna", () => w.mb.rateTicket(annas, 4, "Quick and polite"));
+    await waitFor(() => expect(screen.getByTestId("ticket-rating").dataset.rating).toBe("4"));
+    expect(screen.getByTestId("ticket-rating").textContent).toContain("★★★★☆");
+    expect(screen.getByTestId("ticket-rating").textContent).toContain("Quick and polite");
   });
 
   it("presence: online takes the oldest waiting ticket at once", async () => {
