@@ -98,6 +98,18 @@ describe("search mode", () => {
     await fireEvent.input(input, { target: { value: "zzzzqqq" } });
     await waitFor(() => expect(screen.getAllByText("Nothing found").length).toBeGreaterThan(0));
   });
+  it("a published line already shown among the recommended is not 'nothing found'", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const input = screen.getByTestId("search-input");
+    await fireEvent.click(input);
+    await fireEvent.input(input, { target: { value: "hotels" } });
+    await waitFor(() => expect(screen.getByTestId("directory-nothing").textContent).toBe("No other lines found"));
+    expect(within(screen.getByTestId("recommended-section")).getAllByTestId("found-line").map((f) => f.dataset.lineId)).toEqual([
+      String(w.lines.travel.id),
+    ]);
+    expect(screen.queryByText("Nothing found")).toBeNull();
+  });
   it("finds messages of the connected lines; a hit opens its chat at the message, loading back to it", async () => {
     const w = world();
     const chat = w.chats.quiet;
