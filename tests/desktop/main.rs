@@ -370,11 +370,9 @@ async fn chat_send_and_the_information_panel() {
         .contains("printers and VPN"));
     let more = app.find("[data-testid=info-more-link]").await;
     assert_eq!(app.attr(&more, "href").await, "https://okno.example/it");
+    // On the reader's clock: en_US has 12 hours.
     let hours = app.text_of("[data-testid=info-hours]").await;
-    assert!(
-        hours.contains("09:00") && hours.contains("18:00"),
-        "{hours}"
-    );
+    assert!(hours.contains("9:00 AM–6:00 PM"), "{hours}");
     // The hours' zone with its offset now, from the shell's time-zone database.
     app.until("the hours' zone with its offset", 10, || async {
         app.text_of("[data-testid=info-hours]")
@@ -1194,6 +1192,11 @@ async fn the_ui_follows_a_russian_system_locale() {
     );
     app.click("[data-testid=chat-title]").await;
     app.find("[data-testid=info-panel]").await;
+    let hours = app.text_of("[data-testid=info-hours]").await;
+    assert!(
+        hours.contains("пн–пт") && hours.contains("09:00–18:00"),
+        "{hours}"
+    );
     app.screenshot("info").await;
     app.click("[data-testid=chat-title]").await;
     // The attach button's file dialog is titled in Russian; Esc closes it, nothing attached.

@@ -43,7 +43,7 @@ describe("information panel", () => {
 
     const hours = within(panel).getByTestId("info-hours");
     expect(hours.textContent).toContain("Mon–Fri");
-    expect(hours.textContent).toContain("09:00–18:00");
+    expect(hours.textContent).toContain("9:00 AM–6:00 PM");
     expect(hours.textContent).toContain("Europe/Moscow");
     expect(within(panel).getByTestId("info-working-now").textContent).toContain("Specialists are working now");
 

@@ -149,9 +149,22 @@ export function weekdayName(isoDay: number): string {
 export interface HoursGroup {
   /** "Mon–Fri" or "Sat". */
   days: string;
-  /** "09:00–18:00" or "09:00–13:00, 14:00–18:00"; empty when closed. */
+  /** "09:00–18:00" or "09:00–13:00, 14:00–18:00" ("9:00 AM–6:00 PM" on a 12-hour clock);
+   *  empty when closed. */
   hours: string;
   closed: boolean;
+}
+
+/** A schedule's wall-clock time ("HH:MM", 24-hour; "24:00" ends the day) on the reader's
+ *  clock: "09:00", "24:00"; "9:00 AM", "12:00 AM". A 24-hour clock pads the hour, as CLDR's
+ *  short time does. Anything else is shown as it came. */
+function wallClock(hhmm: string): string {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  if (!m) return hhmm;
+  const hour = Number(m[1]);
+  if (!regional().h12) return `${pad2(hour)}:${m[2]}`;
+  const h = hour % 24;
+  return `${h % 12 || 12}:${m[2]} ${h < 12 ? "AM" : "PM"}`;
 }
 
 /** Groups a weekly schedule into runs of consecutive days with the same hours. */
@@ -161,7 +174,7 @@ export function groupHours(weekly: DayHours[]): HoursGroup[] {
     const spans = weekly
       .filter((h) => h.weekday === d)
       .sort((a, b) => (a.open < b.open ? -1 : a.open > b.open ? 1 : 0))
-      .map((h) => `${h.open}–${h.close}`);
+      .map((h) => `${wallClock(h.open)}–${wallClock(h.close)}`);
     perDay[d] = spans.join(", ");
   }
   const groups: HoursGroup[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Message, Notice } from "./backend";
 import { lastRateable } from "../chat/rateable";
 import { addressBreaks, groupHours } from "./format";
+import { setLang } from "./i18n";
 import { linkify } from "./linkify";
 import { mergeNewest, mergeOlder } from "./merge";
 import { buildRows } from "./rows";
@@ -81,10 +82,29 @@ describe("working hours", () => {
       { weekday: 6, open: "10:00", close: "14:00" },
     ]);
     expect(g.map((x) => [x.days, x.hours, x.closed])).toEqual([
-      ["Mon–Fri", "09:00–18:00", false],
-      ["Sat", "10:00–14:00", false],
+      ["Mon–Fri", "9:00 AM–6:00 PM", false],
+      ["Sat", "10:00 AM–2:00 PM", false],
       ["Sun", "", true],
     ]);
+  });
+
+  it("writes the hours on the reader's clock", () => {
+    const day = (open: string, close: string) => groupHours([{ weekday: 1, open, close }])[0].hours;
+    expect(day("00:00", "24:00")).toBe("12:00 AM–12:00 AM");
+    expect(day("12:30", "13:00")).toBe("12:30 PM–1:00 PM");
+    setLang("en", "en-GB");
+    try {
+      expect(day("09:00", "18:00")).toBe("09:00–18:00");
+      expect(day("00:00", "24:00")).toBe("00:00–24:00");
+    } finally {
+      setLang("en", null);
+    }
+    setLang("ru");
+    try {
+      expect(day("9:00", "18:00")).toBe("09:00–18:00");
+    } finally {
+      setLang("en");
+    }
   });
 });
 
