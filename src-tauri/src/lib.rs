@@ -135,10 +135,7 @@ pub(crate) fn replace_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Res
 }
 
 fn err(code: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError {
-        code: code.into(),
-        message: e.to_string(),
-    }
+    ApiError::new(code, e.to_string())
 }
 
 fn core_err(e: CoreError) -> ApiError {

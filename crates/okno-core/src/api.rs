@@ -97,11 +97,7 @@ impl Api {
                 .map_err(|e| CoreError::BadResponse(format!("status {status}: {e}")))
         } else {
             match serde_json::from_slice::<ApiError>(&bytes) {
-                Ok(err) => Err(CoreError::Server {
-                    status,
-                    code: err.code,
-                    message: err.message,
-                }),
+                Ok(error) => Err(CoreError::Server { status, error }),
                 Err(_) => Err(CoreError::BadResponse(format!(
                     "status {status} without an error body"
                 ))),

@@ -8,13 +8,10 @@ pub enum CoreError {
     NotSignedIn,
     #[error("cannot reach the server: {0}")]
     Offline(String),
-    /// The server refused: its own `{code, message}`.
-    #[error("{message}")]
-    Server {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    /// The server refused: its own error (`{code, message}` and any figures), kept whole for
+    /// the UI.
+    #[error("{}", error.message)]
+    Server { status: u16, error: ApiError },
     #[error("the server answered something unexpected: {0}")]
     BadResponse(String),
     #[error("local cache: {0}")]
@@ -56,7 +53,7 @@ impl CoreError {
         match self {
             CoreError::NotSignedIn => "not_signed_in",
             CoreError::Offline(_) => "offline",
-            CoreError::Server { code, .. } => code,
+            CoreError::Server { error, .. } => &error.code,
             CoreError::BadResponse(_) => "bad_response",
             CoreError::Cache(_) => "cache",
             CoreError::Gap { .. } => "gap",
@@ -70,9 +67,14 @@ impl CoreError {
     }
 
     pub fn to_api(&self) -> ApiError {
-        ApiError {
-            code: self.code().to_owned(),
-            message: self.to_string(),
+        match self {
+            CoreError::Server { error, .. } => error.clone(),
+            CoreError::TooLarge { size, limit } => ApiError {
+                size: Some(*size),
+                limit: Some(*limit),
+                ..ApiError::new(self.code(), self.to_string())
+            },
+            _ => ApiError::new(self.code(), self.to_string()),
         }
     }
 

@@ -165,8 +165,7 @@ async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult
         tokio_tungstenite::tungstenite::Error::Http(resp) if resp.status() == 401 => {
             CoreError::Server {
                 status: 401,
-                code: "unauthorized".into(),
-                message: "sign in first".into(),
+                error: ApiError::new("unauthorized", "sign in first"),
             }
         }
         other => CoreError::Offline(other.to_string()),

@@ -268,7 +268,41 @@ async fn files_upload_with_progress_and_download_into_the_cache() {
         .send(chat, "", std::slice::from_ref(&path))
         .unwrap_err();
     assert_eq!(err.code(), "payload_too_large");
+    // The UI words it from the figures, not from the English message.
+    let api = err.to_api();
+    assert_eq!(
+        (api.size, api.limit),
+        (Some(bytes.len() as u64), Some(1000))
+    );
     assert!(small.outbox(None).unwrap().is_empty());
+}
+
+/// The server's refusal reaches the UI whole: a rate-limited sign-in keeps its wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_sign_in_says_how_long_to_wait() {
+    let env = Env::start().await;
+    let core = Core::open(env.core_config("limited")).await.unwrap();
+    let mut last = None;
+    for _ in 0..30 {
+        match core
+            .login(&env.proxy.url(), "user", "not the password")
+            .await
+        {
+            Err(e) if e.code() == "rate_limited" => {
+                last = Some(e);
+                break;
+            }
+            Err(e) => assert_eq!(e.code(), "unauthorized", "{e}"),
+            Ok(_) => panic!("signed in with a wrong password"),
+        }
+    }
+    let err = last.expect("rate limited within 30 attempts");
+    let api = err.to_api();
+    assert_eq!(api.code, "rate_limited");
+    assert!(
+        api.retry_after.is_some_and(|s| (1..=60).contains(&s)),
+        "{api:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

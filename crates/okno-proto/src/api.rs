@@ -15,13 +15,41 @@ macro_rules! wire {
 pub(crate) use wire;
 
 wire! {
-/// Every error the API returns: a stable machine code and a human message.
+/// Every error the API returns: a stable machine code, a human message (English, for
+/// developers and logs) and, for the codes that have them, the figures a client needs to say
+/// the error in its user's language.
 pub struct ApiError {
     /// Stable, snake_case: `invalid_input`, `unauthorized`, `forbidden`, `not_found`,
     /// `conflict`, `payload_too_large`, `rate_limited`, `unsupported_media_type`, `internal`.
     pub code: String,
     pub message: String,
+    /// `rate_limited`: seconds until another attempt may succeed (also the `Retry-After`
+    /// header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub retry_after: Option<u64>,
+    /// `payload_too_large`: the most bytes accepted, when the limit is a fixed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub limit: Option<u64>,
+    /// `payload_too_large`: the refused size in bytes, when it was known before sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub size: Option<u64>,
 }
+}
+
+impl ApiError {
+    /// An error with a code and a message and no figures.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+            retry_after: None,
+            limit: None,
+            size: None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------- accounts

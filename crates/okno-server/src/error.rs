@@ -1,4 +1,5 @@
-//! The API's errors: each becomes JSON `{code, message}` with a fitting status.
+//! The API's errors: each becomes JSON `{code, message}` (with the figures of a rate limit or
+//! a size limit) and a fitting status.
 
 use crate::db::DbError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -20,8 +21,9 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// Too large; the limit in bytes when it is a fixed one.
     #[error("{0}")]
-    TooLarge(String),
+    TooLarge(String, Option<u64>),
     #[error("{0}")]
     Unsupported(String),
     #[error("too many attempts; try again in {0} s")]
@@ -48,7 +50,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -63,7 +65,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
-            AppError::TooLarge(_) => "payload_too_large",
+            AppError::TooLarge(..) => "payload_too_large",
             AppError::Unsupported(_) => "unsupported_media_type",
             AppError::RateLimited(_) => "rate_limited",
             AppError::Busy => "busy",
@@ -72,10 +74,13 @@ impl AppError {
     }
 
     pub fn to_api(&self) -> ApiError {
-        ApiError {
-            code: self.code().to_owned(),
-            message: self.to_string(),
+        let mut e = ApiError::new(self.code(), self.to_string());
+        match self {
+            AppError::RateLimited(secs) => e.retry_after = Some(*secs),
+            AppError::TooLarge(_, limit) => e.limit = *limit,
+            _ => {}
         }
+        e
     }
 }
 
@@ -112,7 +117,7 @@ impl From<JsonRejection> for AppError {
                 AppError::Unsupported("send the body as application/json".into())
             }
             JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                AppError::TooLarge("the request body is too large".into())
+                AppError::TooLarge("the request body is too large".into(), None)
             }
             other => AppError::Invalid(other.body_text()),
         }

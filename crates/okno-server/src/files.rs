@@ -92,9 +92,10 @@ impl FileStore {
                 chunk.map_err(|e| AppError::invalid(format!("the upload broke off: {e}")))?;
             size += chunk.len() as u64;
             if size > limit {
-                return Err(AppError::TooLarge(format!(
-                    "files may have at most {limit} bytes"
-                )));
+                return Err(AppError::TooLarge(
+                    format!("files may have at most {limit} bytes"),
+                    Some(limit),
+                ));
             }
             if head.len() < 8192 {
                 let take = (8192 - head.len()).min(chunk.len());

@@ -276,10 +276,10 @@ async fn not_found() -> AppError {
 async fn method_not_allowed() -> impl IntoResponse {
     (
         StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(okno_proto::ApiError {
-            code: "method_not_allowed".into(),
-            message: "this endpoint does not take that method".into(),
-        }),
+        axum::Json(okno_proto::ApiError::new(
+            "method_not_allowed",
+            "this endpoint does not take that method",
+        )),
     )
 }
 

@@ -292,7 +292,7 @@ async fn malformed_bodies(backend: Backend) {
         }
         // Over the 256 KiB limit.
         let what = format!("{m} {path} with 300 KiB");
-        too_large(api, &what, |fresh| build(fresh, m, path, &raw(&big))).await;
+        too_large(api, &what, None, |fresh| build(fresh, m, path, &raw(&big))).await;
     }
     assert_unchanged(&f.srv, &before, "malformed bodies").await;
 
@@ -352,7 +352,7 @@ async fn upload_limits(backend: Backend) {
     assert!(before.files.is_empty(), "{:?}", before.files);
     for size in [1025, 4096, 1024 * 1024] {
         let what = format!("an upload of {size} bytes");
-        too_large(&f.user, &what, |api| {
+        too_large(&f.user, &what, Some(1024), |api| {
             api.request(Method::POST, "/api/v1/files?name=big.bin")
                 .header("content-type", "application/octet-stream")
                 .body(vec![7u8; size])
@@ -360,7 +360,7 @@ async fn upload_limits(backend: Backend) {
         .await;
     }
     // Streamed without a length, the limit still holds.
-    too_large(&f.user, "a streamed upload", |api| {
+    too_large(&f.user, "a streamed upload", Some(1024), |api| {
         let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
             (0..4).map(|_| Ok(vec![1u8; 512])).collect();
         api.request(Method::POST, "/api/v1/files?name=stream.bin")
@@ -397,7 +397,7 @@ async fn upload_limits(backend: Backend) {
     let avatar = format!("/api/v1/lines/{}/avatar", f.it);
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.resize(600 * 1024, 0);
-    too_large(&f.admin, "a large avatar", |api| {
+    too_large(&f.admin, "a large avatar", Some(512 * 1024), |api| {
         api.request(Method::PUT, &avatar)
             .header("content-type", "image/png")
             .body(png.clone())
@@ -431,10 +431,16 @@ async fn upload_limits(backend: Backend) {
     assert_eq!(after.files.len(), 1);
 }
 
-/// Expects 413 JSON. The server answers as soon as the limit is passed, stops reading and closes
-/// the connection, so the client may fail to finish sending and lose the answer: such an attempt
-/// is repeated. Each attempt has a client of its own, so no closed connection is reused later.
-async fn too_large<F: Fn(&Api) -> reqwest::RequestBuilder>(api: &Api, what: &str, request: F) {
+/// Expects 413 JSON, with the limit as a field where it is a fixed one. The server answers as
+/// soon as the limit is passed, stops reading and closes the connection, so the client may fail
+/// to finish sending and lose the answer: such an attempt is repeated. Each attempt has a client
+/// of its own, so no closed connection is reused later.
+async fn too_large<F: Fn(&Api) -> reqwest::RequestBuilder>(
+    api: &Api,
+    what: &str,
+    limit: Option<u64>,
+    request: F,
+) {
     for _ in 0..10 {
         let fresh = Api {
             http: reqwest::Client::new(),
@@ -447,6 +453,8 @@ async fn too_large<F: Fn(&Api) -> reqwest::RequestBuilder>(api: &Api, what: &str
         let body: Json = resp.json().await.unwrap();
         assert_eq!(body["code"], "payload_too_large", "{what}: {body}");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(body["limit"].as_u64(), limit, "{what}: {body}");
+        assert!(body.get("size").is_none(), "{what}: {body}");
         return;
     }
     panic!("{what}: no answer in ten attempts");
@@ -1234,6 +1242,8 @@ async fn login_rate_limit(backend: Backend) {
         let body: Json = resp.json().await.unwrap();
         assert_eq!(body["code"], "rate_limited");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        // The wait is a field too, for clients that cannot read headers (the desktop's UI).
+        assert_eq!(body["retry_after"].as_u64(), Some(secs), "{body}");
     }
     // Another login from the same address is limited too.
     refused_with(

@@ -37,6 +37,22 @@ describe("drag and drop", () => {
     expect(pending.querySelectorAll("[data-testid=message-file]")).toHaveLength(2);
   });
 
+  it("a file over the limit is refused, with its size and the limit, and nothing is sent", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    await fireEvent.click(document.querySelector<HTMLElement>(`[data-testid=line-item][data-line-id="${w.lines.it.id}"]`)!);
+    await screen.findByTestId("chat");
+    w.mb.addLocalFile("/home/anna/backup.iso", 150 * 1024 * 1024);
+    w.mb.drop(["/home/anna/backup.iso"]);
+    const alert = await waitFor(() => {
+      const a = screen.getAllByRole("alert").find((e) => e.textContent?.includes("too large"));
+      if (!a) throw new Error("no alert");
+      return a;
+    });
+    expect(alert.textContent).toBe("The file is too large: 150 MB, at most 100 MB.");
+    expect(w.mb.sent).toHaveLength(0);
+  });
+
   it("without an open chat a drop sends nothing", async () => {
     const w = world();
     await renderApp(w.mb);

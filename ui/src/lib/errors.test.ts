@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { errorText } from "./errors";
 import { setLang } from "./i18n";
 
-const err = (code: string, message: string) => ({ code, message });
+const err = (code: string, message: string, figures: { retry_after?: number; limit?: number; size?: number } = {}) => ({
+  code,
+  message,
+  ...figures,
+});
 
 describe("errorText", () => {
   afterEach(() => setLang("en"));
@@ -10,20 +14,27 @@ describe("errorText", () => {
   it("words the codes it knows in the UI's language, whatever the message says", () => {
     const offline = err("offline", "cannot reach the server: error sending request for url (http://127.0.0.1:1/api/v1/me)");
     expect(errorText(offline)).toBe("Cannot reach the server. Check the connection and try again.");
-    // The core's own check says the size and the limit; the server's 413 does not.
-    expect(errorText(err("payload_too_large", "the file is too large: 157286400 bytes, at most 104857600"))).toBe(
-      "The file is too large: 150 MB, at most 100 MB.",
+    // The core's own check gives the size and the limit; the server's upload limit only the
+    // limit; a body too large for the server neither. The figures are fields, not words.
+    const big = { size: 157_286_400, limit: 104_857_600 };
+    expect(errorText(err("payload_too_large", "the file is too large", big))).toBe("The file is too large: 150 MB, at most 100 MB.");
+    expect(errorText(err("payload_too_large", "files may have at most 104857600 bytes", { limit: big.limit }))).toBe(
+      "The file is too large: the server takes at most 100 MB.",
     );
     expect(errorText(err("payload_too_large", "request body too large"))).toBe("The file is too large for the server.");
+    expect(errorText(err("payload_too_large", "the file is too large: 157286400 bytes, at most 104857600"))).toBe(
+      "The file is too large for the server.",
+    );
     expect(errorText(err("io", "No such file or directory (os error 2)"))).toBe("Cannot read or write Okno's data on this computer.");
-    expect(errorText(err("rate_limited", "too many attempts; try again in 42 s"))).toBe("Too many attempts. Try again in 42 s.");
-    expect(errorText(err("rate_limited", "slow down"))).toBe("Too many attempts. Try again later.");
+    expect(errorText(err("rate_limited", "too many attempts", { retry_after: 42 }))).toBe("Too many attempts. Try again in 42 s.");
+    expect(errorText(err("rate_limited", "too many attempts; try again in 42 s"))).toBe("Too many attempts. Try again later.");
     setLang("ru");
     expect(errorText(offline)).toBe("Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.");
-    expect(errorText(err("payload_too_large", "the file is too large: 157286400 bytes, at most 104857600"))).toBe(
-      "Файл слишком большой: 150 МБ, можно не больше 100 МБ.",
+    expect(errorText(err("payload_too_large", "the file is too large", big))).toBe("Файл слишком большой: 150 МБ, можно не больше 100 МБ.");
+    expect(errorText(err("payload_too_large", "files may have at most 104857600 bytes", { limit: big.limit }))).toBe(
+      "Файл слишком большой: сервер принимает не больше 100 МБ.",
     );
-    expect(errorText(err("rate_limited", "too many attempts; try again in 42 s"))).toBe("Слишком много попыток. Попробуйте через 42 с.");
+    expect(errorText(err("rate_limited", "too many attempts", { retry_after: 42 }))).toBe("Слишком много попыток. Попробуйте через 42 с.");
     expect(errorText(err("server_address", "the server address must be like https://okno.example.com"))).toBe(
       "Введите адрес сервера вида https://okno.example.com",
     );

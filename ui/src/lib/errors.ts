@@ -34,14 +34,14 @@ const KIND: Partial<Record<string, Key>> = {
 
 export function errorText(e: unknown): string {
   if (!isApiError(e)) return t("error.generic");
+  // The figures come as fields of the error (the server's `Retry-After`; the core's check of
+  // a file's size, or the server's fixed limit), never out of the English message.
   if (e.code === "rate_limited") {
-    const secs = /(\d+)\s*s\b/.exec(e.message)?.[1];
-    return secs ? t("error.rateLimitedIn", { n: secs }) : t("error.rateLimited");
+    return e.retry_after != null ? t("error.rateLimitedIn", { n: e.retry_after }) : t("error.rateLimited");
   }
-  if (e.code === "payload_too_large") {
-    // The core says the size and the limit ("… 157286400 bytes, at most 104857600").
-    const m = /(\d+) bytes, at most (\d+)/.exec(e.message);
-    if (m) return t("error.tooLargeOf", { size: formatSize(Number(m[1])), limit: formatSize(Number(m[2])) });
+  if (e.code === "payload_too_large" && e.limit != null) {
+    const limit = formatSize(e.limit);
+    return e.size != null ? t("error.tooLargeOf", { size: formatSize(e.size), limit }) : t("error.tooLargeMax", { limit });
   }
   const known = KNOWN[e.code];
   if (known) return t(known);

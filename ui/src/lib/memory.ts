@@ -88,8 +88,8 @@ const MAX_FILE_SIZE = 100 * 1024 * 1024;
 const MAX_PAGE = 1000;
 const SR_STATUSES: readonly ServiceRequestStatus[] = ["open", "in_progress", "done", "cancelled"];
 
-function apiError(code: string, message: string): ApiError {
-  return { code, message };
+function apiError(code: string, message: string, figures: Pick<ApiError, "retry_after" | "limit" | "size"> = {}): ApiError {
+  return { code, message, ...figures };
 }
 
 function uuid(): string {
@@ -1491,7 +1491,8 @@ export class MemoryBackend implements Backend {
     if (!text.trim() && files.length === 0) throw apiError("invalid_input", "Nothing to send");
     const pending = files.map((path) => {
       const size = this.fs.get(path) ?? this.sizeFromName(path);
-      if (size > MAX_FILE_SIZE) throw apiError("payload_too_large", `${baseName(path)} is larger than 100 MB`);
+      if (size > MAX_FILE_SIZE)
+        throw apiError("payload_too_large", `the file is too large: ${size} bytes, at most ${MAX_FILE_SIZE}`, { size, limit: MAX_FILE_SIZE });
       return { name: baseName(path), size, file_id: null };
     });
     const item: OutboxItem = {

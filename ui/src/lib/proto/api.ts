@@ -36,14 +36,29 @@ capacity: number,
 competences: Array<Competence>, };
 
 /**
- * Every error the API returns: a stable machine code and a human message.
+ * Every error the API returns: a stable machine code, a human message (English, for
+ * developers and logs) and, for the codes that have them, the figures a client needs to say
+ * the error in its user's language.
  */
 export type ApiError = { 
 /**
  * Stable, snake_case: `invalid_input`, `unauthorized`, `forbidden`, `not_found`,
  * `conflict`, `payload_too_large`, `rate_limited`, `unsupported_media_type`, `internal`.
  */
-code: string, message: string, };
+code: string, message: string, 
+/**
+ * `rate_limited`: seconds until another attempt may succeed (also the `Retry-After`
+ * header).
+ */
+retry_after?: number, 
+/**
+ * `payload_too_large`: the most bytes accepted, when the limit is a fixed one.
+ */
+limit?: number, 
+/**
+ * `payload_too_large`: the refused size in bytes, when it was known before sending.
+ */
+size?: number, };
 
 /**
  * A knowledge-base article (question → answer) of a line.
