@@ -1145,6 +1145,47 @@ async fn a_second_launch_focuses_the_running_window_and_exits() {
     app.quit().await;
 }
 
+/// Too many wrong passwords: the server's wait reaches the sign-in form as a number of seconds,
+/// in Russian. The number is a field of the error (`retry_after`), kept whole through the core
+/// and the shell; the page once read it out of the server's English message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_wrong_passwords_say_how_long_to_wait() {
+    let cloud = Cloud::start().await;
+    let app = Desktop::start_in("rate-limited", &cloud.url(), "ru_RU.UTF-8").await;
+    app.find("[data-testid=login-form]").await;
+    app.type_into("[data-testid=login-server]", &cloud.url())
+        .await;
+    app.type_into("[data-testid=login-name]", "user").await;
+    let limited = "Слишком много попыток. Попробуйте через ";
+    let mut text = String::new();
+    for _ in 0..30 {
+        app.type_into("[data-testid=login-password]", "not-the-password")
+            .await;
+        app.click("[data-testid=login-submit]").await;
+        // A wrong password empties the field; a refusal to try keeps it.
+        app.until("the server's answer", 15, || async {
+            let t = app.text_of("[data-testid=login-error]").await;
+            let password = app
+                .js("return document.querySelector('[data-testid=login-password]').value")
+                .await;
+            t.starts_with(limited) || (t == "Неверный логин или пароль." && password == "")
+        })
+        .await;
+        text = app.text_of("[data-testid=login-error]").await;
+        if text.starts_with(limited) {
+            break;
+        }
+    }
+    let secs: u64 = text
+        .strip_prefix(limited)
+        .and_then(|rest| rest.strip_suffix(" с."))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no wait in seconds: {text:?}"));
+    assert!((1..=60).contains(&secs), "{secs} s");
+    app.screenshot("sign-in-rate-limited").await;
+    app.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ui_follows_a_russian_system_locale() {
     let cloud = Cloud::start().await;
