@@ -147,6 +147,9 @@ describe("digital menu", () => {
     await waitFor(() => expect(menus()).toHaveLength(1));
     expect(texts()[0]).toContain("How can we help?");
     expect(labels(menus()[0])).toEqual(["Access", "Call a specialist", "Portal"]);
+    // The time sits under the buttons: the text keeps no room for it (a long text's last line
+    // used to wrap that room onto a blank line of its own).
+    expect(screen.getAllByTestId("bot-text")[0].querySelector(".spacer")).toBeNull();
 
     await press("Access");
     await waitFor(() => expect(menus()).toHaveLength(2));

@@ -330,7 +330,7 @@ const ru: Record<Key, string> = {
   "lines.title": "Линии",
   "lines.empty": "Линий пока нет",
   "lines.emptyHint": "Найдите линию через поиск и отправьте заявку на подключение.",
-  "lines.pending": "Заявка",
+  "lines.pending": "На одобрении",
   "lines.rejected": "Отклонена",
   "lines.unread": "{n} непрочитанное|{n} непрочитанных|{n} непрочитанных|{n} непрочитанного",
   "lines.openTicket": "Есть открытое обращение",
