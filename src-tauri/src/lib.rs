@@ -831,8 +831,10 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .or(settings.server_url.clone());
 
-    // The window is still hidden: it opens where the user left it, zoomed as it was.
+    // The window is still hidden: it opens where the user left it, zoomed as it was, titled
+    // with the product's name in the user's language ("Окно"), as the page and the tray write it.
     if let Some(w) = handle.get_webview_window("main") {
+        let _ = w.set_title(lang().app_name());
         if let Some(place) = settings.window {
             window_place::restore(&w, place);
         }

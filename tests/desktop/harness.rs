@@ -787,6 +787,7 @@ impl Desktop {
             ),
             ("OKNO_SERVER_URL".into(), server_url.into()),
             ("OKNO_NO_KEYRING".into(), "1".into()),
+            ("LANG".into(), lang.into()),
         ];
         let port = free_port();
         // Two calls can hand out the same free port, and tauri-driver needs two.
@@ -1600,18 +1601,22 @@ impl Desktop {
         .await;
     }
 
+    /// The app window's title: the product's name in the app's language.
+    pub fn title(&self) -> &'static str {
+        let ru = self
+            .env
+            .iter()
+            .any(|(k, v)| k == "LANG" && v.starts_with("ru"));
+        if ru {
+            "Окно"
+        } else {
+            "Okno"
+        }
+    }
+
     /// The app window's X id and geometry (x, y, w, h).
     pub fn window(&self) -> (String, i32, i32, i32, i32) {
-        let out = Command::new("xdotool")
-            .env("DISPLAY", &self.display)
-            .args(["search", "--name", "^Okno$"])
-            .output()
-            .unwrap();
-        let id = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .to_owned();
+        let id = self.titled(self.title(), false).unwrap_or_default();
         let geo = Command::new("xdotool")
             .env("DISPLAY", &self.display)
             .args(["getwindowgeometry", "--shell", &id])
@@ -1630,6 +1635,11 @@ impl Desktop {
     /// The X id of a mapped window titled exactly `title` (a dialog the app opened). Compared
     /// here, not by `xdotool search --name`, which misses titles outside Latin-1.
     pub fn window_titled(&self, title: &str) -> Option<String> {
+        self.titled(title, true)
+    }
+
+    /// The last window titled exactly `title`, mapped ones only or any.
+    fn titled(&self, title: &str, only_visible: bool) -> Option<String> {
         let xdotool = |args: &[&str]| -> String {
             Command::new("xdotool")
                 .env("DISPLAY", &self.display)
@@ -1638,9 +1648,15 @@ impl Desktop {
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
                 .unwrap_or_default()
         };
-        xdotool(&["search", "--onlyvisible", "--name", ""])
+        let search: &[&str] = if only_visible {
+            &["search", "--onlyvisible", "--name", ""]
+        } else {
+            &["search", "--name", ""]
+        };
+        xdotool(search)
             .lines()
-            .find(|id| xdotool(&["getwindowname", id]).trim_end() == title)
+            .filter(|id| xdotool(&["getwindowname", id]).trim_end() == title)
+            .last()
             .map(str::to_owned)
     }
 

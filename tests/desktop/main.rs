@@ -1193,6 +1193,12 @@ async fn the_ui_follows_a_russian_system_locale() {
     app.find("[data-testid=login-form]").await;
     let submit = app.text_of("[data-testid=login-submit]").await;
     assert_eq!(submit, "Войти", "the sign-in button in Russian");
+    // The window's title (the taskbar, the window switcher) too.
+    assert!(
+        app.window_titled("Окно").is_some(),
+        "the window titled «Окно»"
+    );
+    assert!(app.window_titled("Okno").is_none());
     // A wrong password is refused in Russian, not in the server's English.
     app.type_into("[data-testid=login-server]", &cloud.url())
         .await;
