@@ -1655,8 +1655,8 @@ impl Desktop {
         };
         xdotool(search)
             .lines()
-            .filter(|id| xdotool(&["getwindowname", id]).trim_end() == title)
-            .last()
+            .rev()
+            .find(|id| xdotool(&["getwindowname", id]).trim_end() == title)
             .map(str::to_owned)
     }
 
