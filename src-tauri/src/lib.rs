@@ -808,6 +808,7 @@ async fn start(
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
+    main_window(&handle)?;
     // The zoom's factors first: following the desktop sets its text scale (applied below).
     app.manage(zoom::Zoom::default());
     // Then the appearance: the page asks for it before its first screen.
@@ -831,10 +832,8 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .or(settings.server_url.clone());
 
-    // The window is still hidden: it opens where the user left it, zoomed as it was, titled
-    // with the product's name in the user's language ("Окно"), as the page and the tray write it.
+    // The window is still hidden: it opens where the user left it, zoomed as it was.
     if let Some(w) = handle.get_webview_window("main") {
-        let _ = w.set_title(lang().app_name());
         if let Some(place) = settings.window {
             window_place::restore(&w, place);
         }
@@ -1107,6 +1106,28 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// The main window, as `tauri.conf.json` describes it (created here, not by Tauri, for the
+/// handler below). Its title is the page's: the product's name in the user's language with the
+/// unread count, "(3) Окно", for the task bar and the window switcher.
+fn main_window(app: &AppHandle) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+    else {
+        return Err(tauri::Error::WindowNotFound);
+    };
+    tauri::WebviewWindowBuilder::from_config(app, &config)?
+        .on_document_title_changed(|window, title| {
+            let _ = window.set_title(&title);
+        })
+        .build()?;
+    Ok(())
 }
 
 pub(crate) fn focus_main(app: &AppHandle) {

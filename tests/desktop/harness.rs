@@ -1601,7 +1601,8 @@ impl Desktop {
         .await;
     }
 
-    /// The app window's title: the product's name in the app's language.
+    /// The product's name in the app's language: the window's title, after the unread count
+    /// when there is one ("(3) Okno").
     pub fn title(&self) -> &'static str {
         let ru = self
             .env
@@ -1616,7 +1617,16 @@ impl Desktop {
 
     /// The app window's X id and geometry (x, y, w, h).
     pub fn window(&self) -> (String, i32, i32, i32, i32) {
-        let id = self.titled(self.title(), false).unwrap_or_default();
+        let name = self.title();
+        let id = self
+            .titled(false, |t| {
+                t == name
+                    || t.strip_suffix(name)
+                        .and_then(|count| count.strip_prefix('('))
+                        .and_then(|count| count.strip_suffix(") "))
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+            })
+            .unwrap_or_default();
         let geo = Command::new("xdotool")
             .env("DISPLAY", &self.display)
             .args(["getwindowgeometry", "--shell", &id])
@@ -1635,11 +1645,22 @@ impl Desktop {
     /// The X id of a mapped window titled exactly `title` (a dialog the app opened). Compared
     /// here, not by `xdotool search --name`, which misses titles outside Latin-1.
     pub fn window_titled(&self, title: &str) -> Option<String> {
-        self.titled(title, true)
+        self.titled(true, |t| t == title)
     }
 
-    /// The last window titled exactly `title`, mapped ones only or any.
-    fn titled(&self, title: &str, only_visible: bool) -> Option<String> {
+    /// The app window's title now.
+    pub fn window_title(&self) -> String {
+        let (id, ..) = self.window();
+        Command::new("xdotool")
+            .env("DISPLAY", &self.display)
+            .args(["getwindowname", &id])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The last window whose title passes `want`, mapped ones only or any.
+    fn titled(&self, only_visible: bool, want: impl Fn(&str) -> bool) -> Option<String> {
         let xdotool = |args: &[&str]| -> String {
             Command::new("xdotool")
                 .env("DISPLAY", &self.display)
@@ -1656,7 +1677,7 @@ impl Desktop {
         xdotool(search)
             .lines()
             .rev()
-            .find(|id| xdotool(&["getwindowname", id]).trim_end() == title)
+            .find(|id| want(xdotool(&["getwindowname", id]).trim_end()))
             .map(str::to_owned)
     }
 

@@ -1475,6 +1475,11 @@ async fn the_tray_shows_the_unread_total() {
     .await;
     // The total on the icon: a red badge, as panels that show only icons (KDE, XFCE) draw it.
     assert!(app.tray_badge_red().await > 0.25, "a red badge");
+    // And in the window's title, for the task bar and the window switcher.
+    app.until("the window's title counts 3", 10, || async {
+        app.window_title() == "(3) Okno"
+    })
+    .await;
     // And on the app's icon in the dock.
     app.until("the dock's count says 3", 10, || async {
         app.dock_count_is(3)
@@ -1544,6 +1549,10 @@ async fn the_tray_shows_the_unread_total() {
     )
     .await;
     assert_eq!(app.tray_badge_red().await, 0.0);
+    app.until("the window's title without a count", 10, || async {
+        app.window_title() == "Okno"
+    })
+    .await;
     app.until("the dock's count gone", 10, || async {
         app.dock_count_is(0)
     })

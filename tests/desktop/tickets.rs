@@ -564,5 +564,56 @@ async fn the_specialists_window_in_russian_and_dark() {
         app.text_of("[data-testid=section-tickets]").await.trim(),
         "Обращения"
     );
+
+    // The smallest window: the presence switch and the ticket tabs fit the sidebar on one line
+    // each; the chat keeps its width and the client's card opens over it from the header.
+    assert_eq!(
+        app.find_all("[data-testid=ticket-side]:not([hidden])")
+            .await
+            .len(),
+        1,
+        "the card beside the chat in a wide window"
+    );
+    let (_, x, y, ..) = app.window();
+    app.place_window(x, y, 720, 480);
+    app.until("the card folded away", 10, || async {
+        app.find_all("[data-testid=ticket-card-toggle]").await.len() == 1
+            && app
+                .find_all("[data-testid=ticket-side]:not([hidden])")
+                .await
+                .is_empty()
+    })
+    .await;
+    let fit = app
+        .js("const over = (e) => e.scrollWidth > e.clientWidth + 1; \
+             const cut = [...document.querySelectorAll('.tab-label, [data-testid^=presence-]')].filter(over); \
+             const opts = [...document.querySelectorAll('[data-testid^=presence-]')]; \
+             const lines = opts.filter((o) => o.getBoundingClientRect().height > 30); \
+             const chat = document.querySelector('[data-testid=message-list]').getBoundingClientRect().width; \
+             return [cut.length, lines.length, chat]")
+        .await;
+    let (cut, wrapped, chat): (usize, usize, f64) = serde_json::from_value(fit).unwrap();
+    assert_eq!((cut, wrapped), (0, 0), "tabs and presence fit");
+    assert!(chat >= 380.0, "the chat keeps {chat} px");
+    app.click("[data-testid=ticket-card-toggle]").await;
+    app.until("the card over the chat", 10, || async {
+        !app.find_all("[data-testid=ticket-side]:not([hidden])")
+            .await
+            .is_empty()
+    })
+    .await;
+    assert_eq!(
+        app.text_of("[data-testid=ticket-result]").await,
+        "Spooler restarted"
+    );
+    app.screenshot("smallest-window-card").await;
+    app.press(thirtyfour::Key::Escape).await;
+    app.until("Esc folds the card", 10, || async {
+        app.find_all("[data-testid=ticket-side]:not([hidden])")
+            .await
+            .is_empty()
+    })
+    .await;
+    app.screenshot("smallest-window").await;
     app.quit().await;
 }
