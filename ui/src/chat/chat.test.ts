@@ -207,15 +207,55 @@ describe("chat", () => {
     const input = await openChat(w);
     await fireEvent.input(input, { target: { value: "Hello world" } });
     input.setSelectionRange(5, 5);
-    await fireEvent.click(screen.getByTestId("emoji-button"));
+    input.focus();
+    // A mouse click (one press): the composer keeps the focus.
+    await fireEvent.click(screen.getByTestId("emoji-button"), { detail: 1 });
     const picker = await screen.findByTestId("emoji-picker");
     const emoji = within(picker).getAllByTestId("emoji");
     expect(emoji.length).toBeGreaterThanOrEqual(80);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(picker.contains(document.activeElement)).toBe(false);
     await fireEvent.click(emoji[0]);
     expect(input.value).toBe(`Hello${emoji[0].textContent} world`);
     // Esc closes the picker.
     await fireEvent.keyDown(window, { key: "Escape" });
     await waitFor(() => expect(screen.queryByTestId("emoji-picker")).toBeNull());
+  });
+
+  it("the emoji picker works from the keyboard", async () => {
+    const w = world();
+    const input = await openChat(w);
+    await fireEvent.input(input, { target: { value: "Thanks" } });
+    input.setSelectionRange(6, 6);
+    const button = screen.getByTestId("emoji-button");
+    // Enter or Space on the button: a click with no mouse press; the first emoji takes the focus.
+    await fireEvent.click(button, { detail: 0 });
+    const picker = await screen.findByTestId("emoji-picker");
+    const emoji = within(picker).getAllByTestId("emoji");
+    await waitFor(() => expect(document.activeElement).toBe(emoji[0]));
+    // Only the current one is in the tab order; the arrows move through the grid of ten.
+    expect(emoji.filter((e) => e.tabIndex === 0)).toEqual([emoji[0]]);
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowRight" });
+    expect(document.activeElement).toBe(emoji[1]);
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowDown" });
+    expect(document.activeElement).toBe(emoji[11]);
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowLeft" });
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowUp" });
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowUp" });
+    expect(document.activeElement).toBe(emoji[0]);
+    await fireEvent.keyDown(document.activeElement!, { key: "End" });
+    expect(document.activeElement).toBe(emoji.at(-1));
+    await fireEvent.keyDown(document.activeElement!, { key: "Home" });
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowRight" });
+    expect(emoji.filter((e) => e.tabIndex === 0)).toEqual([emoji[1]]);
+    // Enter on it (a button's click) puts it at the caret.
+    await fireEvent.click(emoji[1]);
+    expect(input.value).toBe(`Thanks${emoji[1].textContent}`);
+    // Esc from inside the picker closes it and gives the focus back to its button.
+    emoji[1].focus();
+    await fireEvent.keyDown(window, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("emoji-picker")).toBeNull());
+    expect(document.activeElement).toBe(button);
   });
 
   it("marks the chat read when the newest message is in view", async () => {
