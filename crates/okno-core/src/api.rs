@@ -42,17 +42,40 @@ fn query_escape(s: &str) -> String {
     out
 }
 
-/// Checks a server address: `http(s)://host[:port]`, no path.
+/// Checks a server address: `http(s)://host[:port]`, no path. A bare host
+/// (`okno.example.com`, `10.0.0.5:8443`) means HTTPS, as a person types it into a browser; the
+/// scheme's case does not matter.
 pub fn normalize_url(url: &str) -> CoreResult<String> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or(CoreError::ServerAddress)?;
-    if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => ("https".to_owned(), url),
+    };
+    let bad = |c: char| c.is_whitespace() || "/?#@\\".contains(c);
+    if !matches!(scheme.as_str(), "http" | "https") || rest.contains(bad) || !host_and_port(rest) {
         return Err(CoreError::ServerAddress);
     }
-    Ok(url.to_owned())
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`, with a host and a port of digits.
+fn host_and_port(s: &str) -> bool {
+    let (host, port) = match s.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, "")) => (host, None),
+            Some((host, after)) => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match s.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (s, None),
+        },
+    };
+    !host.is_empty()
+        && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Api {
@@ -453,5 +476,48 @@ impl Api {
         drop(out);
         tokio::fs::rename(&tmp, dest).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_are_checked_and_a_bare_host_means_https() {
+        for (typed, url) in [
+            ("https://okno.example.com", "https://okno.example.com"),
+            ("  https://okno.example.com/  ", "https://okno.example.com"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("HTTPS://Okno.Example.com", "https://Okno.Example.com"),
+            ("okno.example.com", "https://okno.example.com"),
+            ("10.0.0.5:8443/", "https://10.0.0.5:8443"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            ("[fd00::5]", "https://[fd00::5]"),
+        ] {
+            assert_eq!(normalize_url(typed).ok().as_deref(), Some(url), "{typed}");
+        }
+        for typed in [
+            "",
+            "https://",
+            "ftp://okno.example.com",
+            "https://okno.example.com/api",
+            "okno.example.com/path",
+            "https://user@okno.example.com",
+            "okno example.com",
+            "https://okno.example.com?x=1",
+            "https://okno.example.com#top",
+            "https:",
+            "okno.example.com:",
+            "okno.example.com:http",
+            ":8080",
+            "[::1",
+            "[::1]x",
+        ] {
+            assert!(
+                matches!(normalize_url(typed), Err(CoreError::ServerAddress)),
+                "{typed:?}"
+            );
+        }
     }
 }

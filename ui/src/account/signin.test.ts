@@ -38,6 +38,17 @@ describe("sign-in", () => {
     expect((await w.mb.info()).me).toBeNull();
   });
 
+  it("a server typed without https:// is reached over HTTPS", async () => {
+    const w = world({ signedIn: false });
+    await renderApp(w.mb);
+    await fireEvent.input(screen.getByTestId("login-server"), { target: { value: " okno.example.com/ " } });
+    await fireEvent.input(screen.getByTestId("login-name"), { target: { value: "user" } });
+    await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
+    await fireEvent.submit(screen.getByTestId("login-form"));
+    await screen.findByTestId("lines-list");
+    expect((await w.mb.info()).server_url).toBe("https://okno.example.com");
+  });
+
   it("says why a sign-out failed and stays signed in", async () => {
     const w = world({ signedIn: true });
     await renderApp(w.mb);

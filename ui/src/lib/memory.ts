@@ -1156,12 +1156,14 @@ export class MemoryBackend implements Backend {
   }
 
   async login(server_url: string | null, login: string, password: string): Promise<Me> {
-    const server = server_url?.trim() || null;
+    // As the core checks it: http(s)://host[:port], no path; a bare host means HTTPS.
+    const typed = server_url?.trim().replace(/\/+$/, "") || null;
+    const server = typed && !typed.includes("://") ? `https://${typed}` : typed;
     if (server) {
       let ok = false;
       try {
         const u = new URL(server);
-        ok = (u.protocol === "http:" || u.protocol === "https:") && !!u.host;
+        ok = (u.protocol === "http:" || u.protocol === "https:") && !!u.host && u.pathname === "/" && !u.search && !u.hash && !u.username;
       } catch {
         ok = false;
       }
