@@ -147,8 +147,13 @@ type Res<T> = Result<T, ApiError>;
 #[derive(Debug, Serialize)]
 pub struct AppInfo {
     me: Option<Me>,
+    /// The server in use; signed out, the one the sign-in form starts with (the configured
+    /// one, or the last signed in to).
     server_url: Option<String>,
+    /// The app runs its own server with the demo data and uses it.
     embedded: bool,
+    /// The built-in demo server runs this session: an empty address signs in to it.
+    demo_server: bool,
     sync_state: SyncState,
     /// The system locale: the UI's language follows it.
     locale: Option<String>,
@@ -193,12 +198,21 @@ pub(crate) fn lang() -> okno_core::notify::Lang {
 #[tauri::command]
 async fn info(shell: State<'_, Shell>, factors: State<'_, zoom::Zoom>) -> Res<AppInfo> {
     let Started { core, embedded_url } = shell.started().await?;
-    let server_url = core.server_url().map_err(core_err)?;
     let settings = Settings::load(&shell.settings_path);
+    let embedded = embedded_url.is_some() && settings.server_url.is_none();
+    let server_url = if embedded {
+        embedded_url.clone()
+    } else {
+        core.server_url()
+            .map_err(core_err)?
+            .or_else(|| std::env::var("OKNO_SERVER_URL").ok())
+            .or(settings.server_url)
+    };
     Ok(AppInfo {
         me: core.me().map_err(core_err)?,
-        embedded: embedded_url.is_some() && settings.server_url.is_none(),
-        server_url: embedded_url.or(server_url),
+        embedded,
+        demo_server: embedded_url.is_some(),
+        server_url,
         sync_state: *core.sync_state().borrow(),
         locale: system_locale(),
         time_locale: time_locale(),

@@ -1011,6 +1011,16 @@ async fn signing_out_forgets_the_account_for_the_next_person() {
         "signed out without an error"
     );
     assert!(!downloaded.exists(), "downloaded files forgotten");
+    // The form keeps the server (no built-in one runs beside a configured server): the next
+    // person only signs in.
+    let server = app
+        .js("return document.querySelector('[data-testid=login-server]').value")
+        .await;
+    assert_eq!(server, cloud.url().as_str());
+    assert!(app
+        .find_all("[data-testid=login-demo-hint]")
+        .await
+        .is_empty());
     app.screenshot("signed-out").await;
 
     app.sign_in(&cloud.url(), "olga").await;

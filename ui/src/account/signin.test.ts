@@ -49,6 +49,31 @@ describe("sign-in", () => {
     expect((await w.mb.info()).server_url).toBe("https://okno.example.com");
   });
 
+  it("with a server of its own the form starts with that server and offers no demo", async () => {
+    // The shell runs no built-in server when one is configured; signed out, it says which.
+    const w = world({ embedded: false });
+    w.mb.signInAs("user", "https://okno.example.com");
+    await renderApp(w.mb);
+    await screen.findByTestId("lines-list");
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    await screen.findByTestId("login-form");
+    const field = screen.getByTestId("login-server") as HTMLInputElement;
+    expect(field.value).toBe("https://okno.example.com");
+    expect(screen.queryByTestId("login-demo-hint")).toBeNull();
+    await fireEvent.input(field, { target: { value: "" } });
+    expect(field.placeholder).toBe("https://okno.example.com");
+    expect(screen.queryByTestId("login-demo-hint")).toBeNull();
+    expect(screen.queryByText("Leave empty to use the built-in demo server.")).toBeNull();
+  });
+
+  it("with the built-in server the form starts empty and names the demo accounts", async () => {
+    const w = world({ signedIn: false });
+    await renderApp(w.mb);
+    const field = screen.getByTestId("login-server") as HTMLInputElement;
+    expect(field.value).toBe("");
+    expect(screen.getByTestId("login-demo-hint").textContent).toContain("okno-demo");
+  });
+
   it("says why a sign-out failed and stays signed in", async () => {
     const w = world({ signedIn: true });
     await renderApp(w.mb);

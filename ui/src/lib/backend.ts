@@ -41,10 +41,13 @@ export type { ChatId } from "./proto/ids";
 /** What the shell knows at start. */
 export interface AppInfo {
   me: Me | null;
-  /** The server in use; null when signed out. */
+  /** The server in use; signed out, the one the sign-in form starts with (the configured one,
+   * or the last signed in to), if any. */
   server_url: string | null;
-  /** True when the app runs its own server with demo data (no server configured). */
+  /** True when the app runs its own server with demo data (no server configured) and uses it. */
   embedded: boolean;
+  /** The built-in demo server runs: an empty address signs in to it. */
+  demo_server?: boolean;
   sync_state: SyncState;
   /** The system's locale (e.g. "ru_RU.UTF-8", "en-US"), when the shell knows it. */
   locale?: string | null;

@@ -1112,8 +1112,10 @@ export class MemoryBackend implements Backend {
   async info(): Promise<AppInfo> {
     return {
       me: this.me,
-      server_url: this.me ? this.serverUrl : null,
+      // As the shell: signed out, the last server signed in to stays for the sign-in form.
+      server_url: this.serverUrl,
       embedded: this.opts.embedded && this.serverUrl == null,
+      demo_server: !!this.opts.embedded,
       sync_state: this.syncState,
       zoom: this.zoom,
     };
@@ -1186,7 +1188,7 @@ export class MemoryBackend implements Backend {
     this.outbox = [];
     this.me = null;
     this.draftMap.clear();
-    this.serverUrl = null;
+    // The server stays, as the shell keeps it in its settings for the next sign-in.
     this.syncState = "idle";
     this.emit({ type: "sync_state", state: "idle", detail: null });
     this.emit({ type: "signed_out" });

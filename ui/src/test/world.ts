@@ -5,13 +5,13 @@ import { MemoryBackend } from "../lib/memory";
 
 export const HOUR = 3_600_000;
 
-export function world(opts: { signedIn?: boolean } = {}) {
+export function world(opts: { signedIn?: boolean; embedded?: boolean } = {}) {
   const now = Date.now();
   // `hours` ago, but never before today's midnight (the tests expect these under "Today" at
   // any time of day): shortly after midnight they move to just after it, in the same order.
   const midnight = new Date(now).setHours(0, 0, 0, 0);
   const todayAgo = (hours: number) => Math.max(now - hours * HOUR, midnight + (10 - hours) * 1_000);
-  const mb = new MemoryBackend({ manual: true });
+  const mb = new MemoryBackend({ manual: true, embedded: opts.embedded });
   const me = mb.addAccount("user", "okno-demo", "Anna Petrova");
   mb.addAccount("specialist", "okno-demo", "Dmitry Sokolov");
   mb.signInAs("user");
