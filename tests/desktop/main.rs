@@ -1193,6 +1193,17 @@ async fn too_many_wrong_passwords_say_how_long_to_wait() {
         .unwrap_or_else(|| panic!("no wait in seconds: {text:?}"));
     assert!((1..=60).contains(&secs), "{secs} s");
     app.screenshot("sign-in-rate-limited").await;
+    // It counts down to the next try.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let later = app.text_of("[data-testid=login-error]").await;
+    let left: Option<u64> = later
+        .strip_prefix(limited)
+        .and_then(|rest| rest.strip_suffix(" с."))
+        .and_then(|n| n.parse().ok());
+    assert!(
+        left.map_or(secs <= 3 && later.is_empty(), |l| l < secs),
+        "{secs} s, then {later:?}"
+    );
     app.quit().await;
 }
 

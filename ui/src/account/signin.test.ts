@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { renderApp, world } from "../test/world";
 
 describe("sign-in", () => {
@@ -72,6 +72,29 @@ describe("sign-in", () => {
     const field = screen.getByTestId("login-server") as HTMLInputElement;
     expect(field.value).toBe("");
     expect(screen.getByTestId("login-demo-hint").textContent).toContain("okno-demo");
+  });
+
+  it("too many attempts count down to the next try", async () => {
+    const w = world({ signedIn: false });
+    await renderApp(w.mb);
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      w.mb.login = async () => {
+        throw { code: "rate_limited", message: "too many attempts; try again in 3 s", retry_after: 3 };
+      };
+      await fireEvent.input(screen.getByTestId("login-name"), { target: { value: "user" } });
+      await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
+      await fireEvent.click(screen.getByTestId("login-submit"));
+      await waitFor(() => expect(screen.getByTestId("login-error").textContent).toBe("Too many attempts. Try again in 3 s."));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(screen.getByTestId("login-error").textContent).toBe("Too many attempts. Try again in 2 s.");
+      await vi.advanceTimersByTimeAsync(2000);
+      await waitFor(() => expect(screen.queryByTestId("login-error")).toBeNull());
+      // The password stays for the next try.
+      expect((screen.getByTestId("login-password") as HTMLInputElement).value).toBe("okno-demo");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("says why a sign-out failed and stays signed in", async () => {
