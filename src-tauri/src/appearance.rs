@@ -268,25 +268,25 @@ mod linux {
         let Some(screen) = gtk::gdk::Screen::default() else {
             return;
         };
-        if let Some(factors) = app.try_state::<crate::zoom::Zoom>() {
-            let scale = crate::zoom::text_scale(screen.resolution());
-            if factors.set_text_scale(scale).is_some() {
-                tracing::info!(scale, "the desktop's text scale");
-            }
-        }
+        set_text_scale(app, screen.resolution());
         let a = app.clone();
         screen.connect_notify_local(Some("resolution"), move |s, _| {
             apply_text_scale(&a, s.resolution())
         });
     }
 
-    fn apply_text_scale(app: &AppHandle, resolution: f64) {
+    /// Takes the text scale of GTK's font resolution; the page's new zoom when it changed.
+    fn set_text_scale(app: &AppHandle, resolution: f64) -> Option<f64> {
         let scale = crate::zoom::text_scale(resolution);
-        let Some(factors) = app.try_state::<crate::zoom::Zoom>() else {
-            return;
-        };
-        if let Some(page) = factors.set_text_scale(scale) {
-            tracing::info!(scale, "the desktop's text scale");
+        let page = app
+            .try_state::<crate::zoom::Zoom>()?
+            .set_text_scale(scale)?;
+        tracing::info!(scale, "the desktop's text scale");
+        Some(page)
+    }
+
+    fn apply_text_scale(app: &AppHandle, resolution: f64) {
+        if let Some(page) = set_text_scale(app, resolution) {
             if let Some(w) = app.get_webview_window("main") {
                 if let Err(e) = w.set_zoom(page) {
                     tracing::warn!(error = %e, "could not zoom the page");

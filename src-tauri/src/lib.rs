@@ -205,8 +205,7 @@ async fn info(shell: State<'_, Shell>, factors: State<'_, zoom::Zoom>) -> Res<Ap
     } else {
         core.server_url()
             .map_err(core_err)?
-            .or_else(|| std::env::var("OKNO_SERVER_URL").ok())
-            .or(settings.server_url)
+            .or_else(|| configured_server(&settings))
     };
     Ok(AppInfo {
         me: core.me().map_err(core_err)?,
@@ -841,10 +840,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .map(|g| tracing_appender_guard::Guard(Box::new(g)));
     let settings_path = dir.join("settings.json");
     let settings = Settings::load(&settings_path);
-    // A server given by the environment (tests, managed installs) wins over the settings.
-    let configured = std::env::var("OKNO_SERVER_URL")
-        .ok()
-        .or(settings.server_url.clone());
+    let configured = configured_server(&settings);
 
     // The window is still hidden: it opens where the user left it, zoomed as it was.
     if let Some(w) = handle.get_webview_window("main") {
@@ -1120,6 +1116,15 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// The server Okno uses when none is signed in to: one given by the environment (tests,
+/// managed installs) wins over the one the settings keep from the last sign-in; none means the
+/// embedded demo server.
+fn configured_server(settings: &Settings) -> Option<String> {
+    std::env::var("OKNO_SERVER_URL")
+        .ok()
+        .or_else(|| settings.server_url.clone())
 }
 
 /// The main window, as `tauri.conf.json` describes it (created here, not by Tauri, for the

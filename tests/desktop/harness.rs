@@ -1289,6 +1289,15 @@ impl Desktop {
         serde_json::from_value(v).unwrap_or_default()
     }
 
+    /// Whether the open chat shows a message of `kind` ("text", "file") containing `text` as
+    /// sent.
+    pub async fn shows_sent(&self, kind: &str, text: &str) -> bool {
+        self.shown_messages()
+            .await
+            .iter()
+            .any(|(_, k, status, t)| k == kind && status == "sent" && t.contains(text))
+    }
+
     /// A property of the tray item, read over D-Bus as a panel reads it.
     async fn tray_property(&self, name: &str) -> Option<zbus::zvariant::OwnedValue> {
         let (bus, path) = self.tray_items.lock().unwrap().last().cloned()?;

@@ -313,12 +313,7 @@ async fn chat_send_and_the_information_panel() {
     input.send_keys(" thanks").await.unwrap();
     input.send_keys(thirtyfour::Key::Enter).await.unwrap();
     app.until("the emoji message sent", 15, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|(_, kind, status, text)| {
-                kind == "text" && status == "sent" && text.contains("👍 thanks")
-            })
+        app.shows_sent("text", "👍 thanks").await
     })
     .await;
     assert!(user
@@ -750,12 +745,7 @@ async fn the_attach_button_picks_files_in_the_systems_dialog() {
         .unwrap();
     assert_eq!(sent.size, body.len() as i64);
     app.until("shown as sent", 10, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|(_, kind, status, text)| {
-                kind == "file" && status == "sent" && text.contains("quarterly-report.txt")
-            })
+        app.shows_sent("file", "quarterly-report.txt").await
     })
     .await;
     app.quit().await;

@@ -48,7 +48,7 @@ const pad2 = (n: number) => String(n).padStart(2, "0");
 
 /** "9:05", "14:05"; "9:05 AM", "2:05 PM". A 24-hour clock pads the hour in a full date and
  *  time ("09:05"), as CLDR's short time does, and not alone, as `Intl`'s numeric hour. */
-function clock(l: LocalTime, pad = false): string {
+function clock(l: Pick<LocalTime, "hour" | "minute">, pad = false): string {
   if (!regional().h12) return `${pad ? pad2(l.hour) : l.hour}:${pad2(l.minute)}`;
   return `${l.hour % 12 || 12}:${pad2(l.minute)} ${l.hour < 12 ? "AM" : "PM"}`;
 }
@@ -162,9 +162,8 @@ function wallClock(hhmm: string): string {
   const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
   if (!m) return hhmm;
   const hour = Number(m[1]);
-  if (!regional().h12) return `${pad2(hour)}:${m[2]}`;
-  const h = hour % 24;
-  return `${h % 12 || 12}:${m[2]} ${h < 12 ? "AM" : "PM"}`;
+  // "24:00" stays on a 24-hour clock and is midnight, 12:00 AM, on a 12-hour one.
+  return clock({ hour: regional().h12 ? hour % 24 : hour, minute: Number(m[2]) }, true);
 }
 
 /** Groups a weekly schedule into runs of consecutive days with the same hours. */
