@@ -572,7 +572,24 @@ impl Desktop {
     /// Starts with the given system locale and, with `dark`, a dark GTK theme (`GTK_THEME`; the
     /// shell reads it and tells the page, see src-tauri/src/appearance.rs).
     pub async fn start_with(name: &str, server_url: &str, lang: &str, dark: bool) -> Self {
-        Self::start_full(name, server_url, lang, dark, true, Path::new(APP)).await
+        Self::start_full(name, server_url, lang, dark, true, Path::new(APP), &[]).await
+    }
+
+    /// Starts with `ca` (a PEM file) as the only certificate authority the system trusts
+    /// (`SSL_CERT_FILE`, as OpenSSL and rustls read it).
+    pub async fn start_trusting(name: &str, server_url: &str, ca: &Path) -> Self {
+        let ca = ca.to_string_lossy();
+        let env = [("SSL_CERT_FILE", ca.as_ref())];
+        Self::start_full(
+            name,
+            server_url,
+            "en_US.UTF-8",
+            false,
+            true,
+            Path::new(APP),
+            &env,
+        )
+        .await
     }
 
     /// Starts on a desktop that shows no tray icons (no StatusNotifierWatcher on the bus, as
@@ -585,13 +602,14 @@ impl Desktop {
             false,
             false,
             Path::new(APP),
+            &[],
         )
         .await
     }
 
     /// Starts the app binary at `app` (one a package installed) instead of the build under test.
     pub async fn start_app(name: &str, server_url: &str, app: &Path) -> Self {
-        Self::start_full(name, server_url, "en_US.UTF-8", false, true, app).await
+        Self::start_full(name, server_url, "en_US.UTF-8", false, true, app, &[]).await
     }
 
     async fn start_full(
@@ -601,6 +619,7 @@ impl Desktop {
         dark: bool,
         tray: bool,
         app: &Path,
+        extra_env: &[(&str, &str)],
     ) -> Self {
         let data = tempfile::tempdir().unwrap();
         // A display of our own.
@@ -788,7 +807,14 @@ impl Desktop {
             ("OKNO_SERVER_URL".into(), server_url.into()),
             ("OKNO_NO_KEYRING".into(), "1".into()),
             ("LANG".into(), lang.into()),
-        ];
+        ]
+        .into_iter()
+        .chain(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+        .collect();
         let port = free_port();
         // Two calls can hand out the same free port, and tauri-driver needs two.
         let native = std::iter::repeat_with(free_port)
@@ -818,6 +844,7 @@ impl Desktop {
                 .env("XDG_CONFIG_HOME", &xdg_config)
                 .env_remove("BROWSER")
                 .env_remove("XDG_CURRENT_DESKTOP")
+                .envs(extra_env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(log),
         );

@@ -8,6 +8,8 @@ mod harness;
 mod kb;
 mod package;
 mod tickets;
+#[path = "../../crates/okno-core/tests/common/tls.rs"]
+mod tls;
 
 use harness::*;
 use okno_proto::*;
@@ -1194,6 +1196,77 @@ async fn too_many_wrong_passwords_say_how_long_to_wait() {
         left.map_or(secs <= 3 && later.is_empty(), |l| l < secs),
         "{secs} s, then {later:?}"
     );
+    app.quit().await;
+}
+
+/// A server behind HTTPS, as real deployments are (a TLS proxy in front of the test server, its
+/// certificate signed by a test authority that is the only one the system trusts): an `https`
+/// address that answers plain HTTP is refused in words a person can act on, with what was typed
+/// kept; then the right address signs in, a message goes out and a reply comes back over the
+/// secure WebSocket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signs_in_and_chats_with_a_server_over_https() {
+    let cloud = Cloud::start().await;
+    let (_, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let ca = tls::TestCa::new("Okno test CA");
+    let trust = tempfile::tempdir().unwrap();
+    let ca_file = trust.path().join("ca.pem");
+    ca.write(&ca_file);
+    let https = tls::TlsProxy::start(cloud.proxy.addr, ca.server(&["localhost"])).await;
+    let app = Desktop::start_trusting("https", &cloud.url(), &ca_file).await;
+
+    app.find("[data-testid=login-form]").await;
+    let plain = cloud.url().replace("http://", "https://");
+    app.type_into("[data-testid=login-server]", &plain).await;
+    app.type_into("[data-testid=login-name]", "user").await;
+    app.type_into(
+        "[data-testid=login-password]",
+        okno_server::demo::DEMO_PASSWORD,
+    )
+    .await;
+    app.click("[data-testid=login-submit]").await;
+    let not_https = "The server at this address does not answer over HTTPS. \
+                     If it has no HTTPS, write http:// before the address.";
+    app.until("refused as not HTTPS", 15, || async {
+        app.text_of("[data-testid=login-error]").await == not_https
+    })
+    .await;
+    app.screenshot("sign-in-not-https").await;
+    let password = app
+        .js("return document.querySelector('[data-testid=login-password]').value")
+        .await;
+    assert_eq!(password, json!(okno_server::demo::DEMO_PASSWORD), "kept");
+
+    app.type_into("[data-testid=login-server]", &https.url("localhost"))
+        .await;
+    app.click("[data-testid=login-submit]").await;
+    app.find("[data-testid=lines-list]").await;
+    app.until("connected over wss", 15, || async {
+        let state = app.find("[data-testid=sync-state]").await;
+        app.attr(&state, "data-state").await == "online"
+    })
+    .await;
+    app.open_line(it.line.id).await;
+    let input = app.find("[data-testid=composer-input]").await;
+    input.send_keys("Sent over TLS").await.unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("sent", 15, || async {
+        app.shows_sent("text", "Sent over TLS").await
+    })
+    .await;
+    let specialist = cloud.api("specialist").await;
+    specialist
+        .send(it.chat_id.unwrap(), "Received over TLS")
+        .await;
+    app.until("the reply over wss", 15, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, _, _, text)| text.contains("Received over TLS"))
+    })
+    .await;
+    app.screenshot("chat-over-https").await;
     app.quit().await;
 }
 

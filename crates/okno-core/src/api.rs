@@ -7,6 +7,7 @@ use okno_proto::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +17,8 @@ pub struct Api {
     base: String,
     token: Option<String>,
     http: reqwest::Client,
+    /// The TLS configuration for an `https` server, for the WebSocket too.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// Progress callback: (bytes done, bytes total).
@@ -24,6 +27,8 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 fn offline(e: reqwest::Error) -> CoreError {
     if e.is_decode() {
         CoreError::BadResponse(e.to_string())
+    } else if let Some(tls) = crate::tls::failure(&e) {
+        tls
     } else {
         CoreError::Offline(e.to_string())
     }
@@ -43,12 +48,15 @@ fn query_escape(s: &str) -> String {
 }
 
 /// Checks a server address: `http(s)://host[:port]`, no path. A bare host
-/// (`okno.example.com`, `10.0.0.5:8443`) means HTTPS, as a person types it into a browser; the
-/// scheme's case does not matter.
+/// (`okno.example.com`, `10.0.0.5:8443`) means HTTPS, as a person types it into a browser,
+/// except this computer's own (`localhost`, `127.0.0.1:18555`, `[::1]`): plain HTTP, as a server
+/// started here for a try serves it. The scheme's case does not matter.
 pub fn normalize_url(url: &str) -> CoreResult<String> {
     let url = url.trim().trim_end_matches('/');
     let (scheme, rest) = match url.split_once("://") {
         Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        // This computer's own server is seldom behind TLS; any other is expected to be.
+        None if loopback(url) => ("http".to_owned(), url),
         None => ("https".to_owned(), url),
     };
     let bad = |c: char| c.is_whitespace() || "/?#@\\".contains(c);
@@ -56,6 +64,18 @@ pub fn normalize_url(url: &str) -> CoreResult<String> {
         return Err(CoreError::ServerAddress);
     }
     Ok(format!("{scheme}://{rest}"))
+}
+
+/// Whether `host[:port]` names this computer: `localhost`, 127.0.0.0/8 or `[::1]`.
+fn loopback(host_port: &str) -> bool {
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`, with a host and a port of digits.
@@ -80,15 +100,27 @@ fn host_and_port(s: &str) -> bool {
 
 impl Api {
     pub fn new(base: &str) -> CoreResult<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| CoreError::Io(e.to_string()))?;
+        let base = normalize_url(base)?;
+        let builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(5));
+        let (builder, tls) = if base.starts_with("https://") {
+            let tls = crate::tls::config()?;
+            (builder.use_preconfigured_tls((*tls).clone()), Some(tls))
+        } else {
+            // Plain HTTP reads no certificate store.
+            (builder.tls_built_in_root_certs(false), None)
+        };
+        let http = builder.build().map_err(|e| CoreError::Io(e.to_string()))?;
         Ok(Self {
-            base: normalize_url(base)?,
+            base,
             token: None,
             http,
+            tls,
         })
+    }
+
+    /// The TLS configuration for the server's WebSocket (`wss`), if it is an `https` one.
+    pub fn tls(&self) -> Option<Arc<rustls::ClientConfig>> {
+        self.tls.clone()
     }
 
     pub fn with_token(mut self, token: String) -> Self {
@@ -484,7 +516,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn server_addresses_are_checked_and_a_bare_host_means_https() {
+    fn server_addresses_are_checked_and_a_bare_host_means_https_but_on_this_computer() {
         for (typed, url) in [
             ("https://okno.example.com", "https://okno.example.com"),
             ("  https://okno.example.com/  ", "https://okno.example.com"),
@@ -494,6 +526,13 @@ mod tests {
             ("10.0.0.5:8443/", "https://10.0.0.5:8443"),
             ("http://[::1]:8080", "http://[::1]:8080"),
             ("[fd00::5]", "https://[fd00::5]"),
+            ("127.0.0.1:18555", "http://127.0.0.1:18555"),
+            ("127.1.2.3", "http://127.1.2.3"),
+            ("LocalHost:8080", "http://LocalHost:8080"),
+            ("[::1]:8080", "http://[::1]:8080"),
+            ("https://localhost:8443", "https://localhost:8443"),
+            ("localhost.example.com", "https://localhost.example.com"),
+            ("128.0.0.1", "https://128.0.0.1"),
         ] {
             assert_eq!(normalize_url(typed).ok().as_deref(), Some(url), "{typed}");
         }

@@ -32,6 +32,21 @@ pub enum CoreError {
     Unsent(usize),
     #[error("{0}")]
     Io(String),
+    /// HTTPS could not be set up with the server.
+    #[error("no secure connection to the server: {detail}")]
+    Tls { problem: TlsProblem, detail: String },
+}
+
+/// Why a secure connection failed, as the person at the keyboard can act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// The server's certificate is not trusted here: an unknown authority, expired, or made out
+    /// to another name.
+    Certificate,
+    /// Something answered at the address, but not in TLS: a server of plain HTTP.
+    NotTls,
+    /// Any other failure of the handshake.
+    Handshake,
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
@@ -63,6 +78,11 @@ impl CoreError {
             CoreError::Cancelled => "cancelled",
             CoreError::Unsent(_) => "unsent",
             CoreError::Io(_) => "io",
+            CoreError::Tls { problem, .. } => match problem {
+                TlsProblem::Certificate => "untrusted_certificate",
+                TlsProblem::NotTls => "not_https",
+                TlsProblem::Handshake => "tls",
+            },
         }
     }
 
@@ -81,7 +101,11 @@ impl CoreError {
     /// Whether trying the same thing later may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
-            CoreError::Offline(_) | CoreError::BadResponse(_) | CoreError::Gap { .. } => true,
+            // A certificate renewed or a proxy mended later lets the same call through.
+            CoreError::Offline(_)
+            | CoreError::BadResponse(_)
+            | CoreError::Gap { .. }
+            | CoreError::Tls { .. } => true,
             CoreError::Server { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             _ => false,
         }

@@ -17,10 +17,11 @@ pub mod notify;
 pub mod outbox;
 pub mod secret;
 pub mod sync;
+pub mod tls;
 
 use api::Api;
 use cache::{Cache, Changes};
-pub use error::{CoreError, CoreResult};
+pub use error::{CoreError, CoreResult, TlsProblem};
 use okno_proto::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

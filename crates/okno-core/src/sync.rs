@@ -157,7 +157,12 @@ async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult
     }
     let (mut ws, _) = tokio::time::timeout(
         Duration::from_secs(10),
-        tokio_tungstenite::connect_async(req),
+        tokio_tungstenite::connect_async_tls_with_config(
+            req,
+            None,
+            false,
+            api.tls().map(tokio_tungstenite::Connector::Rustls),
+        ),
     )
     .await
     .map_err(|_| CoreError::Offline("the WebSocket did not open in time".into()))?
@@ -168,7 +173,9 @@ async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult
                 error: ApiError::new("unauthorized", "sign in first"),
             }
         }
-        other => CoreError::Offline(other.to_string()),
+        other => {
+            crate::tls::failure(&other).unwrap_or_else(|| CoreError::Offline(other.to_string()))
+        }
     })?;
     *attempt = 0;
     inner.set_state(SyncState::Online, None);

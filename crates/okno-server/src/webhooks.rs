@@ -231,11 +231,37 @@ async fn deliver(http: &reqwest::Client, d: &Due) -> Result<(), String> {
     }
 }
 
+/// The webhook client, built for the first delivery: building it reads the system's trusted
+/// certificates (HTTPS endpoints), which a server with no webhooks, the desktop's embedded one
+/// above all, never needs.
+#[derive(Default)]
+pub struct Client(std::sync::OnceLock<reqwest::Client>);
+
+impl Client {
+    fn get(&self) -> Result<&reqwest::Client, String> {
+        if let Some(c) = self.0.get() {
+            return Ok(c);
+        }
+        let built = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the webhook client: {e}"))?;
+        Ok(self.0.get_or_init(|| built))
+    }
+}
+
 /// One round: claim, send, record. Returns how many were attempted.
-pub async fn run_once(state: &AppState, http: &reqwest::Client) -> ApiResult<usize> {
+pub async fn run_once(state: &AppState, client: &Client) -> ApiResult<usize> {
     let due = claim(state).await?;
     let n = due.len();
-    let results = futures_util::future::join_all(due.iter().map(|d| deliver(http, d))).await;
+    let results = match (due.is_empty(), client.get()) {
+        (true, _) => Vec::new(),
+        (false, Ok(http)) => {
+            futures_util::future::join_all(due.iter().map(|d| deliver(http, d))).await
+        }
+        (false, Err(e)) => due.iter().map(|_| Err(e.clone())).collect(),
+    };
     let base = state.config.webhook_retry_base.as_millis() as i64;
     let max = i64::from(state.config.webhook_max_attempts);
     let outcomes: Vec<(i64, i64, Result<(), String>)> = due
@@ -291,17 +317,7 @@ pub fn spawn_worker(state: Arc<AppState>) {
     let poll = state.config.webhook_poll;
     drop(state);
     tokio::spawn(async move {
-        let http = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot build the webhook client");
-                return;
-            }
-        };
+        let http = Client::default();
         loop {
             let Some(state) = weak.upgrade() else { break };
             let n = match run_once(&state, &http).await {

@@ -49,6 +49,17 @@ describe("sign-in", () => {
     expect((await w.mb.info()).server_url).toBe("https://okno.example.com");
   });
 
+  it("a server on this computer typed without a scheme is reached over plain HTTP", async () => {
+    const w = world({ signedIn: false });
+    await renderApp(w.mb);
+    await fireEvent.input(screen.getByTestId("login-server"), { target: { value: "127.0.0.1:18555" } });
+    await fireEvent.input(screen.getByTestId("login-name"), { target: { value: "user" } });
+    await fireEvent.input(screen.getByTestId("login-password"), { target: { value: "okno-demo" } });
+    await fireEvent.submit(screen.getByTestId("login-form"));
+    await screen.findByTestId("lines-list");
+    expect((await w.mb.info()).server_url).toBe("http://127.0.0.1:18555");
+  });
+
   it("with a server of its own the form starts with that server and offers no demo", async () => {
     // The shell runs no built-in server when one is configured; signed out, it says which.
     const w = world({ embedded: false });

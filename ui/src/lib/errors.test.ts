@@ -28,7 +28,18 @@ describe("errorText", () => {
     expect(errorText(err("io", "No such file or directory (os error 2)"))).toBe("Cannot read or write Okno's data on this computer.");
     expect(errorText(err("rate_limited", "too many attempts", { retry_after: 42 }))).toBe("Too many attempts. Try again in 42 s.");
     expect(errorText(err("rate_limited", "too many attempts; try again in 42 s"))).toBe("Too many attempts. Try again later.");
+    const notHttps = err("not_https", "no secure connection to the server: received corrupt message of type InvalidContentType");
+    expect(errorText(notHttps)).toBe(
+      "The server at this address does not answer over HTTPS. If it has no HTTPS, write http:// before the address.",
+    );
+    const untrusted = err("untrusted_certificate", "no secure connection to the server: invalid peer certificate: UnknownIssuer");
+    expect(errorText(untrusted)).toMatch(/^This computer does not trust the server's certificate\./);
     setLang("ru");
+    expect(errorText(notHttps)).toBe("Сервер по этому адресу не отвечает по HTTPS. Если HTTPS у него нет, напишите http:// перед адресом.");
+    expect(errorText(untrusted)).toMatch(/^Этот компьютер не доверяет сертификату сервера\./);
+    expect(errorText(err("tls", "no secure connection to the server: handshake failure"))).toBe(
+      "Не удалось установить защищённое соединение с сервером.",
+    );
     expect(errorText(offline)).toBe("Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.");
     expect(errorText(err("payload_too_large", "the file is too large", big))).toBe("Файл слишком большой: 150 МБ, можно не больше 100 МБ.");
     expect(errorText(err("payload_too_large", "files may have at most 104857600 bytes", { limit: big.limit }))).toBe(

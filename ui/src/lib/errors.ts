@@ -22,6 +22,9 @@ const KNOWN: Partial<Record<string, Key>> = {
   clipboard: "error.clipboard",
   unsupported: "error.unsupported",
   server_address: "error.serverAddress",
+  not_https: "error.notHttps",
+  untrusted_certificate: "error.untrustedCertificate",
+  tls: "error.tls",
   unsent: "error.unsent",
 };
 

@@ -181,6 +181,10 @@ const en = {
   "error.unsupported": "Not available on this system.",
   "error.invalid": "Check what you entered.",
   "error.serverAddress": "Enter the server's address like https://okno.example.com",
+  "error.notHttps": "The server at this address does not answer over HTTPS. If it has no HTTPS, write http:// before the address.",
+  "error.untrustedCertificate":
+    "This computer does not trust the server's certificate. Check the address; if it is right, ask your administrator about the server's certificate.",
+  "error.tls": "Could not set up a secure connection to the server.",
   "error.unsent": "Some of your messages are not sent yet.",
   "error.forbidden": "You have no right to do that.",
   "error.notFound": "Not found: it may have been removed.",
@@ -472,6 +476,10 @@ const ru: Record<Key, string> = {
   "error.unsupported": "Недоступно в этой системе.",
   "error.invalid": "Проверьте введённые данные.",
   "error.serverAddress": "Введите адрес сервера вида https://okno.example.com",
+  "error.notHttps": "Сервер по этому адресу не отвечает по HTTPS. Если HTTPS у него нет, напишите http:// перед адресом.",
+  "error.untrustedCertificate":
+    "Этот компьютер не доверяет сертификату сервера. Проверьте адрес; если он верный, спросите администратора о сертификате сервера.",
+  "error.tls": "Не удалось установить защищённое соединение с сервером.",
   "error.unsent": "Часть ваших сообщений ещё не отправлена.",
   "error.forbidden": "У вас нет прав на это действие.",
   "error.notFound": "Не найдено: возможно, это уже удалено.",

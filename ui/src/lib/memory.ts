@@ -1158,9 +1158,12 @@ export class MemoryBackend implements Backend {
   }
 
   async login(server_url: string | null, login: string, password: string): Promise<Me> {
-    // As the core checks it: http(s)://host[:port], no path; a bare host means HTTPS.
+    // As the core checks it: http(s)://host[:port], no path; a bare host means HTTPS, this
+    // computer's own plain HTTP.
     const typed = server_url?.trim().replace(/\/+$/, "") || null;
-    const server = typed && !typed.includes("://") ? `https://${typed}` : typed;
+    const bare = typed && !typed.includes("://") ? typed : null;
+    const loopback = !!bare && /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i.test(bare);
+    const server = bare ? `${loopback ? "http" : "https"}://${bare}` : typed;
     if (server) {
       let ok = false;
       try {

@@ -2,6 +2,8 @@
 //! of it that can refuse and cut connections, and helpers to wait for convergence.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod tls;
+
 use okno_core::{Core, CoreConfig};
 use okno_proto::*;
 use okno_server::{demo, Config, Server};
