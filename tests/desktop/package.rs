@@ -46,6 +46,7 @@ async fn the_package_installs_a_working_app_with_its_menu_entry_and_icons() {
         "libwebkit2gtk-4.1-0",
         "libgtk-3-0",
         "libayatana-appindicator3-1",
+        "ca-certificates",
         "fonts-noto-color-emoji",
         "xdg-utils",
     ] {
