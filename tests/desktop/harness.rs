@@ -219,6 +219,24 @@ impl Api {
         self.send_with_files(chat, text, &[]).await
     }
 
+    /// Ends every other session of this account ("sign out everywhere else").
+    pub async fn revoke_other_sessions(&self) -> usize {
+        let sessions: Vec<SessionInfo> = self.get("/api/v1/sessions").await;
+        let others: Vec<_> = sessions.iter().filter(|s| !s.current).collect();
+        for s in &others {
+            let path = format!("/api/v1/sessions/{}", s.id);
+            let r = self
+                .http
+                .delete(format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "DELETE {path}: {}", r.status());
+        }
+        others.len()
+    }
+
     /// Uploads a file (to attach it to a message with `send_with_files`).
     pub async fn upload(&self, name: &str, bytes: &[u8]) -> FileMeta {
         let r = self

@@ -1026,6 +1026,74 @@ async fn signing_out_forgets_the_account_for_the_next_person() {
     app.quit().await;
 }
 
+/// The session revoked from another device: the app says the server ended it and offers to
+/// sign in again; what is written meanwhile waits as sending; the password alone signs the same
+/// account in again, the chat stays open, and the message goes out once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ended_by_the_server_is_signed_in_again_without_losing_anything() {
+    let AtItSupport {
+        cloud: _cloud,
+        user,
+        it,
+        app,
+        ..
+    } = at_it_support("session-ended").await;
+    let chat = it.chat_id.unwrap();
+    assert_eq!(user.revoke_other_sessions().await, 1, "the app's session");
+    app.until("the banner says the session ended", 20, || async {
+        app.text_of("[data-testid=offline-banner]")
+            .await
+            .contains("The server ended this session.")
+    })
+    .await;
+    let input = app.find("[data-testid=composer-input]").await;
+    input.send_keys("Written after the end").await.unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.until("waiting as sending", 10, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, _, status, text)| {
+                status == "sending" && text.contains("Written after the end")
+            })
+    })
+    .await;
+    app.screenshot("session-ended").await;
+
+    app.click("[data-testid=sign-in-again]").await;
+    app.find("[data-testid=sign-in-again-dialog]").await;
+    let who = app.text_of("[data-testid=sign-in-again-who]").await;
+    assert!(who.starts_with("user on http://127.0.0.1:"), "{who}");
+    app.type_into(
+        "[data-testid=sign-in-again-password]",
+        okno_server::demo::DEMO_PASSWORD,
+    )
+    .await;
+    app.screenshot("sign-in-again").await;
+    app.click("[data-testid=sign-in-again-dialog-submit]").await;
+    app.until("sent once signed in again", 20, || async {
+        app.find_all("[data-testid=offline-banner]")
+            .await
+            .is_empty()
+            && app.shows_sent("text", "Written after the end").await
+    })
+    .await;
+    assert!(app.find_all("[data-testid=login-form]").await.is_empty());
+    assert!(
+        !app.find_all("[data-testid=chat]").await.is_empty(),
+        "the chat stays open"
+    );
+    let history = user.history(chat).await;
+    assert_eq!(
+        history
+            .iter()
+            .filter(|m| m.text == "Written after the end")
+            .count(),
+        1
+    );
+    app.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_send_is_delivered_once_back_online() {
     let AtItSupport {

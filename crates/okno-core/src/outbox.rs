@@ -39,6 +39,14 @@ pub(crate) async fn run(inner: Arc<Inner>, api: Api, stop: CancellationToken) {
         match result {
             Ok(()) => failures = 0,
             Err(CoreError::Cancelled) => {}
+            // Not the message's fault: it waits, as it is, for the account to sign in again
+            // (which starts this loop anew).
+            Err(e) if e.is_unauthorized() => {
+                tracing::warn!("the server no longer accepts this session; sends wait");
+                inner.set_state(SyncState::SessionEnded, None);
+                stop.cancelled().await;
+                return;
+            }
             Err(e) if e.is_transient() => {
                 failures = failures.saturating_add(1);
                 let _ = inner.cache.outbox_attempted(id);

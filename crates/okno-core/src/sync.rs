@@ -37,10 +37,7 @@ pub(crate) async fn run(inner: Arc<Inner>, api: Api, stop: CancellationToken) {
         match result {
             Err(e) if e.is_unauthorized() => {
                 tracing::warn!("the server no longer accepts this session");
-                inner.set_state(
-                    SyncState::Error,
-                    Some("the session has ended: sign in again".into()),
-                );
+                inner.set_state(SyncState::SessionEnded, None);
                 return;
             }
             Err(e) => {

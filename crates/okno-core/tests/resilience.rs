@@ -39,6 +39,77 @@ async fn offline_user(env: &Env) -> (Core, ChatId) {
     (core, chat)
 }
 
+/// The session revoked from another device: the core says so, what is written meanwhile waits
+/// (neither failed nor lost), and signing in again as the same account keeps the cache and
+/// sends it, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ended_by_the_server_waits_for_signing_in_again_and_loses_nothing() {
+    let env = Env::start().await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    eventually(10, "online", || async {
+        *core.sync_state().borrow() == SyncState::Online
+    })
+    .await;
+    core.send(chat, "before", &[]).unwrap();
+    eventually(10, "sent", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    let cached_before = cached(&core, chat).await.len();
+
+    let phone = env.http("user").await;
+    assert_eq!(phone.revoke_others().await, 1);
+    eventually(10, "the session ended", || async {
+        *core.sync_state().borrow() == SyncState::SessionEnded
+    })
+    .await;
+    core.send(chat, "written after the end", &[]).unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let waiting = core.outbox(None).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        waiting[0].state,
+        OutboxState::Sending,
+        "waiting, not failed"
+    );
+    assert_eq!(*core.sync_state().borrow(), SyncState::SessionEnded);
+    assert!(
+        core.me().unwrap().is_some(),
+        "the account and its cache stay"
+    );
+
+    // A wrong password changes nothing.
+    let url = env.proxy.url();
+    let wrong = core.login(&url, "user", "not-it").await.unwrap_err();
+    assert!(wrong.is_unauthorized(), "{wrong:?}");
+    assert_eq!(core.outbox(None).unwrap().len(), 1);
+
+    core.login(&url, "user", okno_server::demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    eventually(20, "delivered after signing in again", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    assert_once(
+        &env,
+        chat,
+        &["before".into(), "written after the end".into()],
+    )
+    .await;
+    eventually(
+        10,
+        "the cache kept what it had and has the new one",
+        || async { cached(&core, chat).await.len() > cached_before },
+    )
+    .await;
+    eventually(10, "online again", || async {
+        *core.sync_state().borrow() == SyncState::Online
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_send_then_reconnect_delivers_exactly_once() {
     let env = Env::start().await;

@@ -16,8 +16,10 @@ pub enum SyncState {
     Online,
     /// The server cannot be reached; retrying with backoff.
     Offline,
-    /// The server refused us (for example the session was revoked).
-    Error,
+    /// The server no longer accepts the session (revoked from another device, expired, the
+    /// password changed): nothing syncs or sends until the same account signs in again, and
+    /// the cache and the outbox wait for it.
+    SessionEnded,
 }
 }
 

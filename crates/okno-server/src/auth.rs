@@ -470,6 +470,8 @@ async fn revoke(state: &AppState, user: UserId, session: SessionId) -> ApiResult
             Ok(())
         })
         .await?;
+    // No socket listening is no error.
+    let _ = state.revoked.send(session);
     Ok(())
 }
 

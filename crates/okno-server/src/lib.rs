@@ -113,6 +113,9 @@ pub struct AppState {
     /// Wakes the webhook delivery worker.
     pub webhooks: webhooks::Webhooks,
     pub routing: routing::Routing,
+    /// Sessions ended on this node (signed out, revoked): their WebSockets close at once.
+    /// Other nodes notice at their next ping (`ws_ping_interval`), which checks the database.
+    pub revoked: tokio::sync::broadcast::Sender<okno_proto::SessionId>,
 }
 
 #[derive(OpenApi)]
@@ -332,6 +335,7 @@ pub async fn build_state(config: Config) -> Result<Arc<AppState>, AppError> {
         kb: kb::KbCache::default(),
         webhooks: webhooks::Webhooks::default(),
         routing: routing::Routing::default(),
+        revoked: tokio::sync::broadcast::channel(64).0,
         config,
     }))
 }

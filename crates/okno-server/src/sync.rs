@@ -15,7 +15,7 @@ use okno_proto::*;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{broadcast, mpsc, Semaphore};
 
 /// The caller's stream position (an unknown user is not signed in).
 fn stream_pos(db: &mut dyn Db, user: UserId) -> ApiResult<crate::store::StreamPos> {
@@ -245,9 +245,21 @@ async fn session(
     let mut ping = tokio::time::interval(state.config.ws_ping_interval);
     ping.tick().await;
     let mut last_heard = Instant::now();
+    let mut revoked = state.revoked.subscribe();
+    let mut listening = true;
 
     loop {
         tokio::select! {
+            ended = revoked.recv(), if listening => match ended {
+                Ok(s) if s != auth.session => {}
+                // This session, or too many ended to tell: the ping's check decides the latter.
+                Ok(_) => {
+                    let _ = sink.send(WsMessage::Close(Some(CloseFrame { code: 4001, reason: "signed out".into() }))).await;
+                    break;
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => ping.reset_immediately(),
+                Err(broadcast::error::RecvError::Closed) => listening = false,
+            },
             pushed = sub.rx.recv() => match pushed {
                 Some(p) if p.seq <= cursor => {}
                 Some(p) if p.seq == cursor + 1 => {

@@ -48,7 +48,7 @@ export class AppState {
   syncDetail = $state<string | null>(null);
   /** What the offline banner says: the last problem (offline, or refused with its detail),
    *  kept through the reconnect attempts that follow it until the core is online again. */
-  problem = $state.raw<{ state: "offline" | "error"; detail: string | null } | null>(null);
+  problem = $state.raw<{ state: "offline" | "session_ended"; detail: string | null } | null>(null);
 
   /** Employees (specialists, admins) switch between their own Lines and the Tickets section. */
   section = $state<Section>("lines");
@@ -208,6 +208,17 @@ export class AppState {
     await this.afterSignIn();
   }
 
+  /** The server ended the session: the same account signs in again on the same server, and
+   *  the cache, the outbox (which then sends) and what is on screen stay as they are. */
+  async signInAgain(password: string): Promise<void> {
+    if (!this.me || !this.info) return;
+    const server = this.info.embedded ? null : this.info.server_url;
+    this.me = await this.backend.login(server, this.me.login, password);
+    this.info = await this.backend.info();
+    this.setSync(this.info.sync_state);
+    await this.reloadLines();
+  }
+
   async logout(discardUnsent = false): Promise<void> {
     await this.backend.logout(discardUnsent);
     this.signedOut();
@@ -237,7 +248,7 @@ export class AppState {
   private setSync(state: SyncState, detail: string | null = null): void {
     this.sync = state;
     this.syncDetail = detail;
-    if (state === "offline" || state === "error") this.problem = { state, detail };
+    if (state === "offline" || state === "session_ended") this.problem = { state, detail };
     else if (state !== "connecting") this.problem = null;
   }
 

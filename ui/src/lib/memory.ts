@@ -486,6 +486,14 @@ export class MemoryBackend implements Backend {
     }
   }
 
+  /** The server ends the session (revoked from another device): nothing syncs or sends until
+   *  the same account signs in again, as the core does. */
+  endSession(): void {
+    for (const up of this.uploads.values()) for (const timer of up.timers) clearTimeout(timer);
+    this.uploads.clear();
+    this.setSyncState("session_ended");
+  }
+
   /** Sends fail with this server message (a 4xx refusal) until set back to null. */
   failSends(message: string | null): void {
     this.failure = message;

@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
+import { setLang } from "../lib/i18n";
 import { byTestId, lineItem, renderApp, world } from "../test/world";
 
 describe("lines list", () => {
@@ -53,13 +54,53 @@ describe("lines list", () => {
     w.mb.setSyncState("connecting");
     await waitFor(() => expect(screen.getByTestId("sync-state").dataset.state).toBe("connecting"));
     expect(screen.getByTestId("offline-banner").textContent).toContain("No connection");
-    w.mb.setSyncState("error", "session expired");
-    await waitFor(() => expect(screen.getByTestId("offline-banner").textContent).toContain("session expired"));
-    w.mb.setSyncState("connecting");
-    await waitFor(() => expect(screen.getByTestId("sync-state").dataset.state).toBe("connecting"));
-    expect(screen.getByTestId("offline-banner").textContent).toContain("session expired");
     w.mb.setSyncState("online");
     await waitFor(() => expect(screen.queryByTestId("offline-banner")).toBeNull());
+  });
+
+  it("when the server ends the session, the same account signs in again and keeps the open chat and what waits to be sent", async () => {
+    const w = world({ embedded: false });
+    w.mb.signInAs("user", "https://okno.example.com");
+    await renderApp(w.mb);
+    await fireEvent.click(lineItem(w.lines.it.id)!);
+    const input = (await screen.findByTestId("composer-input")) as HTMLTextAreaElement;
+    w.mb.endSession();
+    const banner = await screen.findByTestId("offline-banner");
+    expect(banner.textContent).toContain("The server ended this session.");
+    expect(screen.getByTestId("sync-state").textContent).toBe("Signed out by the server");
+    // Written meanwhile: waits, as sending.
+    await fireEvent.input(input, { target: { value: "written while signed out" } });
+    await fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(screen.getAllByTestId("message").at(-1)!.dataset.status).toBe("sending"));
+
+    await fireEvent.click(screen.getByTestId("sign-in-again"));
+    const dialog = await screen.findByTestId("sign-in-again-dialog");
+    expect(screen.getByTestId("sign-in-again-who").textContent!.trim()).toBe("user on https://okno.example.com");
+    await fireEvent.input(screen.getByTestId("sign-in-again-password"), { target: { value: "not it" } });
+    await fireEvent.submit(dialog);
+    await waitFor(() => expect(screen.getByTestId("dialog-error").textContent).toBe("Wrong login or password."));
+    expect((screen.getByTestId("sign-in-again-password") as HTMLInputElement).value).toBe("");
+    await fireEvent.input(screen.getByTestId("sign-in-again-password"), { target: { value: "okno-demo" } });
+    await fireEvent.submit(dialog);
+    await waitFor(() => expect(screen.queryByTestId("sign-in-again-dialog")).toBeNull());
+    await waitFor(() => expect(screen.queryByTestId("offline-banner")).toBeNull());
+    // Nothing was reset: the same chat, the message still there, on its way.
+    expect(screen.getByTestId("chat")).toBeTruthy();
+    expect(screen.getAllByTestId("message").at(-1)!.textContent).toContain("written while signed out");
+    expect(screen.queryByTestId("login-form")).toBeNull();
+    expect((await w.mb.info()).server_url).toBe("https://okno.example.com");
+  });
+
+  it("says in Russian that the server ended the session", async () => {
+    setLang("ru");
+    const w = world();
+    await renderApp(w.mb);
+    w.mb.endSession();
+    const banner = await screen.findByTestId("offline-banner");
+    expect(banner.textContent).toContain("Сервер завершил этот сеанс.");
+    expect(screen.getByTestId("sign-in-again").textContent).toBe("Войти снова");
+    await fireEvent.click(screen.getByTestId("sign-in-again"));
+    expect(screen.getByTestId("sign-in-again-who").textContent!.trim()).toBe("user на встроенном демо-сервере");
   });
 
   it("shows each line's newest message under its name, and its company where there is none", async () => {

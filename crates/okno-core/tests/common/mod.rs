@@ -194,6 +194,23 @@ impl Http {
             .unwrap()
     }
 
+    /// Ends every other session of this account, as "sign out everywhere else" does.
+    pub async fn revoke_others(&self) -> usize {
+        let sessions: Vec<SessionInfo> = self.get("/api/v1/sessions").await;
+        let others: Vec<_> = sessions.iter().filter(|s| !s.current).collect();
+        for s in &others {
+            let r = self
+                .client
+                .delete(format!("{}/api/v1/sessions/{}", self.base, s.id))
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 204);
+        }
+        others.len()
+    }
+
     /// The whole history of a chat, oldest first.
     pub async fn history(&self, chat: ChatId) -> Vec<Message> {
         let mut all = Vec::new();

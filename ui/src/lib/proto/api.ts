@@ -747,7 +747,7 @@ has_more: boolean,
  */
 reset: boolean, };
 
-export type SyncState = "idle" | "connecting" | "online" | "offline" | "error";
+export type SyncState = "idle" | "connecting" | "online" | "offline" | "session_ended";
 
 /**
  * A ticket (обращение): one episode of work on a user's question.
