@@ -32,7 +32,7 @@ const en = {
   "sync.connecting": "Connecting…",
   "sync.online": "Connected",
   "sync.offline": "No connection",
-  "sync.session_ended": "Signed out by the server",
+  "sync.session_ended": "Session ended",
 
   "banner.offline": "No connection. Messages will be sent when it is back.",
   "banner.sessionEnded": "The server ended this session. Sign in again to send and receive messages — unsent ones wait.",
@@ -330,12 +330,12 @@ const ru: Record<Key, string> = {
   "sync.connecting": "Подключение…",
   "sync.online": "Подключено",
   "sync.offline": "Нет связи",
-  "sync.session_ended": "Сервер завершил сеанс",
+  "sync.session_ended": "Сеанс завершён",
 
   "banner.offline": "Нет связи. Сообщения отправятся, когда она восстановится.",
   "banner.sessionEnded": "Сервер завершил этот сеанс. Войдите снова, чтобы отправлять и получать сообщения — неотправленные подождут.",
   "banner.signInAgain": "Войти снова",
-  "signinAgain.title": "Вход снова",
+  "signinAgain.title": "Войдите снова",
   "signinAgain.who": "{login} на {server}",
   "signinAgain.whoBuiltIn": "{login} на встроенном демо-сервере",
 

@@ -67,7 +67,7 @@ describe("lines list", () => {
     w.mb.endSession();
     const banner = await screen.findByTestId("offline-banner");
     expect(banner.textContent).toContain("The server ended this session.");
-    expect(screen.getByTestId("sync-state").textContent).toBe("Signed out by the server");
+    expect(screen.getByTestId("sync-state").textContent).toBe("Session ended");
     // Written meanwhile: waits, as sending.
     await fireEvent.input(input, { target: { value: "written while signed out" } });
     await fireEvent.keyDown(input, { key: "Enter" });
