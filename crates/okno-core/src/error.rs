@@ -24,7 +24,15 @@ pub enum CoreError {
     #[error("the server address must be like https://okno.example.com")]
     ServerAddress,
     #[error("the file is too large: {size} bytes, at most {limit}")]
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        /// The file's name, when the core checked a file of its own before sending.
+        name: Option<String>,
+        size: u64,
+        limit: u64,
+    },
+    /// A file to send that cannot be sent (checked before anything is queued).
+    #[error("{name}: {problem}")]
+    File { problem: FileProblem, name: String },
     #[error("cancelled")]
     Cancelled,
     /// Signing out would discard messages still waiting in the outbox.
@@ -35,6 +43,19 @@ pub enum CoreError {
     /// HTTPS could not be set up with the server.
     #[error("no secure connection to the server: {detail}")]
     Tls { problem: TlsProblem, detail: String },
+}
+
+/// Why a file cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileProblem {
+    /// A folder (or a device, a socket): only files are sent.
+    #[error("not a file")]
+    NotAFile,
+    #[error("the file is empty")]
+    Empty,
+    /// Gone, or not readable: the system's reason.
+    #[error("cannot read it: {0}")]
+    Unreadable(String),
 }
 
 /// Why a secure connection failed, as the person at the keyboard can act on it.
@@ -75,6 +96,11 @@ impl CoreError {
             CoreError::Invalid(_) => "invalid_input",
             CoreError::ServerAddress => "server_address",
             CoreError::TooLarge { .. } => "payload_too_large",
+            CoreError::File { problem, .. } => match problem {
+                FileProblem::NotAFile => "not_a_file",
+                FileProblem::Empty => "empty_file",
+                FileProblem::Unreadable(_) => "unreadable_file",
+            },
             CoreError::Cancelled => "cancelled",
             CoreError::Unsent(_) => "unsent",
             CoreError::Io(_) => "io",
@@ -89,9 +115,14 @@ impl CoreError {
     pub fn to_api(&self) -> ApiError {
         match self {
             CoreError::Server { error, .. } => error.clone(),
-            CoreError::TooLarge { size, limit } => ApiError {
+            CoreError::TooLarge { name, size, limit } => ApiError {
                 size: Some(*size),
                 limit: Some(*limit),
+                name: name.clone(),
+                ..ApiError::new(self.code(), self.to_string())
+            },
+            CoreError::File { name, .. } => ApiError {
+                name: Some(name.clone()),
                 ..ApiError::new(self.code(), self.to_string())
             },
             _ => ApiError::new(self.code(), self.to_string()),

@@ -21,7 +21,7 @@ pub mod tls;
 
 use api::Api;
 use cache::{Cache, Changes};
-pub use error::{CoreError, CoreResult, TlsProblem};
+pub use error::{CoreError, CoreResult, FileProblem, TlsProblem};
 use okno_proto::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -508,24 +508,31 @@ impl Core {
         }
         let mut list = Vec::with_capacity(files.len());
         for p in files {
-            let meta = std::fs::metadata(p)
-                .map_err(|e| CoreError::Invalid(format!("{}: {e}", p.display())))?;
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.to_string_lossy().into_owned());
+            let refuse = |problem| CoreError::File {
+                problem,
+                name: name.clone(),
+            };
+            let meta =
+                std::fs::metadata(p).map_err(|e| refuse(FileProblem::Unreadable(e.to_string())))?;
             if !meta.is_file() {
-                return Err(CoreError::Invalid(format!("{} is not a file", p.display())));
+                return Err(refuse(FileProblem::NotAFile));
             }
             if meta.len() > self.inner.cfg.max_upload {
                 return Err(CoreError::TooLarge {
+                    name: Some(name),
                     size: meta.len(),
                     limit: self.inner.cfg.max_upload,
                 });
             }
             if meta.len() == 0 {
-                return Err(CoreError::Invalid(format!("{} is empty", p.display())));
+                return Err(refuse(FileProblem::Empty));
             }
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "file".into());
+            // Readable now (permissions), not only present: the upload opens it later.
+            std::fs::File::open(p).map_err(|e| refuse(FileProblem::Unreadable(e.to_string())))?;
             list.push((p.to_string_lossy().into_owned(), name, meta.len() as i64));
         }
         let id = Uuid::new_v4();

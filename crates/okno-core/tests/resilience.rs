@@ -342,10 +342,31 @@ async fn files_upload_with_progress_and_download_into_the_cache() {
     // The UI words it from the figures, not from the English message.
     let api = err.to_api();
     assert_eq!(
-        (api.size, api.limit),
-        (Some(bytes.len() as u64), Some(1000))
+        (api.size, api.limit, api.name.as_deref()),
+        (Some(bytes.len() as u64), Some(1000), Some("отчёт.bin"))
     );
     assert!(small.outbox(None).unwrap().is_empty());
+
+    // What cannot be sent at all is refused by name, with a code for each reason, and nothing
+    // of the message is queued (the good file beside it waits in the composer).
+    let dir = env.dir.path().join("Отчёты за март");
+    std::fs::create_dir(&dir).unwrap();
+    let empty = env.dir.path().join("пусто.txt");
+    std::fs::write(&empty, b"").unwrap();
+    let gone = env.dir.path().join("удалён.txt");
+    for (file, code) in [
+        (&dir, "not_a_file"),
+        (&empty, "empty_file"),
+        (&gone, "unreadable_file"),
+    ] {
+        let err = core
+            .send(chat, "see attached", &[path.clone(), file.clone()])
+            .unwrap_err();
+        assert_eq!(err.code(), code, "{err}");
+        let name = file.file_name().unwrap().to_str().unwrap();
+        assert_eq!(err.to_api().name.as_deref(), Some(name));
+    }
+    assert!(core.outbox(None).unwrap().is_empty());
 }
 
 /// The server's refusal reaches the UI whole: a rate-limited sign-in keeps its wait.

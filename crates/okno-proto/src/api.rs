@@ -36,6 +36,11 @@ pub struct ApiError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub size: Option<u64>,
+    /// The name of the file the error is about (`payload_too_large`, `not_a_file`,
+    /// `empty_file`, `unreadable_file` from the client core, which checks files before sending).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub name: Option<String>,
 }
 }
 
@@ -48,6 +53,7 @@ impl ApiError {
             retry_after: None,
             limit: None,
             size: None,
+            name: None,
         }
     }
 }

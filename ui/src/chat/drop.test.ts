@@ -49,8 +49,43 @@ describe("drag and drop", () => {
       if (!a) throw new Error("no alert");
       return a;
     });
-    expect(alert.textContent).toBe("The file is too large: 150 MB, at most 100 MB.");
+    expect(alert.textContent).toBe("“backup.iso” is too large: 150 MB, at most 100 MB.");
     expect(w.mb.sent).toHaveLength(0);
+  });
+
+  it("a dropped folder or empty file is refused by name, marked among the attachments, and the rest waits", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    await fireEvent.click(document.querySelector<HTMLElement>(`[data-testid=line-item][data-line-id="${w.lines.it.id}"]`)!);
+    await screen.findByTestId("chat");
+    w.mb.addLocalFile("/home/anna/Отчёты", -1);
+    w.mb.addLocalFile("/home/anna/empty.txt", 0);
+    w.mb.drop(["/home/anna/app.log", "/home/anna/Отчёты", "/home/anna/empty.txt"]);
+    const alert = await waitFor(() => {
+      const a = screen.getAllByRole("alert").find((e) => e.textContent?.includes("folders"));
+      if (!a) throw new Error("no alert");
+      return a;
+    });
+    expect(alert.textContent).toBe("“Отчёты” is not a file: folders cannot be sent.");
+    expect(w.mb.sent).toHaveLength(0);
+    const chips = () => screen.getAllByTestId("attachment-chip");
+    expect(chips().map((c) => [c.textContent!.trim(), c.dataset.refused])).toEqual([
+      ["app.log", "false"],
+      ["Отчёты", "true"],
+      ["empty.txt", "false"],
+    ]);
+    // Removed: the next send names the empty file.
+    await fireEvent.click(chips()[1].querySelector("button")!);
+    await fireEvent.click(screen.getByTestId("send-button"));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toBe("“empty.txt” is empty: there is nothing to send."));
+    expect(chips().find((c) => c.dataset.refused === "true")!.textContent!.trim()).toBe("empty.txt");
+    // Without it, the log goes.
+    await fireEvent.click(chips()[1].querySelector("button")!);
+    await fireEvent.click(screen.getByTestId("send-button"));
+    await waitFor(() => expect(w.mb.sent).toHaveLength(1));
+    expect(w.mb.sent[0].files).toEqual(["/home/anna/app.log"]);
+    expect(screen.queryAllByTestId("attachment-chip")).toHaveLength(0);
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 
   it("without an open chat a drop sends nothing", async () => {

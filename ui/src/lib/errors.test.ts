@@ -37,6 +37,14 @@ describe("errorText", () => {
     setLang("ru");
     expect(errorText(notHttps)).toBe("Сервер по этому адресу не отвечает по HTTPS. Если HTTPS у него нет, напишите http:// перед адресом.");
     expect(errorText(untrusted)).toMatch(/^Этот компьютер не доверяет сертификату сервера\./);
+    expect(errorText(err("not_a_file", "Отчёты: not a file", { name: "Отчёты" }))).toBe("«Отчёты» — не файл: папки отправить нельзя.");
+    expect(errorText(err("empty_file", "a.txt: the file is empty", { name: "a.txt" }))).toBe("Файл «a.txt» пуст: отправлять нечего.");
+    expect(errorText(err("unreadable_file", "a.txt: cannot read it: Permission denied (os error 13)", { name: "a.txt" }))).toBe(
+      "Не удаётся прочитать «a.txt»: возможно, файл перемещён или удалён.",
+    );
+    expect(errorText(err("payload_too_large", "the file is too large", { ...big, name: "backup.iso" }))).toBe(
+      "Файл «backup.iso» слишком большой: 150 МБ, можно не больше 100 МБ.",
+    );
     expect(errorText(err("tls", "no secure connection to the server: handshake failure"))).toBe(
       "Не удалось установить защищённое соединение с сервером.",
     );

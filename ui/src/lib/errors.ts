@@ -28,6 +28,12 @@ const KNOWN: Partial<Record<string, Key>> = {
   unsent: "error.unsent",
 };
 
+const FILE: Partial<Record<string, Key>> = {
+  not_a_file: "error.notAFile",
+  empty_file: "error.emptyFile",
+  unreadable_file: "error.unreadableFile",
+};
+
 const KIND: Partial<Record<string, Key>> = {
   invalid_input: "error.invalid",
   forbidden: "error.forbidden",
@@ -44,8 +50,13 @@ export function errorText(e: unknown): string {
   }
   if (e.code === "payload_too_large" && e.limit != null) {
     const limit = formatSize(e.limit);
-    return e.size != null ? t("error.tooLargeOf", { size: formatSize(e.size), limit }) : t("error.tooLargeMax", { limit });
+    if (e.size == null) return t("error.tooLargeMax", { limit });
+    const size = formatSize(e.size);
+    return e.name ? t("error.tooLargeNamed", { name: e.name, size, limit }) : t("error.tooLargeOf", { size, limit });
   }
+  // A file the core refused before sending, by its name.
+  const file = FILE[e.code];
+  if (file && e.name) return t(file, { name: e.name });
   const known = KNOWN[e.code];
   if (known) return t(known);
   const kind = KIND[e.code];

@@ -88,7 +88,7 @@ const MAX_FILE_SIZE = 100 * 1024 * 1024;
 const MAX_PAGE = 1000;
 const SR_STATUSES: readonly ServiceRequestStatus[] = ["open", "in_progress", "done", "cancelled"];
 
-function apiError(code: string, message: string, figures: Pick<ApiError, "retry_after" | "limit" | "size"> = {}): ApiError {
+function apiError(code: string, message: string, figures: Pick<ApiError, "retry_after" | "limit" | "size" | "name"> = {}): ApiError {
   return { code, message, ...figures };
 }
 
@@ -440,7 +440,8 @@ export class MemoryBackend implements Backend {
     return sr;
   }
 
-  /** Registers a file on the simulated disk (for send validation and sizes). */
+  /** Registers a file on the simulated disk (for send validation and sizes); a size of -1 is
+   *  a folder. */
   addLocalFile(path: string, size: number): DroppedFile {
     this.fs.set(path, size);
     return { path, name: baseName(path) };
@@ -1504,11 +1505,15 @@ export class MemoryBackend implements Backend {
     if ([...text].length > MAX_TEXT) throw apiError("invalid_input", `The text is longer than ${MAX_TEXT} characters`);
     if (files.length > MAX_FILES) throw apiError("invalid_input", `At most ${MAX_FILES} files per message`);
     if (!text.trim() && files.length === 0) throw apiError("invalid_input", "Nothing to send");
+    // As the core checks them, each by name, before anything is queued.
     const pending = files.map((path) => {
       const size = this.fs.get(path) ?? this.sizeFromName(path);
+      const name = baseName(path);
+      if (size < 0) throw apiError("not_a_file", `${name}: not a file`, { name });
       if (size > MAX_FILE_SIZE)
-        throw apiError("payload_too_large", `the file is too large: ${size} bytes, at most ${MAX_FILE_SIZE}`, { size, limit: MAX_FILE_SIZE });
-      return { name: baseName(path), size, file_id: null };
+        throw apiError("payload_too_large", `the file is too large: ${size} bytes, at most ${MAX_FILE_SIZE}`, { size, limit: MAX_FILE_SIZE, name });
+      if (size === 0) throw apiError("empty_file", `${name}: the file is empty`, { name });
+      return { name, size, file_id: null };
     });
     const item: OutboxItem = {
       client_msg_id: uuid(),

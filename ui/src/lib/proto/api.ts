@@ -58,7 +58,12 @@ limit?: number,
 /**
  * `payload_too_large`: the refused size in bytes, when it was known before sending.
  */
-size?: number, };
+size?: number, 
+/**
+ * The name of the file the error is about (`payload_too_large`, `not_a_file`,
+ * `empty_file`, `unreadable_file` from the client core, which checks files before sending).
+ */
+name?: string, };
 
 /**
  * A knowledge-base article (question → answer) of a line.
