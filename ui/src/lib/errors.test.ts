@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { errorText } from "./errors";
 import { setLang } from "./i18n";
 
-const err = (code: string, message: string, figures: { retry_after?: number; limit?: number; size?: number } = {}) => ({
+const err = (code: string, message: string, figures: { retry_after?: number; limit?: number; size?: number; name?: string } = {}) => ({
   code,
   message,
   ...figures,
