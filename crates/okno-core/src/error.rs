@@ -30,6 +30,12 @@ pub enum CoreError {
         size: u64,
         limit: u64,
     },
+    /// A message's text over the limit, in characters.
+    #[error("a message may have at most {limit} characters, this one has {length}")]
+    TextTooLong { length: u64, limit: u64 },
+    /// More files than one message may carry.
+    #[error("a message may carry at most {limit} files, this one has {count}")]
+    TooManyFiles { count: u64, limit: u64 },
     /// A file to send that cannot be sent (checked before anything is queued).
     #[error("{name}: {problem}")]
     File { problem: FileProblem, name: String },
@@ -96,6 +102,8 @@ impl CoreError {
             CoreError::Invalid(_) => "invalid_input",
             CoreError::ServerAddress => "server_address",
             CoreError::TooLarge { .. } => "payload_too_large",
+            CoreError::TextTooLong { .. } => "text_too_long",
+            CoreError::TooManyFiles { .. } => "too_many_files",
             CoreError::File { problem, .. } => match problem {
                 FileProblem::NotAFile => "not_a_file",
                 FileProblem::Empty => "empty_file",
@@ -119,6 +127,15 @@ impl CoreError {
                 size: Some(*size),
                 limit: Some(*limit),
                 name: name.clone(),
+                ..ApiError::new(self.code(), self.to_string())
+            },
+            CoreError::TextTooLong {
+                length: size,
+                limit,
+            }
+            | CoreError::TooManyFiles { count: size, limit } => ApiError {
+                size: Some(*size),
+                limit: Some(*limit),
                 ..ApiError::new(self.code(), self.to_string())
             },
             CoreError::File { name, .. } => ApiError {

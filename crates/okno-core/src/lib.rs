@@ -199,6 +199,12 @@ pub struct Core {
     inner: Arc<Inner>,
 }
 
+/// A control character a message may not carry (the server refuses them): all but line breaks
+/// and tabs.
+fn invisible_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
 fn token_account(server_url: &str, login: &str) -> String {
     format!("{login}@{server_url}")
 }
@@ -495,16 +501,30 @@ impl Core {
         if self.me()?.is_none() {
             return Err(CoreError::NotSignedIn);
         }
-        if text.chars().count() > 10_000 {
-            return Err(CoreError::Invalid(
-                "a message may have at most 10,000 characters".into(),
-            ));
+        // Control characters other than line breaks and tabs are invisible in the composer and
+        // refused by the server: they go, rather than the message failing for them later.
+        let cleaned: String;
+        let text = if text.chars().any(invisible_control) {
+            cleaned = text.chars().filter(|c| !invisible_control(*c)).collect();
+            cleaned.as_str()
+        } else {
+            text
+        };
+        let length = text.chars().count();
+        if length > MAX_MESSAGE_CHARS {
+            return Err(CoreError::TextTooLong {
+                length: length as u64,
+                limit: MAX_MESSAGE_CHARS as u64,
+            });
         }
         if text.trim().is_empty() && files.is_empty() {
             return Err(CoreError::Invalid("the message is empty".into()));
         }
-        if files.len() > 10 {
-            return Err(CoreError::Invalid("at most 10 files per message".into()));
+        if files.len() > MAX_MESSAGE_FILES {
+            return Err(CoreError::TooManyFiles {
+                count: files.len() as u64,
+                limit: MAX_MESSAGE_FILES as u64,
+            });
         }
         let mut list = Vec::with_capacity(files.len());
         for p in files {

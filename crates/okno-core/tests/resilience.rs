@@ -367,6 +367,31 @@ async fn files_upload_with_progress_and_download_into_the_cache() {
         assert_eq!(err.to_api().name.as_deref(), Some(name));
     }
     assert!(core.outbox(None).unwrap().is_empty());
+
+    // Too long a text, too many files: refused with the figures the UI words them with.
+    let err = core.send(chat, &"я".repeat(10_001), &[]).unwrap_err();
+    assert_eq!(err.code(), "text_too_long");
+    let api = err.to_api();
+    assert_eq!((api.size, api.limit), (Some(10_001), Some(10_000)));
+    let err = core.send(chat, "", &vec![path.clone(); 11]).unwrap_err();
+    assert_eq!(err.code(), "too_many_files");
+    let api = err.to_api();
+    assert_eq!((api.size, api.limit), (Some(11), Some(10)));
+    assert!(core.outbox(None).unwrap().is_empty());
+
+    // Invisible control characters (pasted from a terminal or a PDF), which the server refuses,
+    // are left out rather than failing the message; line breaks and tabs stay.
+    core.send(chat, "a\u{0}b\u{b}c\n\td\u{7f}", &[]).unwrap();
+    eventually(10, "delivered", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    let http = env.http("user").await;
+    assert!(http
+        .history(chat)
+        .await
+        .iter()
+        .any(|m| m.text == "abc\n\td"));
 }
 
 /// The server's refusal reaches the UI whole: a rate-limited sign-in keeps its wait.

@@ -21,3 +21,8 @@ pub use ui::*;
 
 /// The API's version prefix: every endpoint lives under it.
 pub const API_PREFIX: &str = "/api/v1";
+
+/// The most characters (Unicode scalar values) a message's text may have.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+/// The most files one message may carry.
+pub const MAX_MESSAGE_FILES: usize = 10;

@@ -14,8 +14,8 @@ use okno_proto::*;
 use serde::Deserialize;
 use std::sync::Arc;
 
-pub const MAX_TEXT: usize = 10_000;
-pub const MAX_FILES: usize = 10;
+pub const MAX_TEXT: usize = MAX_MESSAGE_CHARS;
+pub const MAX_FILES: usize = MAX_MESSAGE_FILES;
 
 /// What a caller may know about a chat they can access.
 #[derive(Debug, Clone, Copy)]

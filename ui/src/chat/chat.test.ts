@@ -47,6 +47,27 @@ describe("chat", () => {
     expect(msgs.find((m) => m.dataset.seq === "5")!.dataset.kind).toBe("file");
   });
 
+  it("counts the characters near the limit and refuses a longer text with its figures", async () => {
+    const w = world();
+    const input = await openChat(w);
+    await fireEvent.input(input, { target: { value: "a".repeat(8_999) } });
+    expect(screen.queryByTestId("composer-count")).toBeNull();
+    await fireEvent.input(input, { target: { value: "я".repeat(9_500) } });
+    const count = await screen.findByTestId("composer-count");
+    expect(count.textContent!.trim()).toBe("9,500 / 10,000");
+    expect(count.classList.contains("over")).toBe(false);
+    await fireEvent.input(input, { target: { value: "я".repeat(10_001) } });
+    await waitFor(() => expect(screen.getByTestId("composer-count").classList.contains("over")).toBe(true));
+    await fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() =>
+      expect(screen.getByRole("alert").textContent).toBe(
+        "The message is too long: 10,001 characters, at most 10,000. Split it, or send the text as a file.",
+      ),
+    );
+    expect(w.mb.sent).toHaveLength(0);
+    expect(input.value).toHaveLength(10_001);
+  });
+
   it("Enter sends, Shift+Enter does not; sending then sent", async () => {
     const w = world();
     const input = await openChat(w);

@@ -66,6 +66,11 @@ export interface Autostart {
 }
 
 /** A file dropped onto the window or picked with the attach button. */
+/** A message's limits, as the wire has them (`okno_proto::MAX_MESSAGE_CHARS`, `MAX_MESSAGE_FILES`):
+ *  the core refuses past them with the figures; the composer counts down to the first. */
+export const MAX_MESSAGE_CHARS = 10_000;
+export const MAX_MESSAGE_FILES = 10;
+
 export interface DroppedFile {
   path: string;
   name: string;

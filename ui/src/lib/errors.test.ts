@@ -38,6 +38,12 @@ describe("errorText", () => {
     expect(errorText(notHttps)).toBe("Сервер по этому адресу не отвечает по HTTPS. Если HTTPS у него нет, напишите http:// перед адресом.");
     expect(errorText(untrusted)).toMatch(/^Этот компьютер не доверяет сертификату сервера\./);
     expect(errorText(err("not_a_file", "Отчёты: not a file", { name: "Отчёты" }))).toBe("«Отчёты» — не файл: папки отправить нельзя.");
+    expect(errorText(err("text_too_long", "a message may have at most 10000 characters", { size: 13_997, limit: 10_000 }))).toBe(
+      "Сообщение длиннее 10\u00a0000 знаков (в нём 13\u00a0997). Разделите его или отправьте текст файлом.",
+    );
+    expect(errorText(err("too_many_files", "a message may carry at most 10 files", { size: 12, limit: 10 }))).toBe(
+      "В одном сообщении можно отправить не больше 10 файлов, а здесь 12.",
+    );
     expect(errorText(err("empty_file", "a.txt: the file is empty", { name: "a.txt" }))).toBe("Файл «a.txt» пуст: отправлять нечего.");
     expect(errorText(err("unreadable_file", "a.txt: cannot read it: Permission denied (os error 13)", { name: "a.txt" }))).toBe(
       "Не удаётся прочитать «a.txt»: возможно, файл перемещён или удалён.",

@@ -4,7 +4,7 @@
 // it was (invalid input, forbidden, not found, conflict) keeps the server's specific English
 // message in English and gets a general sentence in Russian; an unknown code shows the message.
 import { isApiError } from "./backend";
-import { formatSize } from "./format";
+import { formatNumber, formatSize } from "./format";
 import { getLang, t, type Key } from "./i18n";
 
 const KNOWN: Partial<Record<string, Key>> = {
@@ -53,6 +53,10 @@ export function errorText(e: unknown): string {
     if (e.size == null) return t("error.tooLargeMax", { limit });
     const size = formatSize(e.size);
     return e.name ? t("error.tooLargeNamed", { name: e.name, size, limit }) : t("error.tooLargeOf", { size, limit });
+  }
+  if ((e.code === "text_too_long" || e.code === "too_many_files") && e.size != null && e.limit != null) {
+    const figures = { n: formatNumber(e.size), limit: formatNumber(e.limit) };
+    return t(e.code === "text_too_long" ? "error.textTooLong" : "error.tooManyFiles", figures);
   }
   // A file the core refused before sending, by its name.
   const file = FILE[e.code];

@@ -6,7 +6,7 @@
 // Test helpers (not part of `Backend`): approve/reject a request, receive a message, change the
 // sync state, make sends fail, deliver the outbox by hand, simulate drag-and-drop, and the
 // recorded calls of openUrl/openFile/markRead/setOpenChat.
-import type { AppInfo, Autostart, Backend, DragEvent_, DroppedFile } from "./backend";
+import { MAX_MESSAGE_CHARS, MAX_MESSAGE_FILES, type AppInfo, type Autostart, type Backend, type DragEvent_, type DroppedFile } from "./backend";
 import type { ChatId, CompanyId, ConnectionId, FileId, LineId, TicketId, UserId } from "./proto/ids";
 import type { LocalZone } from "./clock";
 import type {
@@ -82,8 +82,8 @@ interface Upload {
   timers: ReturnType<typeof setTimeout>[];
 }
 
-const MAX_TEXT = 10_000;
-const MAX_FILES = 10;
+const MAX_TEXT = MAX_MESSAGE_CHARS;
+const MAX_FILES = MAX_MESSAGE_FILES;
 const MAX_FILE_SIZE = 100 * 1024 * 1024;
 const MAX_PAGE = 1000;
 const SR_STATUSES: readonly ServiceRequestStatus[] = ["open", "in_progress", "done", "cancelled"];
@@ -1502,8 +1502,16 @@ export class MemoryBackend implements Backend {
   async send(chat: ChatId, text: string, files: string[]): Promise<string> {
     const target = this.chatOf(chat);
     if (target.user_id === this.me!.id && !this.activeConnectionForChat(chat)) throw apiError("forbidden", "The line is not connected");
-    if ([...text].length > MAX_TEXT) throw apiError("invalid_input", `The text is longer than ${MAX_TEXT} characters`);
-    if (files.length > MAX_FILES) throw apiError("invalid_input", `At most ${MAX_FILES} files per message`);
+    // As the core: invisible control characters go; the limits come with their figures.
+    text = text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, "");
+    const length = [...text].length;
+    if (length > MAX_TEXT)
+      throw apiError("text_too_long", `a message may have at most ${MAX_TEXT} characters, this one has ${length}`, { size: length, limit: MAX_TEXT });
+    if (files.length > MAX_FILES)
+      throw apiError("too_many_files", `a message may carry at most ${MAX_FILES} files, this one has ${files.length}`, {
+        size: files.length,
+        limit: MAX_FILES,
+      });
     if (!text.trim() && files.length === 0) throw apiError("invalid_input", "Nothing to send");
     // As the core checks them, each by name, before anything is queued.
     const pending = files.map((path) => {
