@@ -337,6 +337,8 @@ async fn login(
         .login(&url, &login, &password)
         .await
         .map_err(core_err)?;
+    // Where the account now lives: the address typed, or its HTTPS if the server moved it there.
+    let url = core.server_url().ok().flatten().unwrap_or(url);
     let is_embedded = embedded_url.as_deref() == Some(url.as_str());
     Settings::update(&shell.settings_path, |s| {
         s.server_url = (!is_embedded).then_some(url);

@@ -66,6 +66,14 @@ pub fn normalize_url(url: &str) -> CoreResult<String> {
     Ok(format!("{scheme}://{rest}"))
 }
 
+/// The host of `host[:port]` (`[v6]` with its brackets).
+fn host_of(host_port: &str) -> &str {
+    match host_port.find(']') {
+        Some(end) if host_port.starts_with('[') => &host_port[..=end],
+        _ => host_port.split(':').next().unwrap_or_default(),
+    }
+}
+
 /// Whether `host[:port]` names this computer: `localhost`, 127.0.0.0/8 or `[::1]`.
 fn loopback(host_port: &str) -> bool {
     let host = match host_port.strip_prefix('[') {
@@ -101,7 +109,11 @@ fn host_and_port(s: &str) -> bool {
 impl Api {
     pub fn new(base: &str) -> CoreResult<Self> {
         let base = normalize_url(base)?;
-        let builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(5));
+        // Redirects are answered, not followed: a POST followed through a 301 turns into a GET,
+        // and a WebSocket would not follow at all (see `upgraded`).
+        let builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none());
         let (builder, tls) = if base.starts_with("https://") {
             let tls = crate::tls::config()?;
             (builder.use_preconfigured_tls((*tls).clone()), Some(tls))
@@ -116,6 +128,25 @@ impl Api {
             http,
             tls,
         })
+    }
+
+    /// The same server over HTTPS, when `location` (a redirect's target) is this plain-HTTP
+    /// server's own host upgraded to HTTPS, as a server that takes only HTTPS answers plain
+    /// requests; `None` for anything else (another host, a downgrade).
+    pub fn upgraded(&self, location: &str) -> CoreResult<Option<Api>> {
+        let Some(here) = self.base.strip_prefix("http://") else {
+            return Ok(None);
+        };
+        let Some(there) = location.strip_prefix("https://") else {
+            return Ok(None);
+        };
+        let origin = there.split('/').next().unwrap_or_default();
+        if host_of(origin).is_empty() || !host_of(origin).eq_ignore_ascii_case(host_of(here)) {
+            return Ok(None);
+        }
+        let mut api = Api::new(&format!("https://{origin}"))?;
+        api.token = self.token.clone();
+        Ok(Some(api))
     }
 
     /// The TLS configuration for the server's WebSocket (`wss`), if it is an `https` one.
@@ -146,6 +177,14 @@ impl Api {
 
     async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> CoreResult<T> {
         let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            let to = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            return Err(CoreError::Moved(to.to_owned()));
+        }
         let bytes = resp.bytes().await.map_err(offline)?;
         if (200..300).contains(&status) {
             serde_json::from_slice(&bytes)
@@ -514,6 +553,37 @@ impl Api {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_same_host_upgraded_to_https_is_followed() {
+        let base = |url: &str| Api::new(url).unwrap();
+        let to = |api: &Api, location: &str| api.upgraded(location).unwrap().map(|a| a.base);
+        let plain = base("http://okno.example.com");
+        assert_eq!(
+            to(&plain, "https://okno.example.com/api/v1/auth/login").as_deref(),
+            Some("https://okno.example.com")
+        );
+        assert_eq!(
+            to(&plain, "https://OKNO.example.com:8443/x").as_deref(),
+            Some("https://OKNO.example.com:8443")
+        );
+        assert_eq!(to(&plain, "https://evil.example.net/login"), None);
+        assert_eq!(to(&plain, "http://okno.example.com:8080/"), None);
+        assert_eq!(to(&plain, "/api/v1/auth/login"), None);
+        assert_eq!(
+            to(
+                &base("https://okno.example.com"),
+                "https://okno.example.com/"
+            ),
+            None
+        );
+        let v6 = base("http://[fd00::5]:8080");
+        assert_eq!(
+            to(&v6, "https://[fd00::5]/").as_deref(),
+            Some("https://[fd00::5]")
+        );
+        assert_eq!(to(&v6, "https://[fd00::6]/"), None);
+    }
 
     #[test]
     fn server_addresses_are_checked_and_a_bare_host_means_https_but_on_this_computer() {

@@ -46,6 +46,10 @@ pub enum CoreError {
     Unsent(usize),
     #[error("{0}")]
     Io(String),
+    /// The server sent the request elsewhere (an HTTP redirect the core does not follow: only an
+    /// upgrade of the same host to HTTPS at sign-in is).
+    #[error("the server redirects to {0}")]
+    Moved(String),
     /// HTTPS could not be set up with the server.
     #[error("no secure connection to the server: {detail}")]
     Tls { problem: TlsProblem, detail: String },
@@ -112,6 +116,7 @@ impl CoreError {
             CoreError::Cancelled => "cancelled",
             CoreError::Unsent(_) => "unsent",
             CoreError::Io(_) => "io",
+            CoreError::Moved(_) => "server_moved",
             CoreError::Tls { problem, .. } => match problem {
                 TlsProblem::Certificate => "untrusted_certificate",
                 TlsProblem::NotTls => "not_https",

@@ -308,10 +308,21 @@ impl Core {
     }
 
     pub async fn login(&self, server_url: &str, login: &str, password: &str) -> CoreResult<Me> {
-        let api = Api::new(server_url)?;
-        let resp = api
-            .login(login, password, &self.inner.cfg.device_name)
-            .await?;
+        let mut api = Api::new(server_url)?;
+        let device = &self.inner.cfg.device_name;
+        let resp = match api.login(login, password, device).await {
+            // A server that takes only HTTPS sends plain requests there: its own host, upgraded,
+            // is where this account lives from now on.
+            Err(CoreError::Moved(to)) => match api.upgraded(&to)? {
+                Some(https) => {
+                    tracing::info!("the server moved this sign-in to HTTPS");
+                    api = https;
+                    api.login(login, password, device).await?
+                }
+                None => return Err(CoreError::Moved(to)),
+            },
+            other => other?,
+        };
         let api = api.with_token(resp.token.clone());
         let snapshot = api.snapshot().await?;
         self.shutdown().await;

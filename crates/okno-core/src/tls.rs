@@ -19,12 +19,11 @@ pub fn config() -> CoreResult<Arc<rustls::ClientConfig>> {
     }
     let mut roots = rustls::RootCertStore::empty();
     let (added, ignored) = roots.add_parsable_certificates(loaded.certs);
-    tracing::info!(added, ignored, "trusted certificates read");
     if added == 0 {
-        return Err(CoreError::Tls {
-            problem: TlsProblem::Certificate,
-            detail: "this computer trusts no certificate authority".into(),
-        });
+        // Every server's certificate will then be refused as untrusted, by name, when used.
+        tracing::warn!(ignored, "this computer trusts no certificate authority");
+    } else {
+        tracing::info!(added, ignored, "trusted certificates read");
     }
     // ring, as reqwest's own rustls support uses: no C toolchain beyond cc to build (aws-lc-rs
     // wants more, and adds megabytes). rustls now marks it deprecated for lacking the

@@ -147,3 +147,51 @@ async fn a_certificate_this_computer_does_not_trust_is_refused() {
     assert_eq!(err.code(), "untrusted_certificate", "{err:?}");
     assert!(err.to_string().contains("okno.example.com"), "{err}");
 }
+
+/// A server that takes only HTTPS answers plain HTTP with a redirect (a POST's 301 would turn
+/// into a GET if followed blindly): signing in at its `http://` address moves the account to the
+/// same host's HTTPS, and it syncs there. A redirect to another host is not followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_http_address_that_redirects_to_https_signs_in_there() {
+    let ca = trusted();
+    let env = Env::start().await;
+    let https = TlsProxy::start(env.proxy.addr, ca.server(&["localhost", "127.0.0.1"])).await;
+    let redirector = |to: String| async move {
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let to = to.clone();
+            async move {
+                let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                (
+                    axum::http::StatusCode::MOVED_PERMANENTLY,
+                    [(axum::http::header::LOCATION, format!("{to}{path}"))],
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        port
+    };
+
+    let port = redirector(https.url("localhost")).await;
+    let core = Core::open(env.core_config("moved")).await.unwrap();
+    core.login(
+        &format!("http://localhost:{port}"),
+        "user",
+        okno_server::demo::DEMO_PASSWORD,
+    )
+    .await
+    .unwrap();
+    assert_eq!(core.server_url().unwrap().unwrap(), https.url("localhost"));
+    eventually(10, "online over wss", || async {
+        *core.sync_state().borrow() == SyncState::Online
+    })
+    .await;
+
+    // Elsewhere (another host name): refused, nothing signed in.
+    let port = redirector(https.url("127.0.0.1")).await;
+    let err = refused(&env, &format!("http://localhost:{port}")).await;
+    assert_eq!(err.code(), "server_moved", "{err:?}");
+}

@@ -51,6 +51,9 @@ describe("errorText", () => {
     expect(errorText(err("payload_too_large", "the file is too large", { ...big, name: "backup.iso" }))).toBe(
       "Файл «backup.iso» слишком большой: 150 МБ, можно не больше 100 МБ.",
     );
+    expect(errorText(err("server_moved", "the server redirects to https://elsewhere.example/login"))).toBe(
+      "Сервер по этому адресу перенаправляет на другой. Уточните адрес у администратора.",
+    );
     expect(errorText(err("tls", "no secure connection to the server: handshake failure"))).toBe(
       "Не удалось установить защищённое соединение с сервером.",
     );

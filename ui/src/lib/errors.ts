@@ -25,6 +25,7 @@ const KNOWN: Partial<Record<string, Key>> = {
   not_https: "error.notHttps",
   untrusted_certificate: "error.untrustedCertificate",
   tls: "error.tls",
+  server_moved: "error.serverMoved",
   unsent: "error.unsent",
 };
 

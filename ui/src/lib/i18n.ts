@@ -194,6 +194,7 @@ const en = {
   "error.untrustedCertificate":
     "This computer does not trust the server's certificate. Check the address; if it is right, ask your administrator about the server's certificate.",
   "error.tls": "Could not set up a secure connection to the server.",
+  "error.serverMoved": "The server at this address sends its visitors to another one. Check the address with your administrator.",
   "error.unsent": "Some of your messages are not sent yet.",
   "error.forbidden": "You have no right to do that.",
   "error.notFound": "Not found: it may have been removed.",
@@ -498,6 +499,7 @@ const ru: Record<Key, string> = {
   "error.untrustedCertificate":
     "Этот компьютер не доверяет сертификату сервера. Проверьте адрес; если он верный, спросите администратора о сертификате сервера.",
   "error.tls": "Не удалось установить защищённое соединение с сервером.",
+  "error.serverMoved": "Сервер по этому адресу перенаправляет на другой. Уточните адрес у администратора.",
   "error.unsent": "Часть ваших сообщений ещё не отправлена.",
   "error.forbidden": "У вас нет прав на это действие.",
   "error.notFound": "Не найдено: возможно, это уже удалено.",
