@@ -925,7 +925,9 @@ impl Cache {
         })
     }
 
-    pub fn outbox_fail(&self, id: Uuid, error: &str) -> CoreResult<()> {
+    /// Marks an entry failed with its error (kept as the wire's `ApiError` JSON).
+    pub fn outbox_fail(&self, id: Uuid, error: &ApiError) -> CoreResult<()> {
+        let error = json(error)?;
         self.with(|c| {
             c.execute(
                 "UPDATE outbox SET state = 'failed', error = ?1 WHERE client_msg_id = ?2",
@@ -1060,7 +1062,11 @@ fn outbox_items(c: &Connection, chat: Option<ChatId>) -> CoreResult<Vec<OutboxIt
                 } else {
                     OutboxState::Sending
                 },
-                error,
+                // A cache from before errors were kept whole holds the English text alone.
+                error: error.map(|e| {
+                    serde_json::from_str::<ApiError>(&e)
+                        .unwrap_or_else(|_| ApiError::new("failed", e))
+                }),
                 created_at,
             })
         })
@@ -1947,7 +1953,9 @@ mod tests {
         let p = pending(&cache).unwrap();
         assert_eq!((p.client_msg_id, p.state), (b, OutboxState::Sending));
         assert_eq!(p.files[0].name, "x.pdf");
-        cache.outbox_fail(b, "refused").unwrap();
+        cache
+            .outbox_fail(b, &ApiError::new("forbidden", "refused"))
+            .unwrap();
         assert_eq!(pending(&cache).unwrap().state, OutboxState::Failed);
         cache.outbox_remove(b).unwrap();
         assert_eq!(pending(&cache).unwrap().client_msg_id, a);

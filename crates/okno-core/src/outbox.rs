@@ -59,7 +59,7 @@ pub(crate) async fn run(inner: Arc<Inner>, api: Api, stop: CancellationToken) {
             }
             Err(e) => {
                 tracing::warn!(error = %e.code(), "send failed");
-                if let Err(err) = inner.cache.outbox_fail(id, &e.to_string()) {
+                if let Err(err) = inner.cache.outbox_fail(id, &e.to_api()) {
                     tracing::error!(error = %err, "cannot mark the send failed");
                 }
                 inner.emit(CoreEvent::OutboxChanged {

@@ -441,7 +441,20 @@ async fn a_refused_send_fails_with_the_reason_and_can_be_cancelled() {
         .into_iter()
         .find(|o| o.client_msg_id == id)
         .unwrap();
-    assert!(item.error.unwrap().contains("not found"));
+    // The server's refusal is kept whole (its code for the UI to word), across a restart too.
+    let error = item.error.unwrap();
+    assert_eq!(error.code, "not_found");
+    assert!(error.message.contains("not found"), "{error:?}");
+    core.shutdown().await;
+    drop(core);
+    let core = Core::open(env.core_config("c")).await.unwrap();
+    let item = core
+        .outbox(None)
+        .unwrap()
+        .into_iter()
+        .find(|o| o.client_msg_id == id)
+        .unwrap();
+    assert_eq!(item.error.unwrap().code, "not_found");
     core.retry(id).unwrap();
     eventually(10, "failed again", || async {
         core.outbox(None)

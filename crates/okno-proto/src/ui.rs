@@ -119,8 +119,9 @@ pub struct OutboxItem {
     pub text: String,
     pub files: Vec<PendingFile>,
     pub state: OutboxState,
+    /// Why a failed entry failed, as any call's error: the UI words it in its language.
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    pub error: Option<String>,
+    pub error: Option<ApiError>,
     pub created_at: i64,
 }
 }

@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
+import { setLang } from "../lib/i18n";
 import { renderApp, world } from "../test/world";
 
 async function openChat(w: ReturnType<typeof world>, lineId = w.lines.it.id) {
@@ -135,6 +136,19 @@ describe("chat", () => {
     await fireEvent.click(screen.getByTestId("cancel-button"));
     await waitFor(() => expect(pendingRows()).toHaveLength(0));
     expect(screen.queryByText("cancel me")).toBeNull();
+  });
+
+  it("says why a send failed in the UI's language, from the server's code and figures", async () => {
+    setLang("ru");
+    const w = world();
+    const input = await openChat(w);
+    w.mb.failSends("files may have at most 10485760 bytes", "payload_too_large", { limit: 10_485_760 });
+    await fireEvent.input(input, { target: { value: "журнал приложен" } });
+    await fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(pendingRows()).toHaveLength(1));
+    w.mb.deliverAll();
+    await waitFor(() => expect(pendingRows()[0].dataset.status).toBe("failed"));
+    expect(pendingRows()[0].textContent).toContain("Не отправлено: Файл слишком большой: сервер принимает не больше 10 МБ.");
   });
 
   it("links open through openUrl; file chips through openFile", async () => {

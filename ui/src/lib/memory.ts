@@ -168,7 +168,7 @@ export class MemoryBackend implements Backend {
   private requests: ServiceRequest[] = [];
   private ticketNumbers = new Map<number, number>();
   private srNumbers = new Map<number, number>();
-  private failure: string | null = null;
+  private failure: ApiError | null = null;
   private pickQueue: DroppedFile[] | null = null;
   private clipboard: DroppedFile[] = [];
   private ids = { user: 100, company: 1, line: 1, connection: 1, chat: 1, message: 1, file: 1, ticket: 1, sr: 1 };
@@ -495,9 +495,10 @@ export class MemoryBackend implements Backend {
     this.setSyncState("session_ended");
   }
 
-  /** Sends fail with this server message (a 4xx refusal) until set back to null. */
-  failSends(message: string | null): void {
-    this.failure = message;
+  /** Sends fail with this server refusal (a 4xx: its message, and its code and figures) until
+   *  set back to null. */
+  failSends(message: string | null, code = "invalid_input", figures: Pick<ApiError, "limit" | "size"> = {}): void {
+    this.failure = message == null ? null : apiError(code, message, figures);
   }
 
   /** Manual mode: delivers (or fails) every entry waiting to be sent. */
@@ -1669,7 +1670,7 @@ export class MemoryBackend implements Backend {
     const item = this.findOutbox(m[1]);
     this.stopUploads(item.client_msg_id);
     item.state = "failed";
-    item.error = "Upload cancelled";
+    item.error = apiError("cancelled", "the upload was cancelled");
     this.emit({ type: "transfer", transfer_id: transferId, done: 0, total: item.files[+m[2]]?.size ?? 0, finished: true, error: "cancelled" });
     this.emit({ type: "outbox_changed", chat_id: item.chat_id, client_msg_id: item.client_msg_id });
   }

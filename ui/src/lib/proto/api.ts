@@ -586,7 +586,11 @@ comment: string, } | { "type": "ticket_closed", ticket_id: TicketId, number: num
 /**
  * A message the user sent that the server has not acknowledged yet.
  */
-export type OutboxItem = { client_msg_id: string, chat_id: ChatId, text: string, files: Array<PendingFile>, state: OutboxState, error?: string | null, created_at: number, };
+export type OutboxItem = { client_msg_id: string, chat_id: ChatId, text: string, files: Array<PendingFile>, state: OutboxState, 
+/**
+ * Why a failed entry failed, as any call's error: the UI words it in its language.
+ */
+error?: ApiError | null, created_at: number, };
 
 export type OutboxState = "sending" | "failed";
 
