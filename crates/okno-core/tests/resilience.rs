@@ -422,6 +422,37 @@ async fn a_rate_limited_sign_in_says_how_long_to_wait() {
     );
 }
 
+/// A server that takes smaller files than the client would: the upload is refused at once with
+/// the server's limit (not retried as if the network had failed), and the message says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_with_a_smaller_upload_limit_fails_the_send_with_its_limit() {
+    let env = Env::start_with(|c| c.max_file_size = 4096).await;
+    let core = env.core("c", "user").await;
+    let chat = first_chat(&core);
+    let path = env.dir.path().join("big.log");
+    std::fs::write(&path, vec![b'x'; 64 * 1024]).unwrap();
+    let id = core.send(chat, "the log", &[path]).unwrap();
+    eventually(10, "failed", || async {
+        core.outbox(None)
+            .unwrap()
+            .iter()
+            .any(|o| o.client_msg_id == id && o.state == OutboxState::Failed)
+    })
+    .await;
+    let item = core
+        .outbox(None)
+        .unwrap()
+        .into_iter()
+        .find(|o| o.client_msg_id == id)
+        .unwrap();
+    let error = item.error.unwrap();
+    assert_eq!(
+        (error.code.as_str(), error.limit),
+        ("payload_too_large", Some(4096))
+    );
+    assert_once(&env, chat, &[]).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_send_fails_with_the_reason_and_can_be_cancelled() {
     let env = Env::start().await;

@@ -94,8 +94,14 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with the server's configuration changed by `tune` (its limits, say).
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path().join("server"));
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path().join("server"));
+        tune(&mut config);
         let state = okno_server::build_state(config.clone()).await.unwrap();
         demo::seed(&state).await.unwrap();
         let server = Server::start_with(state).await.unwrap();
