@@ -597,7 +597,11 @@ impl Desktop {
     /// (`SSL_CERT_FILE`, as OpenSSL and rustls read it).
     pub async fn start_trusting(name: &str, server_url: &str, ca: &Path) -> Self {
         let ca = ca.to_string_lossy();
-        let env = [("SSL_CERT_FILE", ca.as_ref())];
+        Self::start_with_env(name, server_url, &[("SSL_CERT_FILE", ca.as_ref())]).await
+    }
+
+    /// Starts with more variables in the app's environment.
+    pub async fn start_with_env(name: &str, server_url: &str, env: &[(&str, &str)]) -> Self {
         Self::start_full(
             name,
             server_url,
@@ -605,7 +609,7 @@ impl Desktop {
             false,
             true,
             Path::new(APP),
-            &env,
+            env,
         )
         .await
     }

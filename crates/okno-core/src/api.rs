@@ -111,9 +111,17 @@ impl Api {
         let base = normalize_url(base)?;
         // Redirects are answered, not followed: a POST followed through a 301 turns into a GET,
         // and a WebSocket would not follow at all (see `upgraded`).
-        let builder = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none());
+        // A proxy from the environment (`HTTPS_PROXY`…) is for other computers: this one's own
+        // server, the embedded one above all, is reached directly whatever `NO_PROXY` says.
+        if loopback(
+            base.split_once("://")
+                .map_or(base.as_str(), |(_, rest)| rest),
+        ) {
+            builder = builder.no_proxy();
+        }
         let (builder, tls) = if base.starts_with("https://") {
             let tls = crate::tls::config()?;
             (builder.use_preconfigured_tls((*tls).clone()), Some(tls))
