@@ -46,8 +46,8 @@ export class AppState {
   info = $state.raw<AppInfo | null>(null);
   sync = $state<SyncState>("idle");
   syncDetail = $state<string | null>(null);
-  /** What the offline banner says: the last problem (offline, or refused with its detail),
-   *  kept through the reconnect attempts that follow it until the core is online again. */
+  /** What the banner says: the last problem (offline, or the session the server ended), kept
+   *  through the reconnect attempts that follow it until the core is online again. */
   problem = $state.raw<{ state: "offline" | "session_ended"; detail: string | null } | null>(null);
 
   /** Employees (specialists, admins) switch between their own Lines and the Tickets section. */
