@@ -422,6 +422,19 @@ async fn a_rate_limited_sign_in_says_how_long_to_wait() {
     );
 }
 
+/// The outbox entry `id` once it has failed.
+async fn failed(core: &Core, id: uuid::Uuid) -> OutboxItem {
+    eventually(10, "failed", || async {
+        core.outbox(None)
+            .unwrap()
+            .iter()
+            .any(|o| o.client_msg_id == id && o.state == OutboxState::Failed)
+    })
+    .await;
+    let outbox = core.outbox(None).unwrap();
+    outbox.into_iter().find(|o| o.client_msg_id == id).unwrap()
+}
+
 /// A server that takes smaller files than the client would: the upload is refused at once with
 /// the server's limit (not retried as if the network had failed), and the message says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -432,19 +445,7 @@ async fn a_server_with_a_smaller_upload_limit_fails_the_send_with_its_limit() {
     let path = env.dir.path().join("big.log");
     std::fs::write(&path, vec![b'x'; 64 * 1024]).unwrap();
     let id = core.send(chat, "the log", &[path]).unwrap();
-    eventually(10, "failed", || async {
-        core.outbox(None)
-            .unwrap()
-            .iter()
-            .any(|o| o.client_msg_id == id && o.state == OutboxState::Failed)
-    })
-    .await;
-    let item = core
-        .outbox(None)
-        .unwrap()
-        .into_iter()
-        .find(|o| o.client_msg_id == id)
-        .unwrap();
+    let item = failed(&core, id).await;
     let error = item.error.unwrap();
     assert_eq!(
         (error.code.as_str(), error.limit),
@@ -459,19 +460,7 @@ async fn a_refused_send_fails_with_the_reason_and_can_be_cancelled() {
     let core = env.core("c", "user").await;
     // A chat this user may not write to: the server refuses (404), so the send fails.
     let id = core.send(ChatId(999_999), "to nowhere", &[]).unwrap();
-    eventually(10, "failed", || async {
-        core.outbox(None)
-            .unwrap()
-            .iter()
-            .any(|o| o.client_msg_id == id && o.state == OutboxState::Failed)
-    })
-    .await;
-    let item = core
-        .outbox(None)
-        .unwrap()
-        .into_iter()
-        .find(|o| o.client_msg_id == id)
-        .unwrap();
+    let item = failed(&core, id).await;
     // The server's refusal is kept whole (its code for the UI to word), across a restart too.
     let error = item.error.unwrap();
     assert_eq!(error.code, "not_found");

@@ -143,7 +143,14 @@ describe("MemoryBackend", () => {
     const l = mb.addLine(c, { name: "L" });
     const chat = mb.connect(l.id).chat_id!;
     await expect(mb.send(chat, "   ", [])).rejects.toMatchObject({ code: "invalid_input" });
-    await expect(mb.send(chat, "x".repeat(10_001), [])).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(mb.send(chat, "x".repeat(10_001), [])).rejects.toMatchObject({ code: "text_too_long", size: 10_001, limit: 10_000 });
+    const eleven = Array.from({ length: 11 }, (_, i) => `/tmp/f${i}.txt`);
+    await expect(mb.send(chat, "", eleven)).rejects.toMatchObject({ code: "too_many_files", size: 11, limit: 10 });
+    mb.addLocalFile("/tmp/dir", -1);
+    await expect(mb.send(chat, "", ["/tmp/dir"])).rejects.toMatchObject({ code: "not_a_file", name: "dir" });
+    // Invisible control characters go, as the core leaves them out.
+    await mb.send(chat, "a\u0000b\u000bc\n\td", []);
+    expect(mb.sent.at(-1)!.text).toBe("abc\n\td");
     await expect(mb.openUrl("file:///etc/passwd")).rejects.toMatchObject({ code: "invalid_input" });
     await expect(mb.requestConnection(l.id)).rejects.toMatchObject({ code: "not_found" }); // not published
     await expect(mb.messages(999, null, 50)).rejects.toMatchObject({ code: "not_found" });
