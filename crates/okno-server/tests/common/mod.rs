@@ -2,6 +2,8 @@
 //! themselves, an HTTP client that returns `{code, message}` errors, and a WebSocket client.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod receiver;
+
 use futures_util::{SinkExt, StreamExt};
 use okno_proto::*;
 use okno_server::{demo, Config, Server};
