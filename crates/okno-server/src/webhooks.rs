@@ -254,13 +254,13 @@ impl Client {
 /// One round: claim, send, record. Returns how many were attempted.
 pub async fn run_once(state: &AppState, client: &Client) -> ApiResult<usize> {
     let due = claim(state).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
     let n = due.len();
-    let results = match (due.is_empty(), client.get()) {
-        (true, _) => Vec::new(),
-        (false, Ok(http)) => {
-            futures_util::future::join_all(due.iter().map(|d| deliver(http, d))).await
-        }
-        (false, Err(e)) => due.iter().map(|_| Err(e.clone())).collect(),
+    let results = match client.get() {
+        Ok(http) => futures_util::future::join_all(due.iter().map(|d| deliver(http, d))).await,
+        Err(e) => due.iter().map(|_| Err(e.clone())).collect(),
     };
     let base = state.config.webhook_retry_base.as_millis() as i64;
     let max = i64::from(state.config.webhook_max_attempts);
@@ -269,9 +269,6 @@ pub async fn run_once(state: &AppState, client: &Client) -> ApiResult<usize> {
         .zip(results)
         .map(|(d, r)| (d.id, d.attempts + 1, r))
         .collect();
-    if outcomes.is_empty() {
-        return Ok(0);
-    }
     for (id, attempt, r) in &outcomes {
         match r {
             Ok(()) => tracing::info!(delivery = id, attempt, "webhook delivered"),

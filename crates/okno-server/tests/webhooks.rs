@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::receiver::*;
+use common::webhooks::*;
 use common::*;
 use okno_proto::*;
 use serde_json::json;
@@ -14,48 +14,6 @@ use std::time::{Duration, Instant};
 both! {
     webhooks_are_signed_retried_with_backoff_and_answered_through_the_line_api => webhooks;
     deliveries_that_keep_failing_are_given_up => give_up;
-}
-
-async fn server(backend: Backend, attempts: u32) -> TestServer {
-    let (mut config, dir) = TestServer::config(backend);
-    config.webhook_retry_base = Duration::from_millis(150);
-    config.webhook_max_attempts = attempts;
-    config.webhook_poll = Duration::from_millis(30);
-    TestServer::start_with(config, dir, true).await
-}
-
-struct Env {
-    srv: TestServer,
-    user: Api,
-    admin: Api,
-    it: LineId,
-    chat: ChatId,
-}
-
-async fn env(backend: Backend, attempts: u32) -> Env {
-    let srv = server(backend, attempts).await;
-    let user = srv.login("user").await;
-    let admin = srv.login("admin").await;
-    let a = admin.me().await.memberships[0].company_id;
-    let lines: Vec<Line> = admin
-        .get(&format!("/api/v1/companies/{a}/lines"))
-        .await
-        .unwrap();
-    let it = lines.iter().find(|l| l.name == "IT Support").unwrap().id;
-    let snap: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
-    let chat = snap
-        .connections
-        .iter()
-        .find(|c| c.line.id == it)
-        .and_then(|c| c.chat_id)
-        .unwrap();
-    Env {
-        srv,
-        user,
-        admin,
-        it,
-        chat,
-    }
 }
 
 fn line_api(e: &Env, token: &str) -> Api {

@@ -7,11 +7,10 @@ mod common;
 #[path = "../../okno-core/tests/common/tls.rs"]
 mod tls;
 
-use common::receiver::*;
+use common::webhooks::*;
 use common::*;
 use okno_proto::*;
 use serde_json::json;
-use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_reaches_a_receiver_behind_https() {
@@ -26,35 +25,19 @@ async fn a_webhook_reaches_a_receiver_behind_https() {
     let r = receiver(0).await;
     let https = tls::TlsProxy::start(r.addr, ca.server(&["localhost"])).await;
 
-    let (mut config, dir) = TestServer::config(Backend::Sqlite);
-    config.webhook_retry_base = Duration::from_millis(150);
-    config.webhook_poll = Duration::from_millis(30);
-    let srv = TestServer::start_with(config, dir, true).await;
-    let (user, admin) = (srv.login("user").await, srv.login("admin").await);
-    let company = admin.me().await.memberships[0].company_id;
-    let lines: Vec<Line> = admin
-        .get(&format!("/api/v1/companies/{company}/lines"))
-        .await
-        .unwrap();
-    let it = lines.iter().find(|l| l.name == "IT Support").unwrap().id;
+    let e = env(Backend::Sqlite, 10).await;
     let url = format!("{}/hook", https.url("localhost"));
-    let integration: Integration = admin
+    let integration: Integration = e
+        .admin
         .put(
-            &format!("/api/v1/lines/{it}/integration"),
+            &format!("/api/v1/lines/{}/integration", e.it),
             &json!({"url": url, "enabled": true}),
         )
         .await
         .unwrap();
     *r.secret.lock().unwrap() = integration.secret.unwrap();
-    let snap: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
-    let chat = snap
-        .connections
-        .iter()
-        .find(|c| c.line.id == it)
-        .and_then(|c| c.chat_id)
-        .unwrap();
 
-    user.send_text(chat, "Over TLS, please").await;
+    e.user.send_text(e.chat, "Over TLS, please").await;
     let hits = wait_for(&r, "the webhook over HTTPS", |h| !h.is_empty()).await;
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert!(hits[0].valid, "signed");

@@ -2,7 +2,7 @@
 //! themselves, an HTTP client that returns `{code, message}` errors, and a WebSocket client.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-pub mod receiver;
+pub mod webhooks;
 
 use futures_util::{SinkExt, StreamExt};
 use okno_proto::*;

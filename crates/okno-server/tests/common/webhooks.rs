@@ -1,10 +1,13 @@
-//! A company's system receiving webhooks on loopback: it checks each one's HMAC signature and
-//! timestamp as the documentation says, and fails the first tries on purpose when asked.
+//! Webhooks' tests: a demo server that retries deliveries quickly, and a company's system
+//! receiving them on loopback, which checks each one's HMAC signature and timestamp as the
+//! documentation says, and fails the first tries on purpose when asked.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use super::{Api, Backend, TestServer};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
+use okno_proto::*;
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -104,5 +107,51 @@ pub async fn wait_for<F: Fn(&[Hit]) -> bool>(r: &Receiver, what: &str, f: F) -> 
             "timed out waiting for {what}: {hits:?}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A demo server whose webhooks retry after 150 ms (doubling) up to `attempts` times, polled
+/// every 30 ms.
+pub async fn server(backend: Backend, attempts: u32) -> TestServer {
+    let (mut config, dir) = TestServer::config(backend);
+    config.webhook_retry_base = Duration::from_millis(150);
+    config.webhook_max_attempts = attempts;
+    config.webhook_poll = Duration::from_millis(30);
+    TestServer::start_with(config, dir, true).await
+}
+
+/// The demo server as the tests of webhooks use it: the user, the company's admin, its IT
+/// Support line and the user's chat with it.
+pub struct Env {
+    pub srv: TestServer,
+    pub user: Api,
+    pub admin: Api,
+    pub it: LineId,
+    pub chat: ChatId,
+}
+
+pub async fn env(backend: Backend, attempts: u32) -> Env {
+    let srv = server(backend, attempts).await;
+    let user = srv.login("user").await;
+    let admin = srv.login("admin").await;
+    let a = admin.me().await.memberships[0].company_id;
+    let lines: Vec<Line> = admin
+        .get(&format!("/api/v1/companies/{a}/lines"))
+        .await
+        .unwrap();
+    let it = lines.iter().find(|l| l.name == "IT Support").unwrap().id;
+    let snap: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
+    let chat = snap
+        .connections
+        .iter()
+        .find(|c| c.line.id == it)
+        .and_then(|c| c.chat_id)
+        .unwrap();
+    Env {
+        srv,
+        user,
+        admin,
+        it,
+        chat,
     }
 }
