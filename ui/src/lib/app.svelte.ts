@@ -48,7 +48,7 @@ export class AppState {
   syncDetail = $state<string | null>(null);
   /** What the banner says: the last problem (offline, or the session the server ended), kept
    *  through the reconnect attempts that follow it until the core is online again. */
-  problem = $state.raw<{ state: "offline" | "session_ended"; detail: string | null } | null>(null);
+  problem = $state<"offline" | "session_ended" | null>(null);
 
   /** Employees (specialists, admins) switch between their own Lines and the Tickets section. */
   section = $state<Section>("lines");
@@ -248,7 +248,7 @@ export class AppState {
   private setSync(state: SyncState, detail: string | null = null): void {
     this.sync = state;
     this.syncDetail = detail;
-    if (state === "offline" || state === "session_ended") this.problem = { state, detail };
+    if (state === "offline" || state === "session_ended") this.problem = state;
     else if (state !== "connecting") this.problem = null;
   }
 

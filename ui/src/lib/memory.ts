@@ -82,8 +82,6 @@ interface Upload {
   timers: ReturnType<typeof setTimeout>[];
 }
 
-const MAX_TEXT = MAX_MESSAGE_CHARS;
-const MAX_FILES = MAX_MESSAGE_FILES;
 const MAX_FILE_SIZE = 100 * 1024 * 1024;
 const MAX_PAGE = 1000;
 const SR_STATUSES: readonly ServiceRequestStatus[] = ["open", "in_progress", "done", "cancelled"];
@@ -1506,12 +1504,12 @@ export class MemoryBackend implements Backend {
     // As the core: invisible control characters go; the limits come with their figures.
     text = text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, "");
     const length = [...text].length;
-    if (length > MAX_TEXT)
-      throw apiError("text_too_long", `a message may have at most ${MAX_TEXT} characters, this one has ${length}`, { size: length, limit: MAX_TEXT });
-    if (files.length > MAX_FILES)
-      throw apiError("too_many_files", `a message may carry at most ${MAX_FILES} files, this one has ${files.length}`, {
+    if (length > MAX_MESSAGE_CHARS)
+      throw apiError("text_too_long", `a message may have at most ${MAX_MESSAGE_CHARS} characters, this one has ${length}`, { size: length, limit: MAX_MESSAGE_CHARS });
+    if (files.length > MAX_MESSAGE_FILES)
+      throw apiError("too_many_files", `a message may carry at most ${MAX_MESSAGE_FILES} files, this one has ${files.length}`, {
         size: files.length,
-        limit: MAX_FILES,
+        limit: MAX_MESSAGE_FILES,
       });
     if (!text.trim() && files.length === 0) throw apiError("invalid_input", "Nothing to send");
     // As the core checks them, each by name, before anything is queued.
