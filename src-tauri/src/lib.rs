@@ -155,6 +155,8 @@ pub struct AppInfo {
     /// The built-in demo server runs this session: an empty address signs in to it.
     demo_server: bool,
     sync_state: SyncState,
+    /// Why the server cannot be reached, while offline (as the `sync_state` event says it).
+    sync_error: Option<ApiError>,
     /// The system locale: the UI's language follows it.
     locale: Option<String>,
     /// The locale of dates and times (`LC_TIME`): English's clock and date order follow its
@@ -213,6 +215,7 @@ async fn info(shell: State<'_, Shell>, factors: State<'_, zoom::Zoom>) -> Res<Ap
         demo_server: embedded_url.is_some(),
         server_url,
         sync_state: *core.sync_state().borrow(),
+        sync_error: core.offline_because(),
         locale: system_locale(),
         time_locale: time_locale(),
         zoom: factors.user(),

@@ -19,6 +19,9 @@ pub struct Api {
     http: reqwest::Client,
     /// The TLS configuration for an `https` server, for the WebSocket too.
     tls: Option<Arc<rustls::ClientConfig>>,
+    /// The proxy the environment names for this server, for the WebSocket (the HTTP client
+    /// reads the same one itself).
+    proxy: Option<hyper_util::client::proxy::matcher::Intercept>,
 }
 
 /// Progress callback: (bytes done, bytes total).
@@ -29,6 +32,8 @@ fn offline(e: reqwest::Error) -> CoreError {
         CoreError::BadResponse(e.to_string())
     } else if let Some(tls) = crate::tls::failure(&e) {
         tls
+    } else if let Some(proxy) = crate::proxy::failure(&e) {
+        proxy
     } else {
         CoreError::Offline(e.to_string())
     }
@@ -116,12 +121,18 @@ impl Api {
             .redirect(reqwest::redirect::Policy::none());
         // A proxy from the environment (`HTTPS_PROXY`…) is for other computers: this one's own
         // server, the embedded one above all, is reached directly whatever `NO_PROXY` says.
-        if loopback(
+        let direct = loopback(
             base.split_once("://")
                 .map_or(base.as_str(), |(_, rest)| rest),
-        ) {
+        );
+        if direct {
             builder = builder.no_proxy();
         }
+        let proxy = if direct {
+            None
+        } else {
+            crate::proxy::for_server(&base)
+        };
         let (builder, tls) = if base.starts_with("https://") {
             let tls = crate::tls::config()?;
             (builder.use_preconfigured_tls((*tls).clone()), Some(tls))
@@ -135,6 +146,7 @@ impl Api {
             token: None,
             http,
             tls,
+            proxy,
         })
     }
 
@@ -155,6 +167,25 @@ impl Api {
         let mut api = Api::new(&format!("https://{origin}"))?;
         api.token = self.token.clone();
         Ok(Some(api))
+    }
+
+    /// The proxy to open the server's WebSocket through, if the environment names one for it.
+    pub(crate) fn proxy(&self) -> Option<&hyper_util::client::proxy::matcher::Intercept> {
+        self.proxy.as_ref()
+    }
+
+    /// The server's host (an IPv6 address in brackets) and port, for a tunnel to it.
+    pub(crate) fn host_port(&self) -> (String, u16) {
+        let (tls, rest) = match self.base.strip_prefix("https://") {
+            Some(rest) => (true, rest),
+            None => (false, self.base.trim_start_matches("http://")),
+        };
+        let host = host_of(rest);
+        let port = rest[host.len()..]
+            .strip_prefix(':')
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(if tls { 443 } else { 80 });
+        (host.to_owned(), port)
     }
 
     /// The TLS configuration for the server's WebSocket (`wss`), if it is an `https` one.
@@ -192,6 +223,12 @@ impl Api {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             return Err(CoreError::Moved(to.to_owned()));
+        }
+        if status == 407 {
+            // A plain-HTTP server's requests go to the proxy whole, and it answers for itself.
+            return Err(CoreError::Proxy {
+                problem: crate::error::ProxyProblem::AuthRequired,
+            });
         }
         let bytes = resp.bytes().await.map_err(offline)?;
         if (200..300).contains(&status) {
@@ -561,6 +598,24 @@ impl Api {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tunnel_goes_to_the_servers_host_and_port() {
+        for (url, host, port) in [
+            ("https://okno.example.com", "okno.example.com", 443),
+            ("https://okno.example.com:8443", "okno.example.com", 8443),
+            ("http://okno.example.com", "okno.example.com", 80),
+            ("10.0.0.5:9000", "10.0.0.5", 9000),
+            ("https://[2001:db8::1]:8443", "[2001:db8::1]", 8443),
+            ("https://[2001:db8::1]", "[2001:db8::1]", 443),
+        ] {
+            assert_eq!(
+                Api::new(url).unwrap().host_port(),
+                (host.to_owned(), port),
+                "{url}"
+            );
+        }
+    }
 
     #[test]
     fn only_the_same_host_upgraded_to_https_is_followed() {

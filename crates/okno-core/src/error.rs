@@ -53,6 +53,23 @@ pub enum CoreError {
     /// HTTPS could not be set up with the server.
     #[error("no secure connection to the server: {detail}")]
     Tls { problem: TlsProblem, detail: String },
+    /// The network's proxy did not let the connection through.
+    #[error("the proxy {problem}")]
+    Proxy { problem: ProxyProblem },
+}
+
+/// Why the network's proxy let nothing through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProxyProblem {
+    /// It wants a user name and password (407), or other ones than those in the proxy's address.
+    #[error("asks for a user name and password")]
+    AuthRequired,
+    /// Any other refusal: the status it answered `CONNECT` with, when known.
+    #[error("refused the connection{}", .0.map(|s| format!(" ({s})")).unwrap_or_default())]
+    Refused(Option<u16>),
+    /// A proxy that Okno does not speak to (`socks5://`, `https://`): its scheme.
+    #[error("is a {0}:// one; Okno uses HTTP proxies")]
+    Unsupported(String),
 }
 
 /// Why a file cannot be sent.
@@ -122,6 +139,11 @@ impl CoreError {
                 TlsProblem::NotTls => "not_https",
                 TlsProblem::Handshake => "tls",
             },
+            CoreError::Proxy { problem } => match problem {
+                ProxyProblem::AuthRequired => "proxy_auth_required",
+                ProxyProblem::Refused(_) => "proxy_refused",
+                ProxyProblem::Unsupported(_) => "proxy_unsupported",
+            },
         }
     }
 
@@ -158,7 +180,8 @@ impl CoreError {
             CoreError::Offline(_)
             | CoreError::BadResponse(_)
             | CoreError::Gap { .. }
-            | CoreError::Tls { .. } => true,
+            | CoreError::Tls { .. }
+            | CoreError::Proxy { .. } => true,
             CoreError::Server { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             _ => false,
         }

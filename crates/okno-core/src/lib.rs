@@ -15,13 +15,14 @@ pub mod error;
 pub mod logging;
 pub mod notify;
 pub mod outbox;
+mod proxy;
 pub mod secret;
 pub mod sync;
 pub mod tls;
 
 use api::Api;
 use cache::{Cache, Changes};
-pub use error::{CoreError, CoreResult, FileProblem, TlsProblem};
+pub use error::{CoreError, CoreResult, FileProblem, ProxyProblem, TlsProblem};
 use okno_proto::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -83,6 +84,8 @@ pub(crate) struct Inner {
     /// and every one may be a notification. An event is a few ids.
     events: Mutex<Vec<mpsc::UnboundedSender<CoreEvent>>>,
     state: watch::Sender<SyncState>,
+    /// Why the server cannot be reached, while the sync service is offline (or retrying).
+    offline_because: Mutex<Option<ApiError>>,
     session: Mutex<Option<Session>>,
     pub(crate) outbox_wake: Notify,
     pub(crate) reconnect_now: Notify,
@@ -96,11 +99,24 @@ impl Inner {
         subscribers.retain(|tx| tx.send(e.clone()).is_ok());
     }
 
-    pub(crate) fn set_state(&self, state: SyncState, detail: Option<String>) {
+    /// Sets the sync state; `error` says why, when it is `Offline`. A reconnect attempt
+    /// (`Connecting`) keeps the last reason.
+    pub(crate) fn set_state(&self, state: SyncState, error: Option<ApiError>) {
         let changed = *self.state.borrow() != state;
+        {
+            let mut because = self
+                .offline_because
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match state {
+                SyncState::Offline => *because = error.clone(),
+                SyncState::Connecting => {}
+                _ => *because = None,
+            }
+        }
         self.state.send_replace(state);
         if changed {
-            self.emit(CoreEvent::SyncState { state, detail });
+            self.emit(CoreEvent::SyncState { state, error });
         }
     }
 
@@ -224,6 +240,7 @@ impl Core {
                 cache: Arc::new(cache),
                 events: Mutex::new(Vec::new()),
                 state,
+                offline_because: Mutex::new(None),
                 session: Mutex::new(None),
                 outbox_wake: Notify::new(),
                 reconnect_now: Notify::new(),
@@ -290,6 +307,16 @@ impl Core {
 
     pub fn sync_state(&self) -> watch::Receiver<SyncState> {
         self.inner.state.subscribe()
+    }
+
+    /// Why the server cannot be reached, while the sync service is offline or retrying:
+    /// `{code, message}` as the last attempt failed.
+    pub fn offline_because(&self) -> Option<ApiError> {
+        self.inner
+            .offline_because
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Asks the sync service to reconnect now instead of waiting for its backoff.

@@ -42,11 +42,11 @@ pub(crate) async fn run(inner: Arc<Inner>, api: Api, stop: CancellationToken) {
             }
             Err(e) => {
                 tracing::info!(error = %e.code(), "sync connection lost");
-                inner.set_state(SyncState::Offline, Some(e.to_string()));
+                inner.set_state(SyncState::Offline, Some(e.to_api()));
             }
             Ok(()) => inner.set_state(
                 SyncState::Offline,
-                Some("the server closed the connection".into()),
+                Some(ApiError::new("offline", "the server closed the connection")),
             ),
         }
         attempt = attempt.saturating_add(1);
@@ -138,6 +138,38 @@ async fn refresh_agents(inner: &Arc<Inner>, api: &Api) {
     }
 }
 
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the server's WebSocket: directly, or through the network's proxy by a tunnel, with TLS
+/// and the WebSocket's handshake inside it as without one.
+async fn open(
+    api: &Api,
+    req: tokio_tungstenite::tungstenite::handshake::client::Request,
+) -> CoreResult<Ws> {
+    let connector = api.tls().map(tokio_tungstenite::Connector::Rustls);
+    let opened = match api.proxy() {
+        Some(proxy) => {
+            let (host, port) = api.host_port();
+            let tunnel = crate::proxy::tunnel(proxy, &host, port).await?;
+            tracing::debug!(proxy = %crate::proxy::describe(proxy), "WebSocket through the proxy");
+            tokio_tungstenite::client_async_tls_with_config(req, tunnel, None, connector).await
+        }
+        None => tokio_tungstenite::connect_async_tls_with_config(req, None, false, connector).await,
+    };
+    opened.map(|(ws, _)| ws).map_err(|e| match e {
+        tokio_tungstenite::tungstenite::Error::Http(resp) if resp.status() == 401 => {
+            CoreError::Server {
+                status: 401,
+                error: ApiError::new("unauthorized", "sign in first"),
+            }
+        }
+        other => {
+            crate::tls::failure(&other).unwrap_or_else(|| CoreError::Offline(other.to_string()))
+        }
+    })
+}
+
 async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult<()> {
     catch_up(inner, api).await?;
     refresh_agents(inner, api).await;
@@ -152,28 +184,9 @@ async fn session(inner: &Arc<Inner>, api: &Api, attempt: &mut u32) -> CoreResult
             .map_err(|_| CoreError::Invalid("the token is not a valid header".into()))?;
         req.headers_mut().insert("authorization", v);
     }
-    let (mut ws, _) = tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio_tungstenite::connect_async_tls_with_config(
-            req,
-            None,
-            false,
-            api.tls().map(tokio_tungstenite::Connector::Rustls),
-        ),
-    )
-    .await
-    .map_err(|_| CoreError::Offline("the WebSocket did not open in time".into()))?
-    .map_err(|e| match e {
-        tokio_tungstenite::tungstenite::Error::Http(resp) if resp.status() == 401 => {
-            CoreError::Server {
-                status: 401,
-                error: ApiError::new("unauthorized", "sign in first"),
-            }
-        }
-        other => {
-            crate::tls::failure(&other).unwrap_or_else(|| CoreError::Offline(other.to_string()))
-        }
-    })?;
+    let mut ws = tokio::time::timeout(Duration::from_secs(10), open(api, req))
+        .await
+        .map_err(|_| CoreError::Offline("the WebSocket did not open in time".into()))??;
     *attempt = 0;
     inner.set_state(SyncState::Online, None);
     inner.outbox_wake.notify_one();

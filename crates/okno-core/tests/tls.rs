@@ -89,6 +89,36 @@ async fn a_user_signs_in_syncs_sends_and_shares_a_file_over_https() {
     // And comes back down over HTTPS, byte for byte.
     let path = core.download(sent.files[0].id).await.unwrap();
     assert_eq!(std::fs::read(path).unwrap(), b"uptime 99.9%");
+
+    // The server's certificate is renewed by an authority this computer does not trust: the
+    // app says so while offline, and what is sent meanwhile waits.
+    let stranger = TestCa::new("Somebody's CA");
+    https.present(stranger.server(&["localhost"]));
+    https.cut();
+    eventually(15, "offline for the certificate", || async {
+        core.offline_because()
+            .is_some_and(|e| e.code == "untrusted_certificate")
+    })
+    .await;
+    assert_eq!(*core.sync_state().borrow(), SyncState::Offline);
+    let id = core.send(chat, "Sent after the renewal", &[]).unwrap();
+
+    // Renewed properly: online again, the message delivered once, the reason gone.
+    https.present(ca.server(&["localhost"]));
+    core.reconnect_now();
+    eventually(15, "delivered", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(core.offline_because(), None);
+    let history = spec.history(chat).await;
+    assert_eq!(
+        history
+            .iter()
+            .filter(|m| m.client_msg_id == Some(id))
+            .count(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,8 +29,11 @@ wire! {
 pub enum CoreEvent {
     SyncState {
         state: SyncState,
+        /// Why the server cannot be reached, when the state is `offline` (`{code, message}`:
+        /// `offline`, or what the person can act on: `untrusted_certificate`,
+        /// `proxy_auth_required`…).
         #[cfg_attr(feature = "ts", ts(optional = nullable))]
-        detail: Option<String>,
+        error: Option<ApiError>,
     },
     /// Lines, connections or their order changed.
     LinesChanged,

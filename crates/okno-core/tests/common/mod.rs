@@ -2,6 +2,7 @@
 //! of it that can refuse and cut connections, and helpers to wait for convergence.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod http_proxy;
 pub mod tls;
 
 use okno_core::{Core, CoreConfig};
@@ -146,7 +147,7 @@ impl Env {
     /// Direct HTTP to the server (not through the proxy), as `login`.
     pub async fn http(&self, login: &str) -> Http {
         let base = self.server.as_ref().unwrap().url();
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let r: LoginResponse = client
             .post(format!("{base}/api/v1/auth/login"))
             .json(&serde_json::json!({"login": login, "password": demo::DEMO_PASSWORD}))

@@ -10,7 +10,7 @@ use rcgen::{
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
@@ -63,9 +63,12 @@ impl TestCa {
     }
 }
 
-/// Accepts TLS on a loopback port and forwards the plain bytes to `target`.
+/// Accepts TLS on a loopback port and forwards the plain bytes to `target`. Its certificate can
+/// be replaced (a renewal) and its connections cut.
 pub struct TlsProxy {
     pub addr: SocketAddr,
+    acceptor: Arc<Mutex<TlsAcceptor>>,
+    conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: JoinHandle<()>,
 }
 
@@ -73,11 +76,13 @@ impl TlsProxy {
     pub async fn start(target: SocketAddr, config: Arc<rustls::ServerConfig>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let acceptor = TlsAcceptor::from(config);
+        let acceptor = Arc::new(Mutex::new(TlsAcceptor::from(config)));
+        let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (current, open) = (acceptor.clone(), conns.clone());
         let accept = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
+                let acceptor = current.lock().unwrap().clone();
+                let conn = tokio::spawn(async move {
                     // A client that refuses the certificate ends here, as it should.
                     let Ok(mut tls) = acceptor.accept(inbound).await else {
                         return;
@@ -86,9 +91,29 @@ impl TlsProxy {
                         let _ = tokio::io::copy_bidirectional(&mut tls, &mut outbound).await;
                     }
                 });
+                let mut open = open.lock().unwrap();
+                open.retain(|c| !c.is_finished());
+                open.push(conn);
             }
         });
-        Self { addr, accept }
+        Self {
+            addr,
+            acceptor,
+            conns,
+            accept,
+        }
+    }
+
+    /// New connections get this certificate.
+    pub fn present(&self, config: Arc<rustls::ServerConfig>) {
+        *self.acceptor.lock().unwrap() = TlsAcceptor::from(config);
+    }
+
+    /// Closes every open connection.
+    pub fn cut(&self) {
+        for conn in self.conns.lock().unwrap().drain(..) {
+            conn.abort();
+        }
     }
 
     /// The proxy's address as `https://host:port`.
@@ -100,5 +125,6 @@ impl TlsProxy {
 impl Drop for TlsProxy {
     fn drop(&mut self) {
         self.accept.abort();
+        self.cut();
     }
 }

@@ -271,7 +271,13 @@ export type ConnectionState = "pending" | "active" | "rejected";
 /**
  * A change in the core. Carries ids only: the UI re-reads what it shows.
  */
-export type CoreEvent = { "type": "sync_state", state: SyncState, detail?: string | null, } | { "type": "lines_changed" } | { "type": "chat_changed", chat_id: ChatId, } | { "type": "messages_changed", chat_id: ChatId, } | { "type": "outbox_changed", chat_id: ChatId, client_msg_id: string, } | { "type": "new_message", chat_id: ChatId, message_id: MessageId, } | { "type": "transfer", transfer_id: string, done: number, total: number, finished: boolean, error?: string | null, } | { "type": "ticket_changed", ticket_id: TicketId, chat_id: ChatId, } | { "type": "ticket_queued", ticket_id: TicketId, chat_id: ChatId, } | { "type": "agent_changed" } | { "type": "signed_out" };
+export type CoreEvent = { "type": "sync_state", state: SyncState, 
+/**
+ * Why the server cannot be reached, when the state is `offline` (`{code, message}`:
+ * `offline`, or what the person can act on: `untrusted_certificate`,
+ * `proxy_auth_required`…).
+ */
+error?: ApiError | null, } | { "type": "lines_changed" } | { "type": "chat_changed", chat_id: ChatId, } | { "type": "messages_changed", chat_id: ChatId, } | { "type": "outbox_changed", chat_id: ChatId, client_msg_id: string, } | { "type": "new_message", chat_id: ChatId, message_id: MessageId, } | { "type": "transfer", transfer_id: string, done: number, total: number, finished: boolean, error?: string | null, } | { "type": "ticket_changed", ticket_id: TicketId, chat_id: ChatId, } | { "type": "ticket_queued", ticket_id: TicketId, chat_id: ChatId, } | { "type": "agent_changed" } | { "type": "signed_out" };
 
 export type CreateCompanyRequest = { name: string, };
 
