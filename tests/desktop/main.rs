@@ -5,6 +5,8 @@
 
 mod closing;
 mod harness;
+#[path = "../../crates/okno-core/tests/common/http_proxy.rs"]
+mod http_proxy;
 mod kb;
 mod package;
 mod tickets;
@@ -1335,6 +1337,120 @@ async fn signs_in_and_chats_with_a_server_over_https() {
     })
     .await;
     app.screenshot("chat-over-https").await;
+    app.quit().await;
+}
+
+/// A corporate network where only its proxy reaches the server (`okno.test` is known to the
+/// proxy alone), named in the environment with its credentials: the app signs in, chats live
+/// through it, and when the proxy stops taking the credentials the banner says so; what is sent
+/// meanwhile goes once the proxy lets it through again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chats_where_only_the_networks_proxy_reaches_the_server() {
+    let cloud = Cloud::start().await;
+    let (_, conns) = user_chats(&cloud).await;
+    let it = line_named(&conns, "IT Support").clone();
+    let ca = tls::TestCa::new("Okno test CA");
+    let trust = tempfile::tempdir().unwrap();
+    let ca_file = trust.path().join("ca.pem");
+    ca.write(&ca_file);
+    let https = tls::TlsProxy::start(cloud.proxy.addr, ca.server(&[http_proxy::HIDDEN_HOST])).await;
+    let proxy = http_proxy::HttpProxy::start().await;
+    let credentials = ("corp", "s3cret");
+    proxy.require(Some(credentials));
+    let proxy_url = proxy.url(Some(credentials));
+    let ca_path = ca_file.to_string_lossy();
+    // HTTPS only: WebDriver's own connections to the app are plain HTTP on loopback.
+    let app = Desktop::start_with_env(
+        "network-proxy",
+        &cloud.url(),
+        &[
+            ("SSL_CERT_FILE", ca_path.as_ref()),
+            ("HTTPS_PROXY", &proxy_url),
+            ("https_proxy", &proxy_url),
+        ],
+    )
+    .await;
+
+    app.find("[data-testid=login-form]").await;
+    let server = https.url(http_proxy::HIDDEN_HOST);
+    app.type_into("[data-testid=login-server]", &server).await;
+    app.type_into("[data-testid=login-name]", "user").await;
+    app.type_into(
+        "[data-testid=login-password]",
+        okno_server::demo::DEMO_PASSWORD,
+    )
+    .await;
+    app.click("[data-testid=login-submit]").await;
+    app.find("[data-testid=lines-list]").await;
+    app.until("connected through the proxy", 15, || async {
+        let state = app.find("[data-testid=sync-state]").await;
+        app.attr(&state, "data-state").await == "online"
+    })
+    .await;
+    let target = format!("{}:{}", http_proxy::HIDDEN_HOST, https.addr.port());
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .filter(|(method, to)| method == "CONNECT" && *to == target)
+            .count()
+            >= 2,
+        "the requests and the WebSocket tunnelled"
+    );
+    app.open_line(it.line.id).await;
+    let specialist = cloud.api("specialist").await;
+    specialist
+        .send(it.chat_id.unwrap(), "Received through the proxy")
+        .await;
+    app.until("the reply, live", 15, || async {
+        app.shown_messages()
+            .await
+            .iter()
+            .any(|(_, _, _, text)| text.contains("Received through the proxy"))
+    })
+    .await;
+
+    // The proxy's password changes and it drops its tunnels.
+    proxy.require_for(&target, Some(("corp", "changed")));
+    proxy.cut(&target);
+    let banner = app.find("[data-testid=offline-banner]").await;
+    app.until("the banner names the proxy", 30, || async {
+        app.attr(&banner, "data-reason").await == "proxy_auth_required"
+    })
+    .await;
+    assert_eq!(
+        app.text_of("[data-testid=offline-banner]").await,
+        "No connection: the network's proxy asks for a user name and password. \
+         Messages will be sent when it is back."
+    );
+    let input = app.find("[data-testid=composer-input]").await;
+    input
+        .send_keys("Sent once the proxy lets it")
+        .await
+        .unwrap();
+    input.send_keys(thirtyfour::Key::Enter).await.unwrap();
+    app.screenshot("offline-proxy").await;
+
+    // Mended: online again, the message delivered once.
+    proxy.forget(&target);
+    app.until("sent after the proxy", 40, || async {
+        app.shows_sent("text", "Sent once the proxy lets it").await
+    })
+    .await;
+    app.until("the banner gone", 15, || async {
+        app.find_all("[data-testid=offline-banner]")
+            .await
+            .is_empty()
+    })
+    .await;
+    let history = specialist.history(it.chat_id.unwrap()).await;
+    assert_eq!(
+        history
+            .iter()
+            .filter(|m| m.text == "Sent once the proxy lets it")
+            .count(),
+        1
+    );
     app.quit().await;
 }
 

@@ -3,7 +3,7 @@
 import { getContext, setContext } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
 import type { AppInfo, Backend, DroppedFile } from "./backend";
-import type { CoreEvent, LineItem, Me, Message, SyncState } from "./proto/api";
+import type { ApiError, CoreEvent, LineItem, Me, Message, SyncState } from "./proto/api";
 import type { ChatId, LineId, MessageId, TicketId } from "./proto/ids";
 import { pushEscape } from "./escape";
 import { mark, markNextFrame } from "./marks";
@@ -45,10 +45,12 @@ export class AppState {
   me = $state<Me | null>(null);
   info = $state.raw<AppInfo | null>(null);
   sync = $state<SyncState>("idle");
-  syncDetail = $state<string | null>(null);
   /** What the banner says: the last problem (offline, or the session the server ended), kept
    *  through the reconnect attempts that follow it until the core is online again. */
   problem = $state<"offline" | "session_ended" | null>(null);
+  /** Why the server cannot be reached, while offline (`{code, message}` from the core: a
+   *  certificate, the network's proxy…), kept through the reconnect attempts too. */
+  offlineBecause = $state.raw<ApiError | null>(null);
 
   /** Employees (specialists, admins) switch between their own Lines and the Tickets section. */
   section = $state<Section>("lines");
@@ -140,7 +142,7 @@ export class AppState {
       this.info = info;
       this.zoom = info.zoom ?? 1;
       this.me = info.me;
-      this.setSync(info.sync_state);
+      this.setSync(info.sync_state, info.sync_error ?? null);
     } catch {
       // The shell could not say who is signed in: offer to sign in.
       this.me = null;
@@ -203,7 +205,7 @@ export class AppState {
   async login(server: string | null, login: string, password: string): Promise<void> {
     const me = await this.backend.login(server, login, password);
     this.info = await this.backend.info();
-    this.setSync(this.info.sync_state);
+    this.setSync(this.info.sync_state, this.info.sync_error ?? null);
     this.me = me;
     await this.afterSignIn();
   }
@@ -215,7 +217,7 @@ export class AppState {
     const server = this.info.embedded ? null : this.info.server_url;
     this.me = await this.backend.login(server, this.me.login, password);
     this.info = await this.backend.info();
-    this.setSync(this.info.sync_state);
+    this.setSync(this.info.sync_state, this.info.sync_error ?? null);
     await this.reloadLines();
   }
 
@@ -227,6 +229,7 @@ export class AppState {
   private signedOut(): void {
     this.me = null;
     this.problem = null;
+    this.offlineBecause = null;
     this.lines = [];
     this.linesLoaded = false;
     this.selectedLineId = null;
@@ -245,17 +248,18 @@ export class AppState {
 
   /** A reconnect attempt ("connecting") leaves the problem shown, so the banner does not blink
    *  off and on with each attempt while the server stays unreachable. */
-  private setSync(state: SyncState, detail: string | null = null): void {
+  private setSync(state: SyncState, error: ApiError | null = null): void {
     this.sync = state;
-    this.syncDetail = detail;
     if (state === "offline" || state === "session_ended") this.problem = state;
     else if (state !== "connecting") this.problem = null;
+    if (state === "offline") this.offlineBecause = error;
+    else if (state !== "connecting") this.offlineBecause = null;
   }
 
   private onCoreEvent(e: CoreEvent): void {
     switch (e.type) {
       case "sync_state":
-        this.setSync(e.state, e.detail ?? null);
+        this.setSync(e.state, e.error ?? null);
         break;
       case "signed_out":
         if (this.me) this.signedOut();

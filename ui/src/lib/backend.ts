@@ -49,6 +49,8 @@ export interface AppInfo {
   /** The built-in demo server runs: an empty address signs in to it. */
   demo_server?: boolean;
   sync_state: SyncState;
+  /** Why the server cannot be reached, while offline (as the `sync_state` event says it). */
+  sync_error?: ApiError | null;
   /** The system's locale (e.g. "ru_RU.UTF-8", "en-US"), when the shell knows it. */
   locale?: string | null;
   /** The page's zoom (1 is 100 %), kept across restarts. */

@@ -25,6 +25,9 @@ const KNOWN: Partial<Record<string, Key>> = {
   not_https: "error.notHttps",
   untrusted_certificate: "error.untrustedCertificate",
   tls: "error.tls",
+  proxy_auth_required: "error.proxyAuthRequired",
+  proxy_refused: "error.proxyRefused",
+  proxy_unsupported: "error.proxyUnsupported",
   server_moved: "error.serverMoved",
   unsent: "error.unsent",
 };

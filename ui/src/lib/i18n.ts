@@ -35,6 +35,14 @@ const en = {
   "sync.session_ended": "Session ended",
 
   "banner.offline": "No connection. Messages will be sent when it is back.",
+  "banner.untrustedCertificate":
+    "No connection: this computer does not trust the server's certificate. Messages will be sent when it is back.",
+  "banner.notHttps": "No connection: the server no longer answers over HTTPS. Messages will be sent when it is back.",
+  "banner.tls": "No connection: a secure connection to the server could not be set up. Messages will be sent when it is back.",
+  "banner.proxyAuthRequired":
+    "No connection: the network's proxy asks for a user name and password. Messages will be sent when it is back.",
+  "banner.proxyRefused": "No connection: the network's proxy does not let Okno through. Messages will be sent when it is back.",
+  "banner.proxyUnsupported": "No connection: Okno cannot use this network's proxy. Messages will be sent when it is back.",
   "banner.sessionEnded": "The server ended this session. Sign in again to send and receive messages — unsent ones wait.",
   "banner.signInAgain": "Sign in again",
   "signinAgain.title": "Sign in again",
@@ -194,6 +202,10 @@ const en = {
   "error.untrustedCertificate":
     "This computer does not trust the server's certificate. Check the address; if it is right, ask your administrator about the server's certificate.",
   "error.tls": "Could not set up a secure connection to the server.",
+  "error.proxyAuthRequired":
+    "The network's proxy asks for a user name and password that Okno was not given. Ask your administrator for the proxy's address with them.",
+  "error.proxyRefused": "The network's proxy does not let Okno through to the server. Check the address, or ask your administrator.",
+  "error.proxyUnsupported": "Okno works through HTTP proxies only, and this network names another kind. Ask your administrator.",
   "error.serverMoved": "The server at this address sends its visitors to another one. Check the address with your administrator.",
   "error.unsent": "Some of your messages are not sent yet.",
   "error.forbidden": "You have no right to do that.",
@@ -340,6 +352,14 @@ const ru: Record<Key, string> = {
   "sync.session_ended": "Сеанс завершён",
 
   "banner.offline": "Нет связи. Сообщения отправятся, когда она восстановится.",
+  "banner.untrustedCertificate":
+    "Нет связи: этот компьютер не доверяет сертификату сервера. Сообщения отправятся, когда она восстановится.",
+  "banner.notHttps": "Нет связи: сервер больше не отвечает по HTTPS. Сообщения отправятся, когда она восстановится.",
+  "banner.tls": "Нет связи: не удалось установить защищённое соединение. Сообщения отправятся, когда она восстановится.",
+  "banner.proxyAuthRequired":
+    "Нет связи: прокси-сервер сети требует имя пользователя и пароль. Сообщения отправятся, когда она восстановится.",
+  "banner.proxyRefused": "Нет связи: прокси-сервер сети не пропускает Окно. Сообщения отправятся, когда она восстановится.",
+  "banner.proxyUnsupported": "Нет связи: Окно не может работать через прокси-сервер этой сети. Сообщения отправятся, когда она восстановится.",
   "banner.sessionEnded": "Сервер завершил этот сеанс. Войдите снова, чтобы отправлять и получать сообщения — неотправленные подождут.",
   "banner.signInAgain": "Войти снова",
   "signinAgain.title": "Войдите снова",
@@ -499,6 +519,10 @@ const ru: Record<Key, string> = {
   "error.untrustedCertificate":
     "Этот компьютер не доверяет сертификату сервера. Проверьте адрес; если он верный, спросите администратора о сертификате сервера.",
   "error.tls": "Не удалось установить защищённое соединение с сервером.",
+  "error.proxyAuthRequired":
+    "Прокси-сервер сети требует имя пользователя и пароль, которых у Окна нет. Попросите у администратора адрес прокси-сервера с ними.",
+  "error.proxyRefused": "Прокси-сервер сети не пропускает Окно к серверу. Проверьте адрес или обратитесь к администратору.",
+  "error.proxyUnsupported": "Окно работает только через HTTP-прокси, а в этой сети указан другой. Обратитесь к администратору.",
   "error.serverMoved": "Сервер по этому адресу перенаправляет на другой. Уточните адрес у администратора.",
   "error.unsent": "Часть ваших сообщений ещё не отправлена.",
   "error.forbidden": "У вас нет прав на это действие.",

@@ -155,6 +155,7 @@ export class MemoryBackend implements Backend {
   readonly draftMap = new Map<ChatId, import("./proto/api").Draft>();
   private serverUrl: string | null = null;
   private syncState: SyncState = "idle";
+  private syncError: ApiError | null = null;
   private companies = new Map<number, Company>();
   private lineMap = new Map<LineId, Line>();
   private connections = new Map<ConnectionId, Connection>();
@@ -477,9 +478,11 @@ export class MemoryBackend implements Backend {
     return msg;
   }
 
-  setSyncState(state: SyncState, detail: string | null = null): void {
+  setSyncState(state: SyncState, error: ApiError | null = null): void {
     this.syncState = state;
-    this.emit({ type: "sync_state", state, detail });
+    if (state === "offline") this.syncError = error;
+    else if (state !== "connecting") this.syncError = null;
+    this.emit({ type: "sync_state", state, error });
     if (state === "online" && !this.opts.manual) {
       for (const item of this.outbox) if (item.state === "sending") this.schedule(item);
     }
@@ -1125,6 +1128,7 @@ export class MemoryBackend implements Backend {
       embedded: this.opts.embedded && this.serverUrl == null,
       demo_server: !!this.opts.embedded,
       sync_state: this.syncState,
+      sync_error: this.syncError,
       zoom: this.zoom,
     };
   }
@@ -1201,7 +1205,8 @@ export class MemoryBackend implements Backend {
     this.draftMap.clear();
     // The server stays, as the shell keeps it in its settings for the next sign-in.
     this.syncState = "idle";
-    this.emit({ type: "sync_state", state: "idle", detail: null });
+    this.syncError = null;
+    this.emit({ type: "sync_state", state: "idle", error: null });
     this.emit({ type: "signed_out" });
   }
 

@@ -58,6 +58,42 @@ describe("lines list", () => {
     await waitFor(() => expect(screen.queryByTestId("offline-banner")).toBeNull());
   });
 
+  it("says why it is offline when the person or an administrator can act on it, in both languages", async () => {
+    const w = world();
+    await renderApp(w.mb);
+    const banner = async () => (await screen.findByTestId("offline-banner")) as HTMLElement;
+    w.mb.setSyncState("offline", { code: "proxy_auth_required", message: "the proxy asks for a user name and password" });
+    expect((await banner()).textContent).toContain("the network's proxy asks for a user name and password");
+    expect((await banner()).dataset.reason).toBe("proxy_auth_required");
+    expect(screen.getByTestId("sync-state").title).toContain("Ask your administrator");
+    // The reconnect attempts keep the reason; the next failure may bring another one.
+    w.mb.setSyncState("connecting");
+    await waitFor(() => expect(screen.getByTestId("sync-state").dataset.state).toBe("connecting"));
+    expect((await banner()).dataset.reason).toBe("proxy_auth_required");
+    w.mb.setSyncState("offline", { code: "untrusted_certificate", message: "invalid peer certificate: UnknownIssuer" });
+    await waitFor(async () => expect((await banner()).textContent).toContain("does not trust the server's certificate"));
+    // A plain network failure says only that the connection is gone.
+    w.mb.setSyncState("connecting");
+    w.mb.setSyncState("offline", { code: "offline", message: "connection refused" });
+    await waitFor(async () => expect((await banner()).dataset.reason).toBe("offline"));
+    expect((await banner()).textContent!.trim()).toBe("No connection. Messages will be sent when it is back.");
+    w.mb.setSyncState("online");
+    await waitFor(() => expect(screen.queryByTestId("offline-banner")).toBeNull());
+  });
+
+  it("opened while offline for a reason, says it at once (the shell's info carries it)", async () => {
+    setLang("ru");
+    try {
+      const w = world();
+      w.mb.setSyncState("offline", { code: "proxy_refused", message: "the proxy refused the connection (403)" });
+      await renderApp(w.mb);
+      const banner = await screen.findByTestId("offline-banner");
+      expect(banner.textContent).toContain("прокси-сервер сети не пропускает Окно");
+    } finally {
+      setLang("en");
+    }
+  });
+
   it("when the server ends the session, the same account signs in again and keeps the open chat and what waits to be sent", async () => {
     const w = world({ embedded: false });
     w.mb.signInAs("user", "https://okno.example.com");
