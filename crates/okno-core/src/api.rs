@@ -2,6 +2,7 @@
 //! API promises is a `BadResponse` error, never a panic.
 
 use crate::error::{CoreError, CoreResult};
+use crate::proxy::ProxySettings;
 use futures_util::StreamExt;
 use okno_proto::*;
 use serde::de::DeserializeOwned;
@@ -19,9 +20,10 @@ pub struct Api {
     http: reqwest::Client,
     /// The TLS configuration for an `https` server, for the WebSocket too.
     tls: Option<Arc<rustls::ClientConfig>>,
-    /// The proxy the environment names for this server, for the WebSocket (the HTTP client
-    /// reads the same one itself).
+    /// The proxy this server is reached through, for the WebSocket too.
     proxy: Option<hyper_util::client::proxy::matcher::Intercept>,
+    /// Where proxies are named when not in the environment (kept for `upgraded`).
+    proxies: Option<ProxySettings>,
 }
 
 /// Progress callback: (bytes done, bytes total).
@@ -112,26 +114,35 @@ fn host_and_port(s: &str) -> bool {
 }
 
 impl Api {
+    /// A client for the server at `base`, through the proxy the environment names for it.
     pub fn new(base: &str) -> CoreResult<Self> {
+        Self::with_proxies(base, None)
+    }
+
+    /// A client for the server at `base`, through the proxy `proxies` names for it (the
+    /// environment's without them).
+    pub fn with_proxies(base: &str, proxies: Option<&ProxySettings>) -> CoreResult<Self> {
         let base = normalize_url(base)?;
         // Redirects are answered, not followed: a POST followed through a 301 turns into a GET,
         // and a WebSocket would not follow at all (see `upgraded`).
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none());
-        // A proxy from the environment (`HTTPS_PROXY`…) is for other computers: this one's own
-        // server, the embedded one above all, is reached directly whatever `NO_PROXY` says.
+        // A proxy (`HTTPS_PROXY`…) is for other computers: this one's own server, the embedded
+        // one above all, is reached directly whatever `NO_PROXY` says. Otherwise reqwest gets
+        // the one proxy decided here, the WebSocket's too, and reads nothing itself.
         let direct = loopback(
             base.split_once("://")
                 .map_or(base.as_str(), |(_, rest)| rest),
         );
-        if direct {
-            builder = builder.no_proxy();
-        }
         let proxy = if direct {
             None
         } else {
-            crate::proxy::for_server(&base)
+            crate::proxy::for_server(&base, proxies)
+        };
+        builder = match &proxy {
+            Some(p) => builder.proxy(crate::proxy::for_reqwest(p)?),
+            None => builder.no_proxy(),
         };
         let (builder, tls) = if base.starts_with("https://") {
             let tls = crate::tls::config()?;
@@ -147,6 +158,7 @@ impl Api {
             http,
             tls,
             proxy,
+            proxies: proxies.cloned(),
         })
     }
 
@@ -164,7 +176,7 @@ impl Api {
         if host_of(origin).is_empty() || !host_of(origin).eq_ignore_ascii_case(host_of(here)) {
             return Ok(None);
         }
-        let mut api = Api::new(&format!("https://{origin}"))?;
+        let mut api = Api::with_proxies(&format!("https://{origin}"), self.proxies.as_ref())?;
         api.token = self.token.clone();
         Ok(Some(api))
     }

@@ -15,7 +15,7 @@ pub mod error;
 pub mod logging;
 pub mod notify;
 pub mod outbox;
-mod proxy;
+pub mod proxy;
 pub mod secret;
 pub mod sync;
 pub mod tls;
@@ -24,6 +24,7 @@ use api::Api;
 use cache::{Cache, Changes};
 pub use error::{CoreError, CoreResult, FileProblem, ProxyProblem, TlsProblem};
 use okno_proto::*;
+pub use proxy::ProxySettings;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -55,6 +56,8 @@ pub struct CoreConfig {
     /// Reach the signed-in account's server at this address instead of the stored one (the
     /// desktop app's embedded server listens on a new port every run).
     pub server_override: Option<String>,
+    /// Proxies from the desktop's settings; `None`: the ones the environment names.
+    pub proxies: Option<ProxySettings>,
 }
 
 impl CoreConfig {
@@ -65,6 +68,7 @@ impl CoreConfig {
             use_os_secret_store: true,
             max_upload: 100 * 1024 * 1024,
             server_override: None,
+            proxies: None,
         }
     }
 }
@@ -260,7 +264,8 @@ impl Core {
                     .server_override
                     .as_deref()
                     .unwrap_or(&account.server_url);
-                let api = Api::new(url)?.with_token(token);
+                let api =
+                    Api::with_proxies(url, core.inner.cfg.proxies.as_ref())?.with_token(token);
                 core.start(api);
             }
         }
@@ -335,7 +340,7 @@ impl Core {
     }
 
     pub async fn login(&self, server_url: &str, login: &str, password: &str) -> CoreResult<Me> {
-        let mut api = Api::new(server_url)?;
+        let mut api = Api::with_proxies(server_url, self.inner.cfg.proxies.as_ref())?;
         let device = &self.inner.cfg.device_name;
         let resp = match api.login(login, password, device).await {
             // A server that takes only HTTPS sends plain requests there: its own host, upgraded,

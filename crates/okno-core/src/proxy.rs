@@ -1,9 +1,11 @@
-//! The network's proxy, for the WebSocket too. The HTTP client (reqwest) goes through the proxy
-//! that the environment names; the WebSocket, which tungstenite opens itself, goes through the
-//! same one by an HTTP `CONNECT` tunnel, chosen by the same rules: hyper-util's matcher, the one
-//! reqwest reads the environment with (`HTTPS_PROXY` for an `https` server, `HTTP_PROXY` for a
-//! plain one, `ALL_PROXY` for both, the exceptions in `NO_PROXY`). This computer's own server is
-//! always reached directly (see `Api::new`).
+//! The network's proxy, for the HTTP client and the WebSocket alike. Which proxy a server is
+//! reached through is decided once, when the core builds its client for that server, by
+//! hyper-util's matcher (the one reqwest itself reads the environment with): `HTTPS_PROXY` for
+//! an `https` server, `HTTP_PROXY` for a plain one, `ALL_PROXY` for both, the exceptions in
+//! `NO_PROXY`; or the same four from the desktop's settings, which the shell reads where the
+//! environment names none (`ProxySettings`). reqwest is then given that one proxy; the
+//! WebSocket, which tungstenite opens itself, goes through it by an HTTP `CONNECT` tunnel. This
+//! computer's own server is always reached directly (see `Api::new`).
 
 use crate::error::{CoreError, CoreResult, ProxyProblem};
 use hyper_util::client::proxy::matcher::{Intercept, Matcher};
@@ -13,10 +15,66 @@ use tokio::net::TcpStream;
 /// The most a proxy's answer to `CONNECT` may take before its blank line.
 const MAX_ANSWER: usize = 8 * 1024;
 
-/// The proxy that the environment names for `base` (`http(s)://host[:port]`), if any.
-pub(crate) fn for_server(base: &str) -> Option<Intercept> {
+/// Proxies named somewhere other than the environment (the desktop's settings), in the shape of
+/// the environment's variables: a proxy's address (`http://user:password@host:port`) for all
+/// servers, for plain-HTTP ones and for HTTPS ones, and the exceptions (`NO_PROXY`'s list).
+/// Empty means none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxySettings {
+    pub all: String,
+    pub http: String,
+    pub https: String,
+    pub no: String,
+}
+
+impl ProxySettings {
+    /// Whether any proxy is named at all.
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty() && self.http.is_empty() && self.https.is_empty()
+    }
+
+    /// The proxy variables of the environment, if it has any (`ALL_PROXY`, `HTTP_PROXY`,
+    /// `HTTPS_PROXY`, upper or lower case).
+    pub fn environment_names_one() -> bool {
+        [
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+    }
+
+    fn matcher(&self) -> Matcher {
+        Matcher::builder()
+            .all(self.all.as_str())
+            .http(self.http.as_str())
+            .https(self.https.as_str())
+            .no(self.no.as_str())
+            .build()
+    }
+}
+
+/// The proxy for `base` (`http(s)://host[:port]`), if any: by `settings`, or by the
+/// environment without them.
+pub(crate) fn for_server(base: &str, settings: Option<&ProxySettings>) -> Option<Intercept> {
     let uri: http::Uri = base.parse().ok()?;
-    Matcher::from_env().intercept(&uri)
+    let matcher = settings.map_or_else(Matcher::from_env, ProxySettings::matcher);
+    matcher.intercept(&uri)
+}
+
+/// The same proxy for reqwest, with its credentials.
+pub(crate) fn for_reqwest(proxy: &Intercept) -> CoreResult<reqwest::Proxy> {
+    let p = reqwest::Proxy::all(proxy.uri().to_string()).map_err(|e| CoreError::Proxy {
+        problem: ProxyProblem::Unsupported(e.to_string()),
+    })?;
+    Ok(match proxy.basic_auth() {
+        Some(auth) => p.custom_http_auth(auth.clone()),
+        None => p,
+    })
 }
 
 /// Where a proxy is, for logs and errors: `host:port`, never its credentials.
@@ -124,6 +182,35 @@ pub(crate) fn failure(e: &(dyn std::error::Error + 'static)) -> Option<CoreError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_choose_the_proxy_by_the_servers_scheme_and_the_exceptions() {
+        let settings = ProxySettings {
+            http: "http://plain.corp:8080".into(),
+            https: "http://someone:secret@secure.corp:3128".into(),
+            no: "intranet.corp, 10.0.0.0/8".into(),
+            ..Default::default()
+        };
+        let to = |base: &str| for_server(base, Some(&settings)).map(|p| describe(&p));
+        assert_eq!(
+            to("https://okno.example.com").as_deref(),
+            Some("secure.corp:3128")
+        );
+        assert_eq!(
+            to("http://okno.example.com").as_deref(),
+            Some("plain.corp:8080")
+        );
+        assert_eq!(to("https://okno.intranet.corp"), None);
+        assert_eq!(to("https://10.1.2.3:8443"), None);
+        let secure = for_server("https://okno.example.com", Some(&settings)).unwrap();
+        assert!(secure.basic_auth().is_some(), "the credentials go along");
+        assert!(ProxySettings::default().is_empty());
+        assert_eq!(
+            for_server("https://okno.example.com", Some(&ProxySettings::default()))
+                .map(|p| describe(&p)),
+            None
+        );
+    }
 
     #[test]
     fn a_proxy_is_described_without_its_credentials() {

@@ -237,3 +237,43 @@ async fn a_proxy_that_refuses_the_credentials_is_said_by_name_at_sign_in() {
         core.logout(true).await.unwrap();
     }
 }
+
+/// Proxies from the desktop's settings (the shell reads GNOME's) replace the environment's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_from_the_desktops_settings_is_used_instead_of_the_environments() {
+    let w = world();
+    let env = Env::start().await;
+    let https = TlsProxy::start(env.proxy.addr, w.ca.server(&[HIDDEN_HOST])).await;
+    let target = format!("{HIDDEN_HOST}:{}", https.addr.port());
+    let desktops = HttpProxy::start().await;
+    desktops.require(Some(("desk", "top")));
+
+    let mut config = env.core_config("c");
+    config.proxies = Some(okno_core::ProxySettings {
+        https: desktops.url(Some(("desk", "top"))),
+        ..Default::default()
+    });
+    let core = Core::open(config).await.unwrap();
+    core.login(
+        &https.url(HIDDEN_HOST),
+        "user",
+        okno_server::demo::DEMO_PASSWORD,
+    )
+    .await
+    .unwrap();
+    online(&core).await;
+    let tunnels = desktops
+        .seen()
+        .iter()
+        .filter(|(m, t)| m == "CONNECT" && *t == target)
+        .count();
+    assert!(
+        tunnels >= 2,
+        "HTTP and the WebSocket through the desktop's proxy"
+    );
+    assert!(
+        !w.proxy.seen().iter().any(|(_, t)| *t == target),
+        "nothing through the environment's"
+    );
+    core.logout(true).await.unwrap();
+}
