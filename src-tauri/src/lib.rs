@@ -12,6 +12,7 @@ mod idle_trim;
 mod launcher;
 mod local_zone;
 mod notifications;
+mod system_proxy;
 #[cfg(target_os = "linux")]
 pub mod tray_badge;
 mod window_place;
@@ -813,6 +814,8 @@ async fn start(
     let mut cfg = CoreConfig::new(dir.join("client"));
     cfg.server_override = embedded_url.clone();
     cfg.use_os_secret_store = std::env::var("OKNO_NO_KEYRING").is_err();
+    // The desktop's proxy (GNOME's settings) where the environment names none.
+    cfg.proxies = system_proxy::desktop();
     let core = Core::open(cfg).await?;
     if core.me()?.is_none() {
         if let Some(url) = &embedded_url {

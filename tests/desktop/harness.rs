@@ -866,6 +866,13 @@ impl Desktop {
                 .env("XDG_CONFIG_HOME", &xdg_config)
                 .env_remove("BROWSER")
                 .env_remove("XDG_CURRENT_DESKTOP")
+                // No proxy but a test's own: WebDriver's connections are on loopback.
+                .env_remove("HTTP_PROXY")
+                .env_remove("http_proxy")
+                .env_remove("HTTPS_PROXY")
+                .env_remove("https_proxy")
+                .env_remove("ALL_PROXY")
+                .env_remove("all_proxy")
                 .envs(extra_env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(log),

@@ -1341,9 +1341,11 @@ async fn signs_in_and_chats_with_a_server_over_https() {
 }
 
 /// A corporate network where only its proxy reaches the server (`okno.test` is known to the
-/// proxy alone), named in the environment with its credentials: the app signs in, chats live
-/// through it, and when the proxy stops taking the credentials the banner says so; what is sent
-/// meanwhile goes once the proxy lets it through again.
+/// proxy alone), set in the desktop's settings with its credentials (GNOME's
+/// `org.gnome.system.proxy`, through GSettings' key-file backend here), the environment naming
+/// none: the app signs in, chats live through it, and when the proxy stops taking the
+/// credentials the banner says so; what is sent meanwhile goes once the proxy lets it through
+/// again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chats_where_only_the_networks_proxy_reaches_the_server() {
     let cloud = Cloud::start().await;
@@ -1357,16 +1359,31 @@ async fn chats_where_only_the_networks_proxy_reaches_the_server() {
     let proxy = http_proxy::HttpProxy::start().await;
     let credentials = ("corp", "s3cret");
     proxy.require(Some(credentials));
-    let proxy_url = proxy.url(Some(credentials));
     let ca_path = ca_file.to_string_lossy();
-    // HTTPS only: WebDriver's own connections to the app are plain HTTP on loopback.
+    // What GNOME's Settings → Network → Network Proxy writes, as GSettings keeps it in a key
+    // file; the schema is the system's.
+    let config = tempfile::tempdir().unwrap();
+    let keyfile = config.path().join("glib-2.0/settings/keyfile");
+    std::fs::create_dir_all(keyfile.parent().unwrap()).unwrap();
+    let port = proxy.addr.port();
+    std::fs::write(
+        &keyfile,
+        format!(
+            "[system/proxy]\nmode='manual'\nignore-hosts=['localhost', '127.0.0.0/8', '::1']\n\
+             [system/proxy/http]\nhost='127.0.0.1'\nport={port}\nuse-authentication=true\n\
+             authentication-user='corp'\nauthentication-password='s3cret'\n\
+             [system/proxy/https]\nhost='127.0.0.1'\nport={port}\n"
+        ),
+    )
+    .unwrap();
+    let config_home = config.path().to_string_lossy();
     let app = Desktop::start_with_env(
         "network-proxy",
         &cloud.url(),
         &[
             ("SSL_CERT_FILE", ca_path.as_ref()),
-            ("HTTPS_PROXY", &proxy_url),
-            ("https_proxy", &proxy_url),
+            ("GSETTINGS_BACKEND", "keyfile"),
+            ("XDG_CONFIG_HOME", config_home.as_ref()),
         ],
     )
     .await;
