@@ -34,7 +34,17 @@ describe("errorText", () => {
     );
     const untrusted = err("untrusted_certificate", "no secure connection to the server: invalid peer certificate: UnknownIssuer");
     expect(errorText(untrusted)).toMatch(/^This computer does not trust the server's certificate\./);
+    // The network's proxy, by what it did: never "Cannot reach the server".
+    const proxyAuth = err("proxy_auth_required", "the proxy asks for a user name and password");
+    expect(errorText(proxyAuth)).toBe("The network's proxy asks for a user name and password that Okno does not have. Ask your administrator.");
+    expect(errorText(err("proxy_refused", "the proxy refused the connection (403)"))).toBe(
+      "The network's proxy does not let Okno through to the server. Check the address, or ask your administrator.",
+    );
+    const socks = err("proxy_unsupported", "the proxy is a socks5:// one; Okno uses HTTP proxies");
+    expect(errorText(socks)).toMatch(/^Okno works through HTTP proxies only/);
     setLang("ru");
+    expect(errorText(proxyAuth)).toBe("Прокси-сервер сети требует имя пользователя и пароль, которых у Окна нет. Обратитесь к администратору.");
+    expect(errorText(socks)).toMatch(/^Окно работает только через HTTP-прокси/);
     expect(errorText(notHttps)).toBe("Сервер по этому адресу не отвечает по HTTPS. Если HTTPS у него нет, напишите http:// перед адресом.");
     expect(errorText(untrusted)).toMatch(/^Этот компьютер не доверяет сертификату сервера\./);
     expect(errorText(err("not_a_file", "Отчёты: not a file", { name: "Отчёты" }))).toBe("«Отчёты» — не файл: папки отправить нельзя.");

@@ -202,8 +202,7 @@ const en = {
   "error.untrustedCertificate":
     "This computer does not trust the server's certificate. Check the address; if it is right, ask your administrator about the server's certificate.",
   "error.tls": "Could not set up a secure connection to the server.",
-  "error.proxyAuthRequired":
-    "The network's proxy asks for a user name and password that Okno was not given. Ask your administrator for the proxy's address with them.",
+  "error.proxyAuthRequired": "The network's proxy asks for a user name and password that Okno does not have. Ask your administrator.",
   "error.proxyRefused": "The network's proxy does not let Okno through to the server. Check the address, or ask your administrator.",
   "error.proxyUnsupported": "Okno works through HTTP proxies only, and this network names another kind. Ask your administrator.",
   "error.serverMoved": "The server at this address sends its visitors to another one. Check the address with your administrator.",
@@ -519,8 +518,7 @@ const ru: Record<Key, string> = {
   "error.untrustedCertificate":
     "Этот компьютер не доверяет сертификату сервера. Проверьте адрес; если он верный, спросите администратора о сертификате сервера.",
   "error.tls": "Не удалось установить защищённое соединение с сервером.",
-  "error.proxyAuthRequired":
-    "Прокси-сервер сети требует имя пользователя и пароль, которых у Окна нет. Попросите у администратора адрес прокси-сервера с ними.",
+  "error.proxyAuthRequired": "Прокси-сервер сети требует имя пользователя и пароль, которых у Окна нет. Обратитесь к администратору.",
   "error.proxyRefused": "Прокси-сервер сети не пропускает Окно к серверу. Проверьте адрес или обратитесь к администратору.",
   "error.proxyUnsupported": "Окно работает только через HTTP-прокси, а в этой сети указан другой. Обратитесь к администратору.",
   "error.serverMoved": "Сервер по этому адресу перенаправляет на другой. Уточните адрес у администратора.",
