@@ -797,6 +797,7 @@ async fn start_embedded(dir: PathBuf) -> Result<okno_server::Server, Box<dyn std
 async fn start(
     dir: PathBuf,
     configured: Option<String>,
+    proxies: Option<okno_core::ProxySettings>,
 ) -> Result<(Started, Option<okno_server::Server>), Box<dyn std::error::Error>> {
     let t0 = std::time::Instant::now();
     let (embedded, embedded_url) = match configured {
@@ -815,7 +816,7 @@ async fn start(
     cfg.server_override = embedded_url.clone();
     cfg.use_os_secret_store = std::env::var("OKNO_NO_KEYRING").is_err();
     // The desktop's proxy (GNOME's settings) where the environment names none.
-    cfg.proxies = system_proxy::desktop();
+    cfg.proxies = proxies;
     let core = Core::open(cfg).await?;
     if core.me()?.is_none() {
         if let Some(url) = &embedded_url {
@@ -908,9 +909,24 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     });
     // The window is already open and loading the UI; the server and the core start beside it
     // instead of holding up the event loop.
+    // The desktop's proxy, followed while the app runs: a change reconnects through the new one.
+    let h = handle.clone();
+    let proxies = system_proxy::follow(move |proxies| {
+        let h = h.clone();
+        tauri::async_runtime::spawn(async move {
+            let Some(shell) = h.try_state::<Shell>() else {
+                return;
+            };
+            if let Ok(started) = shell.started().await {
+                if let Err(e) = started.core.set_proxies(proxies) {
+                    tracing::warn!(error = %e.code(), "the new proxy settings are not used");
+                }
+            }
+        });
+    });
     let h = handle.clone();
     tauri::async_runtime::spawn(async move {
-        let result = match start(dir, configured).await {
+        let result = match start(dir, configured, proxies).await {
             Ok((started, server)) => {
                 if let Some(shell) = h.try_state::<Shell>() {
                     if let Ok(mut slot) = shell.embedded.lock() {

@@ -95,11 +95,22 @@ pub(crate) fn settings(
     (!found.is_empty()).then_some(found)
 }
 
-/// GNOME's proxy from GSettings, when the environment names none and the schema is installed.
+/// GNOME's proxy from GSettings, when the environment names none and the schema is installed;
+/// a change of it later is handed to `apply` (once the keys a settings dialog writes together
+/// have settled, and only when the proxies differ). Call on the main thread: the changes arrive
+/// through its main loop.
 #[cfg(target_os = "linux")]
-pub(crate) fn desktop() -> Option<ProxySettings> {
+pub(crate) fn follow(apply: impl Fn(Option<ProxySettings>) + 'static) -> Option<ProxySettings> {
     use gtk::gio;
+    use gtk::glib;
     use gtk::prelude::*;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    thread_local! {
+        /// The watched settings, kept for the process's life (a dropped one stops signalling).
+        static WATCHED: RefCell<Vec<gio::Settings>> = const { RefCell::new(Vec::new()) };
+    }
 
     if ProxySettings::environment_names_one() {
         return None;
@@ -107,6 +118,54 @@ pub(crate) fn desktop() -> Option<ProxySettings> {
     // Looked up first: GSettings aborts the process for a schema that is not installed.
     let schema = gio::SettingsSchemaSource::default()?.lookup("org.gnome.system.proxy", true)?;
     let proxy = gio::Settings::new_full(&schema, None::<&gio::SettingsBackend>, None);
+    let watched = [
+        proxy.clone(),
+        proxy.child("http"),
+        proxy.child("https"),
+        proxy.child("socks"),
+    ];
+
+    // Connected before the first read: GSettings signals a change only of a key read since.
+    let last = Rc::new(RefCell::new(None::<ProxySettings>));
+    let pending = Rc::new(Cell::new(false));
+    let apply = Rc::new(apply);
+    for settings in &watched {
+        let (proxy, last, pending, apply) =
+            (proxy.clone(), last.clone(), pending.clone(), apply.clone());
+        settings.connect_changed(None, move |_, _| {
+            if pending.replace(true) {
+                return;
+            }
+            let (proxy, last, pending, apply) =
+                (proxy.clone(), last.clone(), pending.clone(), apply.clone());
+            glib::timeout_add_local_once(std::time::Duration::from_millis(300), move || {
+                pending.set(false);
+                let now = read(&proxy);
+                if *last.borrow() != now {
+                    tracing::info!(
+                        proxy = now.is_some(),
+                        "the desktop's proxy settings changed"
+                    );
+                    last.replace(now.clone());
+                    apply(now);
+                }
+            });
+        });
+    }
+    let found = read(&proxy);
+    last.replace(found.clone());
+    WATCHED.with(|w| w.borrow_mut().extend(watched));
+    if found.is_some() {
+        tracing::info!("the desktop's proxy settings are used");
+    }
+    found
+}
+
+/// Reads GNOME's proxy settings (every key, so that each one's changes are signalled).
+#[cfg(target_os = "linux")]
+fn read(proxy: &gtk::gio::Settings) -> Option<ProxySettings> {
+    use gtk::prelude::*;
+
     let server = |name: &str| {
         let s = proxy.child(name);
         Server {
@@ -117,11 +176,10 @@ pub(crate) fn desktop() -> Option<ProxySettings> {
     };
     let mut http = server("http");
     let http_settings = proxy.child("http");
+    let user = http_settings.string("authentication-user").to_string();
+    let password = http_settings.string("authentication-password").to_string();
     if http_settings.boolean("use-authentication") {
-        http.credentials = Some((
-            http_settings.string("authentication-user").to_string(),
-            http_settings.string("authentication-password").to_string(),
-        ));
+        http.credentials = Some((user, password));
     }
     let mode = proxy.string("mode");
     if mode == "auto" {
@@ -132,15 +190,11 @@ pub(crate) fn desktop() -> Option<ProxySettings> {
         .iter()
         .map(|h| h.to_string())
         .collect();
-    let found = settings(&mode, &http, &server("https"), &server("socks"), &ignore);
-    if found.is_some() {
-        tracing::info!("the desktop's proxy settings are used");
-    }
-    found
+    settings(&mode, &http, &server("https"), &server("socks"), &ignore)
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn desktop() -> Option<ProxySettings> {
+pub(crate) fn follow(_apply: impl Fn(Option<ProxySettings>) + 'static) -> Option<ProxySettings> {
     None
 }
 

@@ -1344,8 +1344,8 @@ async fn signs_in_and_chats_with_a_server_over_https() {
 /// proxy alone), set in the desktop's settings with its credentials (GNOME's
 /// `org.gnome.system.proxy`, through GSettings' key-file backend here), the environment naming
 /// none: the app signs in, chats live through it, and when the proxy stops taking the
-/// credentials the banner says so; what is sent meanwhile goes once the proxy lets it through
-/// again.
+/// credentials the banner says so; what is sent meanwhile goes once the settings name another
+/// proxy, followed without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chats_where_only_the_networks_proxy_reaches_the_server() {
     let cloud = Cloud::start().await;
@@ -1365,17 +1365,21 @@ async fn chats_where_only_the_networks_proxy_reaches_the_server() {
     let config = tempfile::tempdir().unwrap();
     let keyfile = config.path().join("glib-2.0/settings/keyfile");
     std::fs::create_dir_all(keyfile.parent().unwrap()).unwrap();
-    let port = proxy.addr.port();
-    std::fs::write(
-        &keyfile,
-        format!(
-            "[system/proxy]\nmode='manual'\nignore-hosts=['localhost', '127.0.0.0/8', '::1']\n\
-             [system/proxy/http]\nhost='127.0.0.1'\nport={port}\nuse-authentication=true\n\
-             authentication-user='corp'\nauthentication-password='s3cret'\n\
-             [system/proxy/https]\nhost='127.0.0.1'\nport={port}\n"
-        ),
-    )
-    .unwrap();
+    let gnome_proxy = |port: u16, auth: &str| {
+        std::fs::write(
+            &keyfile,
+            format!(
+                "[system/proxy]\nmode='manual'\nignore-hosts=['localhost', '127.0.0.0/8', '::1']\n\
+                 [system/proxy/http]\nhost='127.0.0.1'\nport={port}\n{auth}\
+                 [system/proxy/https]\nhost='127.0.0.1'\nport={port}\n"
+            ),
+        )
+        .unwrap();
+    };
+    gnome_proxy(
+        proxy.addr.port(),
+        "use-authentication=true\nauthentication-user='corp'\nauthentication-password='s3cret'\n",
+    );
     let config_home = config.path().to_string_lossy();
     let app = Desktop::start_with_env(
         "network-proxy",
@@ -1448,8 +1452,10 @@ async fn chats_where_only_the_networks_proxy_reaches_the_server() {
     input.send_keys(thirtyfour::Key::Enter).await.unwrap();
     app.screenshot("offline-proxy").await;
 
-    // Mended: online again, the message delivered once.
-    proxy.forget(&target);
+    // The person moves to a network with another proxy and sets it in GNOME's Settings while
+    // the app runs: it reconnects through that one at once, and the message goes, once.
+    let other = http_proxy::HttpProxy::start().await;
+    gnome_proxy(other.addr.port(), "");
     app.until("sent after the proxy", 40, || async {
         app.shows_sent("text", "Sent once the proxy lets it").await
     })
@@ -1468,6 +1474,10 @@ async fn chats_where_only_the_networks_proxy_reaches_the_server() {
             .count(),
         1
     );
+    assert!(other
+        .seen()
+        .iter()
+        .any(|(method, to)| method == "CONNECT" && *to == target));
     app.quit().await;
 }
 

@@ -90,6 +90,9 @@ pub(crate) struct Inner {
     state: watch::Sender<SyncState>,
     /// Why the server cannot be reached, while the sync service is offline (or retrying).
     offline_because: Mutex<Option<ApiError>>,
+    /// The proxies in use when not the environment's (`CoreConfig::proxies`, then
+    /// `Core::set_proxies`).
+    proxies: Mutex<Option<ProxySettings>>,
     session: Mutex<Option<Session>>,
     pub(crate) outbox_wake: Notify,
     pub(crate) reconnect_now: Notify,
@@ -238,6 +241,7 @@ impl Core {
             .await
             .map_err(|e| CoreError::Cache(e.to_string()))??;
         let (state, _) = watch::channel(SyncState::Idle);
+        let proxies = cfg.proxies.clone();
         let core = Core {
             inner: Arc::new(Inner {
                 cfg,
@@ -245,6 +249,7 @@ impl Core {
                 events: Mutex::new(Vec::new()),
                 state,
                 offline_because: Mutex::new(None),
+                proxies: Mutex::new(proxies),
                 session: Mutex::new(None),
                 outbox_wake: Notify::new(),
                 reconnect_now: Notify::new(),
@@ -264,8 +269,7 @@ impl Core {
                     .server_override
                     .as_deref()
                     .unwrap_or(&account.server_url);
-                let api =
-                    Api::with_proxies(url, core.inner.cfg.proxies.as_ref())?.with_token(token);
+                let api = Api::with_proxies(url, core.proxies().as_ref())?.with_token(token);
                 core.start(api);
             }
         }
@@ -284,6 +288,38 @@ impl Core {
             }
             *s = Some(Session { api, stop, tasks });
         }
+    }
+
+    fn proxies(&self) -> Option<ProxySettings> {
+        self.inner
+            .proxies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Uses these proxies from now on (`None`: the environment's), as when the desktop's proxy
+    /// settings change while the app runs: a signed-in session reconnects through them at once,
+    /// and what waits in the outbox goes that way (a send cut short is sent again under the
+    /// same id, which the server takes once).
+    pub fn set_proxies(&self, proxies: Option<ProxySettings>) -> CoreResult<()> {
+        *self
+            .inner
+            .proxies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = proxies.clone();
+        let current = match self.inner.api() {
+            Ok(api) => api,
+            Err(CoreError::NotSignedIn) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut api = Api::with_proxies(current.base(), proxies.as_ref())?;
+        if let Some(token) = current.token() {
+            api = api.with_token(token.to_owned());
+        }
+        tracing::info!("the proxies changed: reconnecting");
+        self.start(api);
+        Ok(())
     }
 
     /// Stops syncing and sending (the app is closing, or a test simulates a crash).
@@ -340,7 +376,7 @@ impl Core {
     }
 
     pub async fn login(&self, server_url: &str, login: &str, password: &str) -> CoreResult<Me> {
-        let mut api = Api::with_proxies(server_url, self.inner.cfg.proxies.as_ref())?;
+        let mut api = Api::with_proxies(server_url, self.proxies().as_ref())?;
         let device = &self.inner.cfg.device_name;
         let resp = match api.login(login, password, device).await {
             // A server that takes only HTTPS sends plain requests there: its own host, upgraded,

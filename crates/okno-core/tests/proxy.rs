@@ -238,9 +238,10 @@ async fn a_proxy_that_refuses_the_credentials_is_said_by_name_at_sign_in() {
     }
 }
 
-/// Proxies from the desktop's settings (the shell reads GNOME's) replace the environment's.
+/// Proxies from the desktop's settings (the shell reads GNOME's) replace the environment's, and
+/// a change of them applies at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_proxy_from_the_desktops_settings_is_used_instead_of_the_environments() {
+async fn the_desktops_proxy_settings_are_used_instead_of_the_environments_and_followed() {
     let w = world();
     let env = Env::start().await;
     let https = TlsProxy::start(env.proxy.addr, w.ca.server(&[HIDDEN_HOST])).await;
@@ -274,6 +275,42 @@ async fn a_proxy_from_the_desktops_settings_is_used_instead_of_the_environments(
     assert!(
         !w.proxy.seen().iter().any(|(_, t)| *t == target),
         "nothing through the environment's"
+    );
+
+    // That proxy stops letting the app through; the desktop's settings then name another
+    // (the person moved to another network): the session follows them at once, and what was
+    // written meanwhile is delivered once.
+    desktops.require(Some(("desk", "changed")));
+    desktops.cut(&target);
+    eventually(15, "offline because of the proxy", || async {
+        core.offline_because()
+            .is_some_and(|e| e.code == "proxy_auth_required")
+    })
+    .await;
+    let chat = first_chat(&core);
+    let id = core.send(chat, "After the settings changed", &[]).unwrap();
+    let other = HttpProxy::start().await;
+    core.set_proxies(Some(okno_core::ProxySettings {
+        https: other.url(None),
+        ..Default::default()
+    }))
+    .unwrap();
+    online(&core).await;
+    eventually(15, "delivered", || async {
+        core.outbox(None).unwrap().is_empty()
+    })
+    .await;
+    assert!(other
+        .seen()
+        .iter()
+        .any(|(m, t)| m == "CONNECT" && *t == target));
+    let history = env.http("specialist").await.history(chat).await;
+    assert_eq!(
+        history
+            .iter()
+            .filter(|m| m.client_msg_id == Some(id))
+            .count(),
+        1
     );
     core.logout(true).await.unwrap();
 }
