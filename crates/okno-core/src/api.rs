@@ -181,7 +181,7 @@ impl Api {
         Ok(Some(api))
     }
 
-    /// The proxy to open the server's WebSocket through, if the environment names one for it.
+    /// The proxy to open the server's WebSocket through, if one is named for this server.
     pub(crate) fn proxy(&self) -> Option<&hyper_util::client::proxy::matcher::Intercept> {
         self.proxy.as_ref()
     }

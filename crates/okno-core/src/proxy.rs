@@ -18,13 +18,35 @@ const MAX_ANSWER: usize = 8 * 1024;
 /// Proxies named somewhere other than the environment (the desktop's settings), in the shape of
 /// the environment's variables: a proxy's address (`http://user:password@host:port`) for all
 /// servers, for plain-HTTP ones and for HTTPS ones, and the exceptions (`NO_PROXY`'s list).
-/// Empty means none.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Empty means none. Shown (`Debug`) without the passwords.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxySettings {
     pub all: String,
     pub http: String,
     pub https: String,
     pub no: String,
+}
+
+impl std::fmt::Debug for ProxySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `scheme://user:password@host` → `scheme://user:…@host`.
+        let hide = |url: &str| match (url.find("://"), url.rfind('@')) {
+            (Some(start), Some(at)) if at > start => {
+                let userinfo = &url[start + 3..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{}{user}:…{}", &url[..start + 3], &url[at..]),
+                    None => url.to_owned(),
+                }
+            }
+            _ => url.to_owned(),
+        };
+        f.debug_struct("ProxySettings")
+            .field("all", &hide(&self.all))
+            .field("http", &hide(&self.http))
+            .field("https", &hide(&self.https))
+            .field("no", &self.no)
+            .finish()
+    }
 }
 
 impl ProxySettings {
@@ -68,8 +90,8 @@ pub(crate) fn for_server(base: &str, settings: Option<&ProxySettings>) -> Option
 
 /// The same proxy for reqwest, with its credentials.
 pub(crate) fn for_reqwest(proxy: &Intercept) -> CoreResult<reqwest::Proxy> {
-    let p = reqwest::Proxy::all(proxy.uri().to_string()).map_err(|e| CoreError::Proxy {
-        problem: ProxyProblem::Unsupported(e.to_string()),
+    let p = reqwest::Proxy::all(proxy.uri().to_string()).map_err(|_| CoreError::Proxy {
+        problem: ProxyProblem::Unsupported(proxy.uri().scheme_str().unwrap_or_default().to_owned()),
     })?;
     Ok(match proxy.basic_auth() {
         Some(auth) => p.custom_http_auth(auth.clone()),
@@ -210,6 +232,19 @@ mod tests {
                 .map(|p| describe(&p)),
             None
         );
+    }
+
+    #[test]
+    fn settings_are_shown_without_the_passwords() {
+        let settings = ProxySettings {
+            https: "http://j.doe:s3cret@proxy.corp:3128".into(),
+            http: "http://proxy.corp:3128".into(),
+            ..Default::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("http://j.doe:…@proxy.corp:3128"), "{shown}");
+        assert!(shown.contains("http://proxy.corp:3128"), "{shown}");
     }
 
     #[test]
