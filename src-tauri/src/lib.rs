@@ -907,8 +907,6 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             tracing::info!(removed = n, "old pasted images removed");
         }
     });
-    // The window is already open and loading the UI; the server and the core start beside it
-    // instead of holding up the event loop.
     // The desktop's proxy, followed while the app runs: a change reconnects through the new one.
     let h = handle.clone();
     let proxies = system_proxy::follow(move |proxies| {
@@ -924,6 +922,8 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             }
         });
     });
+    // The window is already open and loading the UI; the server and the core start beside it
+    // instead of holding up the event loop.
     let h = handle.clone();
     tauri::async_runtime::spawn(async move {
         let result = match start(dir, configured, proxies).await {
