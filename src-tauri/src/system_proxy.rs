@@ -109,7 +109,7 @@ pub(crate) fn follow(apply: impl Fn(Option<ProxySettings>) + 'static) -> Option<
 
     thread_local! {
         /// The watched settings, kept for the process's life (a dropped one stops signalling).
-        static WATCHED: RefCell<Vec<gio::Settings>> = const { RefCell::new(Vec::new()) };
+        static WATCHED: RefCell<Vec<Rc<[gio::Settings; 4]>>> = const { RefCell::new(Vec::new()) };
     }
 
     if ProxySettings::environment_names_one() {
@@ -118,29 +118,33 @@ pub(crate) fn follow(apply: impl Fn(Option<ProxySettings>) + 'static) -> Option<
     // Looked up first: GSettings aborts the process for a schema that is not installed.
     let schema = gio::SettingsSchemaSource::default()?.lookup("org.gnome.system.proxy", true)?;
     let proxy = gio::Settings::new_full(&schema, None::<&gio::SettingsBackend>, None);
-    let watched = [
-        proxy.clone(),
+    let watched = Rc::new([
         proxy.child("http"),
         proxy.child("https"),
         proxy.child("socks"),
-    ];
+        proxy,
+    ]);
 
     // Connected before the first read: GSettings signals a change only of a key read since.
     let last = Rc::new(RefCell::new(None::<ProxySettings>));
     let pending = Rc::new(Cell::new(false));
     let apply = Rc::new(apply);
-    for settings in &watched {
-        let (proxy, last, pending, apply) =
-            (proxy.clone(), last.clone(), pending.clone(), apply.clone());
+    for settings in watched.iter() {
+        let (all, last, pending, apply) = (
+            watched.clone(),
+            last.clone(),
+            pending.clone(),
+            apply.clone(),
+        );
         settings.connect_changed(None, move |_, _| {
             if pending.replace(true) {
                 return;
             }
-            let (proxy, last, pending, apply) =
-                (proxy.clone(), last.clone(), pending.clone(), apply.clone());
+            let (all, last, pending, apply) =
+                (all.clone(), last.clone(), pending.clone(), apply.clone());
             glib::timeout_add_local_once(std::time::Duration::from_millis(300), move || {
                 pending.set(false);
-                let now = read(&proxy);
+                let now = read(&all);
                 if *last.borrow() != now {
                     tracing::info!(
                         proxy = now.is_some(),
@@ -152,30 +156,28 @@ pub(crate) fn follow(apply: impl Fn(Option<ProxySettings>) + 'static) -> Option<
             });
         });
     }
-    let found = read(&proxy);
+    let found = read(&watched);
     last.replace(found.clone());
-    WATCHED.with(|w| w.borrow_mut().extend(watched));
+    WATCHED.with(|w| w.borrow_mut().push(watched));
     if found.is_some() {
         tracing::info!("the desktop's proxy settings are used");
     }
     found
 }
 
-/// Reads GNOME's proxy settings (every key, so that each one's changes are signalled).
+/// Reads GNOME's proxy settings from the watched objects (`http`, `https`, `socks`, the proxy
+/// itself), every key, so that each one's changes are signalled.
 #[cfg(target_os = "linux")]
-fn read(proxy: &gtk::gio::Settings) -> Option<ProxySettings> {
+fn read(watched: &[gtk::gio::Settings; 4]) -> Option<ProxySettings> {
     use gtk::prelude::*;
 
-    let server = |name: &str| {
-        let s = proxy.child(name);
-        Server {
-            host: s.string("host").to_string(),
-            port: s.int("port"),
-            credentials: None,
-        }
+    let [http_settings, https, socks, proxy] = watched;
+    let server = |s: &gtk::gio::Settings| Server {
+        host: s.string("host").to_string(),
+        port: s.int("port"),
+        credentials: None,
     };
-    let mut http = server("http");
-    let http_settings = proxy.child("http");
+    let mut http = server(http_settings);
     let user = http_settings.string("authentication-user").to_string();
     let password = http_settings.string("authentication-password").to_string();
     if http_settings.boolean("use-authentication") {
@@ -190,7 +192,7 @@ fn read(proxy: &gtk::gio::Settings) -> Option<ProxySettings> {
         .iter()
         .map(|h| h.to_string())
         .collect();
-    settings(&mode, &http, &server("https"), &server("socks"), &ignore)
+    settings(&mode, &http, &server(https), &server(socks), &ignore)
 }
 
 #[cfg(not(target_os = "linux"))]
