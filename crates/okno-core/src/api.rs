@@ -186,6 +186,17 @@ impl Api {
         self.proxy.as_ref()
     }
 
+    /// Whether `other` reaches the same server through the same proxy (or none), credentials
+    /// included.
+    pub(crate) fn same_route(&self, other: &Api) -> bool {
+        let route = |api: &Api| {
+            api.proxy
+                .as_ref()
+                .map(|p| (p.uri().clone(), p.basic_auth().cloned()))
+        };
+        self.base == other.base && route(self) == route(other)
+    }
+
     /// The server's host (an IPv6 address in brackets) and port, for a tunnel to it.
     pub(crate) fn host_port(&self) -> (String, u16) {
         let (tls, rest) = match self.base.strip_prefix("https://") {

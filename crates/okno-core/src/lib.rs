@@ -314,6 +314,11 @@ impl Core {
             Err(e) => return Err(e),
         };
         let mut api = Api::with_proxies(current.base(), proxies.as_ref())?;
+        if api.same_route(&current) {
+            // This computer's own server, a server the proxies' exceptions name, or proxies
+            // that changed elsewhere: nothing to reconnect.
+            return Ok(());
+        }
         if let Some(token) = current.token() {
             api = api.with_token(token.to_owned());
         }

@@ -81,6 +81,20 @@ async fn a_proxy_in_the_environment_is_not_used_for_this_computers_server() {
             .await
             .unwrap();
         online(&core).await;
+        // Proxies named by the desktop's settings change nothing for it: no reconnect.
+        let mut state = core.sync_state();
+        state.mark_unchanged();
+        core.set_proxies(Some(okno_core::ProxySettings {
+            all: w.proxy.url(Some(USER)),
+            ..Default::default()
+        }))
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !state.has_changed().unwrap(),
+            "still online, not reconnected"
+        );
+        core.set_proxies(None).unwrap();
         core.logout(true).await.unwrap();
     }
     let through: Vec<_> = w
