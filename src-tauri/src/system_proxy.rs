@@ -6,6 +6,7 @@
 //! environment's variables. Only a manual configuration is followed: an automatic one (a PAC
 //! script) needs a JavaScript engine to evaluate per address, and is logged as not followed.
 
+use okno_core::api::query_escape;
 use okno_core::ProxySettings;
 
 /// One of GNOME's proxies: its host and port, and a user name and password.
@@ -38,23 +39,10 @@ impl Server {
         };
         let auth = credentials
             .filter(|(user, _)| !user.is_empty())
-            .map(|(user, password)| format!("{}:{}@", escape(user), escape(password)))
+            .map(|(user, password)| format!("{}:{}@", query_escape(user), query_escape(password)))
             .unwrap_or_default();
         format!("{scheme}://{auth}{host}:{}", self.port)
     }
-}
-
-/// Percent-encodes a user name or password for a URL's user information.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// GNOME's settings as proxy variables: `mode` is `none`, `manual` or `auto`. The HTTP proxy's

@@ -1392,17 +1392,8 @@ async fn chats_where_only_the_networks_proxy_reaches_the_server() {
     )
     .await;
 
-    app.find("[data-testid=login-form]").await;
-    let server = https.url(http_proxy::HIDDEN_HOST);
-    app.type_into("[data-testid=login-server]", &server).await;
-    app.type_into("[data-testid=login-name]", "user").await;
-    app.type_into(
-        "[data-testid=login-password]",
-        okno_server::demo::DEMO_PASSWORD,
-    )
-    .await;
-    app.click("[data-testid=login-submit]").await;
-    app.find("[data-testid=lines-list]").await;
+    app.sign_in(&https.url(http_proxy::HIDDEN_HOST), "user")
+        .await;
     app.until("connected through the proxy", 15, || async {
         let state = app.find("[data-testid=sync-state]").await;
         app.attr(&state, "data-state").await == "online"

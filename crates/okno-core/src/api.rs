@@ -41,8 +41,9 @@ fn offline(e: reqwest::Error) -> CoreError {
     }
 }
 
-/// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay).
-fn query_escape(s: &str) -> String {
+/// Percent-encodes a query parameter's value, or a URL's user name or password (RFC 3986
+/// unreserved characters stay).
+pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

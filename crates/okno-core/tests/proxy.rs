@@ -67,6 +67,30 @@ async fn online(core: &Core) {
     .await;
 }
 
+/// Offline, and the core says why with `code`.
+async fn offline_for(core: &Core, code: &str) {
+    eventually(15, code, || async {
+        core.offline_because().is_some_and(|e| e.code == code)
+    })
+    .await;
+}
+
+/// The outbox empties and the server has the message `id` once.
+async fn delivered_once(core: &Core, other: &Http, chat: ChatId, id: uuid::Uuid) {
+    eventually(15, "delivered", || async {
+        core.outbox(Some(chat)).unwrap().is_empty()
+    })
+    .await;
+    let history = other.history(chat).await;
+    assert_eq!(
+        history
+            .iter()
+            .filter(|m| m.client_msg_id == Some(id))
+            .count(),
+        1
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_in_the_environment_is_not_used_for_this_computers_server() {
     let w = world();
@@ -151,11 +175,7 @@ async fn where_only_the_proxy_reaches_the_server_everything_goes_through_it() {
     // and what is sent meanwhile waits in the outbox, not failed.
     w.proxy.require_for(&target, Some(("corp", "changed")));
     w.proxy.cut(&target);
-    eventually(15, "offline because of the proxy", || async {
-        core.offline_because()
-            .is_some_and(|e| e.code == "proxy_auth_required")
-    })
-    .await;
+    offline_for(&core, "proxy_auth_required").await;
     assert!(tunnels() >= opened);
     let id = core.send(chat, "Queued behind the proxy", &[]).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -168,18 +188,7 @@ async fn where_only_the_proxy_reaches_the_server_everything_goes_through_it() {
     core.reconnect_now();
     online(&core).await;
     assert_eq!(core.offline_because(), None);
-    eventually(15, "delivered", || async {
-        core.outbox(Some(chat)).unwrap().is_empty()
-    })
-    .await;
-    let history = spec.history(chat).await;
-    assert_eq!(
-        history
-            .iter()
-            .filter(|m| m.text == "Queued behind the proxy")
-            .count(),
-        1
-    );
+    delivered_once(&core, &spec, chat, id).await;
     core.logout(true).await.unwrap();
 }
 
@@ -296,11 +305,7 @@ async fn the_desktops_proxy_settings_are_used_instead_of_the_environments_and_fo
     // written meanwhile is delivered once.
     desktops.require(Some(("desk", "changed")));
     desktops.cut(&target);
-    eventually(15, "offline because of the proxy", || async {
-        core.offline_because()
-            .is_some_and(|e| e.code == "proxy_auth_required")
-    })
-    .await;
+    offline_for(&core, "proxy_auth_required").await;
     let chat = first_chat(&core);
     let id = core.send(chat, "After the settings changed", &[]).unwrap();
     let other = HttpProxy::start().await;
@@ -310,21 +315,10 @@ async fn the_desktops_proxy_settings_are_used_instead_of_the_environments_and_fo
     }))
     .unwrap();
     online(&core).await;
-    eventually(15, "delivered", || async {
-        core.outbox(None).unwrap().is_empty()
-    })
-    .await;
+    delivered_once(&core, &env.http("specialist").await, chat, id).await;
     assert!(other
         .seen()
         .iter()
         .any(|(m, t)| m == "CONNECT" && *t == target));
-    let history = env.http("specialist").await.history(chat).await;
-    assert_eq!(
-        history
-            .iter()
-            .filter(|m| m.client_msg_id == Some(id))
-            .count(),
-        1
-    );
     core.logout(true).await.unwrap();
 }
