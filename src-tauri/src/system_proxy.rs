@@ -2,9 +2,10 @@
 //! (`org.gnome.system.proxy`, what Settings → Network → Network Proxy writes; Cinnamon, MATE and
 //! Budgie use the same schema), and programs that do not read GSettings (this one's HTTP client)
 //! never see it: on a network that only its proxy leads out of, Okno would stay offline. The
-//! shell reads it once at start and hands it to the core as `ProxySettings`, in the shape of the
-//! environment's variables. Only a manual configuration is followed: an automatic one (a PAC
-//! script) needs a JavaScript engine to evaluate per address, and is logged as not followed.
+//! shell reads it at start and hands it to the core as `ProxySettings`, in the shape of the
+//! environment's variables, and hands it again whenever it changes. Only a manual configuration
+//! is followed: an automatic one (a PAC script) needs a JavaScript engine to evaluate per
+//! address, and is logged as not followed.
 
 use okno_core::api::query_escape;
 use okno_core::ProxySettings;
