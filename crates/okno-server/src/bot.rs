@@ -512,7 +512,7 @@ fn validate_menu(db: &mut dyn Db, line: LineId, company: CompanyId, m: &Menu) ->
         }
         match &i.action {
             MenuAction::Text { text } => {
-                crate::auth::clean_text("text", text, 1, chats::MAX_TEXT)?;
+                crate::auth::clean_text("text", text, 1, MAX_MESSAGE_CHARS)?;
             }
             MenuAction::Article { article_id } => {
                 let ok = db
@@ -529,7 +529,7 @@ fn validate_menu(db: &mut dyn Db, line: LineId, company: CompanyId, m: &Menu) ->
                 }
             }
             MenuAction::File { file_id, text } => {
-                crate::auth::clean_text("text", text, 0, chats::MAX_TEXT)?;
+                crate::auth::clean_text("text", text, 0, MAX_MESSAGE_CHARS)?;
                 let uploader = db
                     .query_opt(
                         "SELECT uploader_id FROM files WHERE id = $1",

@@ -14,9 +14,6 @@ use okno_proto::*;
 use serde::Deserialize;
 use std::sync::Arc;
 
-pub const MAX_TEXT: usize = MAX_MESSAGE_CHARS;
-pub const MAX_FILES: usize = MAX_MESSAGE_FILES;
-
 /// What a caller may know about a chat they can access.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatRef {
@@ -145,9 +142,9 @@ pub fn active_user(db: &mut dyn Db, chat: ChatId) -> ApiResult<Option<UserId>> {
 
 /// Checks a send request's shape before any database work.
 pub fn validate_send(text: &str, file_ids: &[FileId]) -> ApiResult<()> {
-    if text.chars().count() > MAX_TEXT {
+    if text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(AppError::invalid(format!(
-            "a message may have at most {MAX_TEXT} characters"
+            "a message may have at most {MAX_MESSAGE_CHARS} characters"
         )));
     }
     if text
@@ -159,9 +156,9 @@ pub fn validate_send(text: &str, file_ids: &[FileId]) -> ApiResult<()> {
     if text.trim().is_empty() && file_ids.is_empty() {
         return Err(AppError::invalid("the message is empty"));
     }
-    if file_ids.len() > MAX_FILES {
+    if file_ids.len() > MAX_MESSAGE_FILES {
         return Err(AppError::invalid(format!(
-            "at most {MAX_FILES} files per message"
+            "at most {MAX_MESSAGE_FILES} files per message"
         )));
     }
     let mut seen = file_ids.to_vec();

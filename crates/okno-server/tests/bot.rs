@@ -32,19 +32,8 @@ async fn setup(backend: Backend) -> Env {
     let user = srv.login("user").await;
     let admin = srv.login("admin").await;
     let specialist = srv.login("specialist").await;
-    let a = admin.me().await.memberships[0].company_id;
-    let lines: Vec<Line> = admin
-        .get(&format!("/api/v1/companies/{a}/lines"))
-        .await
-        .unwrap();
-    let it = lines.iter().find(|l| l.name == "IT Support").unwrap().id;
-    let snap: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
-    let chat = snap
-        .connections
-        .iter()
-        .find(|c| c.line.id == it)
-        .and_then(|c| c.chat_id)
-        .unwrap();
+    let it = admin.company_lines().await.1["IT Support"];
+    let chat = user.chat_on(it).await;
     Env {
         srv,
         user,

@@ -32,15 +32,10 @@ async fn setup(backend: Backend) -> Kb {
     let user = srv.login("user").await;
     let admin = srv.login("admin").await;
     let specialist = srv.login("specialist").await;
-    let a = admin.me().await.memberships[0].company_id;
-    let lines: Vec<Line> = admin
-        .get(&format!("/api/v1/companies/{a}/lines"))
-        .await
-        .unwrap();
-    let line = |name: &str| lines.iter().find(|l| l.name == name).unwrap().id;
+    let (_, lines) = admin.company_lines().await;
     Kb {
-        it: line("IT Support"),
-        acc: line("Бухгалтерия"),
+        it: lines["IT Support"],
+        acc: lines["Бухгалтерия"],
         srv,
         user,
         admin,

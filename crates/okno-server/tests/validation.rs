@@ -56,20 +56,9 @@ async fn fixture_on(srv: TestServer) -> Fixture {
     let user = srv.login("user").await;
     let admin = srv.login("admin").await;
     let root = srv.login("root").await;
-    let a = admin.me().await.memberships[0].company_id;
-    let lines: Vec<Line> = admin
-        .get(&format!("/api/v1/companies/{a}/lines"))
-        .await
-        .unwrap();
-    let line = |name: &str| lines.iter().find(|l| l.name == name).unwrap().id;
-    let (it, acc) = (line("IT Support"), line("Бухгалтерия"));
-    let snap: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
-    let chat = snap
-        .connections
-        .iter()
-        .find(|c| c.line.id == it)
-        .and_then(|c| c.chat_id)
-        .unwrap();
+    let (a, lines) = admin.company_lines().await;
+    let (it, acc) = (lines["IT Support"], lines["Бухгалтерия"]);
+    let chat = user.chat_on(it).await;
     Fixture {
         anon: srv.anon(),
         srv,

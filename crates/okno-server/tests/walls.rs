@@ -59,33 +59,20 @@ async fn demo_on(srv: TestServer) -> Demo {
     let specialist = srv.login("specialist").await;
     let admin = srv.login("admin").await;
     let acme = srv.login("acme-admin").await;
-    let a = admin.me().await.memberships[0].company_id;
+    let (a, lines) = admin.company_lines().await;
     let b = acme.me().await.memberships[0].company_id;
     assert_ne!(a, b);
-    let lines: Vec<Line> = admin
-        .get(&format!("/api/v1/companies/{a}/lines"))
-        .await
-        .unwrap();
-    let line = |name: &str| lines.iter().find(|l| l.name == name).unwrap().id;
     let (it, hr, acc) = (
-        line("IT Support"),
-        line("HR Questions"),
-        line("Бухгалтерия"),
+        lines["IT Support"],
+        lines["HR Questions"],
+        lines["Бухгалтерия"],
     );
     let acme_lines: Vec<Line> = acme
         .get(&format!("/api/v1/companies/{b}/lines"))
         .await
         .unwrap();
     let acme_line = acme_lines[0].id;
-    let snap: Snapshot = user.get("/api/v1/snapshot").await.unwrap();
-    let chat = |line: LineId| {
-        snap.connections
-            .iter()
-            .find(|c| c.line.id == line)
-            .and_then(|c| c.chat_id)
-            .unwrap()
-    };
-    let (user_it, user_hr) = (chat(it), chat(hr));
+    let (user_it, user_hr) = (user.chat_on(it).await, user.chat_on(hr).await);
     Demo {
         srv,
         user,

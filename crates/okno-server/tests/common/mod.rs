@@ -10,6 +10,7 @@ use okno_server::{demo, Config, Server};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value as Json;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -366,6 +367,26 @@ impl Api {
 
     pub async fn me(&self) -> Me {
         self.get("/api/v1/me").await.unwrap()
+    }
+
+    /// An employee's company (the first they belong to) and its lines' ids by name.
+    pub async fn company_lines(&self) -> (CompanyId, HashMap<String, LineId>) {
+        let company = self.me().await.memberships[0].company_id;
+        let lines: Vec<Line> = self
+            .get(&format!("/api/v1/companies/{company}/lines"))
+            .await
+            .unwrap();
+        (company, lines.into_iter().map(|l| (l.name, l.id)).collect())
+    }
+
+    /// The caller's chat on `line`, which they are connected to.
+    pub async fn chat_on(&self, line: LineId) -> ChatId {
+        let snap: Snapshot = self.get("/api/v1/snapshot").await.unwrap();
+        snap.connections
+            .iter()
+            .find(|c| c.line.id == line)
+            .and_then(|c| c.chat_id)
+            .unwrap()
     }
 
     pub async fn send_text(&self, chat: ChatId, text: &str) -> Message {
