@@ -1345,6 +1345,14 @@ impl Desktop {
         serde_json::from_value(v).unwrap_or_default()
     }
 
+    /// Whether the open chat shows a message containing `text`.
+    pub async fn shows(&self, text: &str) -> bool {
+        self.shown_messages()
+            .await
+            .iter()
+            .any(|(_, _, _, t)| t.contains(text))
+    }
+
     /// Whether the open chat shows a message of `kind` ("text", "file") containing `text` as
     /// sent.
     pub async fn shows_sent(&self, kind: &str, text: &str) -> bool {

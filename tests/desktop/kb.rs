@@ -135,10 +135,7 @@ async fn typing_shows_hints_and_a_click_puts_the_article_into_the_chat() {
     app.click("[data-testid=bot-buttons][data-active=true] [data-button=helped]")
         .await;
     app.until("the bot's thanks", 20, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|m| m.3.contains("Glad it helped!"))
+        app.shows("Glad it helped!").await
     })
     .await;
     assert!(live_buttons(&app).await.is_empty());
@@ -203,10 +200,7 @@ async fn menu_buttons_navigate_and_hand_over_in_russian_dark() {
     app.click("[data-testid=bot-buttons][data-active=true] [data-button='m:password']")
         .await;
     app.until("the menu's text answer", 20, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|m| m.3.contains("Ctrl+Alt+Del"))
+        app.shows("Ctrl+Alt+Del").await
     })
     .await;
     app.screenshot("menu-answer").await;

@@ -549,11 +549,7 @@ async fn the_history_keeps_its_newest_message_in_view_as_the_view_changes_size()
     app.sign_in(&cloud.url(), "user").await;
     app.open_line(it.line.id).await;
     app.until("the newest message at the bottom", 15, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|m| m.3.contains("Earlier message 40"))
-            && below_newest(&app).await.0 <= 1.0
+        app.shows("Earlier message 40").await && below_newest(&app).await.0 <= 1.0
     })
     .await;
 
@@ -579,11 +575,7 @@ async fn the_history_keeps_its_newest_message_in_view_as_the_view_changes_size()
     let specialist = cloud.api("specialist").await;
     specialist.send(chat, "A reply after the resize").await;
     app.until("the reply in view", 15, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|m| m.3.contains("A reply after the resize"))
-            && below_newest(&app).await.0 <= 1.0
+        app.shows("A reply after the resize").await && below_newest(&app).await.0 <= 1.0
     })
     .await;
 
@@ -1330,10 +1322,7 @@ async fn signs_in_and_chats_with_a_server_over_https() {
         .send(it.chat_id.unwrap(), "Received over TLS")
         .await;
     app.until("the reply over wss", 15, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|(_, _, _, text)| text.contains("Received over TLS"))
+        app.shows("Received over TLS").await
     })
     .await;
     app.screenshot("chat-over-https").await;
@@ -1415,10 +1404,7 @@ async fn chats_where_only_the_networks_proxy_reaches_the_server() {
         .send(it.chat_id.unwrap(), "Received through the proxy")
         .await;
     app.until("the reply, live", 15, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|(_, _, _, text)| text.contains("Received through the proxy"))
+        app.shows("Received through the proxy").await
     })
     .await;
 

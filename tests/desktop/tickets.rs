@@ -95,11 +95,7 @@ async fn the_user_sees_every_step_of_a_ticket_and_rates_it() {
             "Sergei Ivanov is working on ticket",
         )
         .await
-            && app
-                .shown_messages()
-                .await
-                .iter()
-                .any(|(_, _, _, t)| t.contains("I'll check the printer"))
+            && app.shows("I'll check the printer").await
     })
     .await;
 
@@ -326,10 +322,7 @@ async fn specialist_flow(app: &Desktop, cloud: &Cloud, ru: bool) {
     // The user answers in the specialist's own ticket: shown at once in the open view.
     user.send(chat, "It prints again, thanks!").await;
     app.until("the user's answer", 20, || async {
-        app.shown_messages()
-            .await
-            .iter()
-            .any(|(_, _, _, t)| t.contains("It prints again"))
+        app.shows("It prints again").await
     })
     .await;
     app.screenshot("ticket-view").await;
