@@ -1272,9 +1272,7 @@ async fn signs_in_and_chats_with_a_server_over_https() {
     let (_, conns) = user_chats(&cloud).await;
     let it = line_named(&conns, "IT Support").clone();
     let ca = tls::TestCa::new("Okno test CA");
-    let trust = tempfile::tempdir().unwrap();
-    let ca_file = trust.path().join("ca.pem");
-    ca.write(&ca_file);
+    let (_trust, ca_file) = ca.file();
     let https = tls::TlsProxy::start(cloud.proxy.addr, ca.server(&["localhost"])).await;
     let app = Desktop::start_trusting("https", &cloud.url(), &ca_file).await;
 
@@ -1341,9 +1339,7 @@ async fn chats_where_only_the_networks_proxy_reaches_the_server() {
     let (_, conns) = user_chats(&cloud).await;
     let it = line_named(&conns, "IT Support").clone();
     let ca = tls::TestCa::new("Okno test CA");
-    let trust = tempfile::tempdir().unwrap();
-    let ca_file = trust.path().join("ca.pem");
-    ca.write(&ca_file);
+    let (_trust, ca_file) = ca.file();
     let https = tls::TlsProxy::start(cloud.proxy.addr, ca.server(&[http_proxy::HIDDEN_HOST])).await;
     let proxy = http_proxy::HttpProxy::start().await;
     let credentials = ("corp", "s3cret");

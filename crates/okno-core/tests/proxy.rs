@@ -39,12 +39,8 @@ fn world() -> &'static World {
         });
         let proxy = rx.recv().unwrap();
         proxy.require(Some(USER));
-        let dir = tempfile::tempdir().unwrap();
         let ca = TestCa::new("Okno test CA");
-        let file = dir.path().join("ca.pem");
-        ca.write(&file);
-        std::env::remove_var("SSL_CERT_DIR");
-        std::env::set_var("SSL_CERT_FILE", &file);
+        let dir = ca.trust_alone();
         let url = proxy.url(Some(USER));
         for var in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
             std::env::set_var(var, &url);

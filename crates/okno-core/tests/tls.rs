@@ -15,13 +15,8 @@ use std::sync::OnceLock;
 fn trusted() -> &'static TestCa {
     static CA: OnceLock<(tempfile::TempDir, TestCa)> = OnceLock::new();
     &CA.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
         let ca = TestCa::new("Okno test CA");
-        let file = dir.path().join("ca.pem");
-        ca.write(&file);
-        std::env::remove_var("SSL_CERT_DIR");
-        std::env::set_var("SSL_CERT_FILE", &file);
-        (dir, ca)
+        (ca.trust_alone(), ca)
     })
     .1
 }

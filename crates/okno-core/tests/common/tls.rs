@@ -9,7 +9,7 @@ use rcgen::{
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -33,9 +33,22 @@ impl TestCa {
         Self { issuer }
     }
 
-    /// Writes the authority's certificate (PEM), for `SSL_CERT_FILE`.
-    pub fn write(&self, path: &Path) {
-        std::fs::write(path, self.issuer.pem()).unwrap();
+    /// The authority's certificate (PEM) in a file of its own, for `SSL_CERT_FILE`; the folder
+    /// (and the file) go with the returned guard.
+    pub fn file(&self) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, self.issuer.pem()).unwrap();
+        (dir, path)
+    }
+
+    /// Makes this authority the only one this process trusts (`SSL_CERT_FILE`, no
+    /// `SSL_CERT_DIR`), for as long as the returned folder is kept.
+    pub fn trust_alone(&self) -> tempfile::TempDir {
+        let (dir, path) = self.file();
+        std::env::remove_var("SSL_CERT_DIR");
+        std::env::set_var("SSL_CERT_FILE", &path);
+        dir
     }
 
     /// A server's TLS configuration with a certificate for `names` (DNS names or IP addresses).
